@@ -1,0 +1,219 @@
+"""Reading and writing GMT (Gene Matrix Transposed) files.
+
+One set per line, tab-separated: set name, description, then genes. Lines are
+split on tabs only: names and descriptions may contain spaces
+(``PMC100003%PFOCR_2018sub%Homo sapiens``). Names may carry ``%``-separated
+parts, which become columns:
+
+* ``figid%PFOCR_20240410%Homo sapiens`` -> set_id, source_version, organism
+* ``title%WikiPathways_20200210%WP4400%Homo sapiens`` -> set_id (the title),
+  source_version, source_id, organism
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import pandas as pd
+
+from .errors import GMTFormatError, GMTFormatWarning
+from .library import GeneSetLibrary, _param_error
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["read_gmt", "write_gmt"]
+
+_ERROR_MODES = ("raise", "warn", "skip")
+PFOCR_FIGURE_URL = "https://pfocr.wikipathways.org/figures/{}.html"
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
+def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(1-based line number, line without its end-of-line) for every non-blank line."""
+    with _open_text(path) as fh:
+        for number, line in enumerate(fh, start=1):
+            line = line.rstrip("\r\n")
+            if line.strip():
+                yield number, line
+
+
+def _split_name(name: str) -> dict[str, str]:
+    parts = [p.strip() for p in name.split("%")]
+    if len(parts) == 3:
+        return {"set_id": parts[0], "source_version": parts[1], "organism": parts[2]}
+    if len(parts) == 4:
+        return {"set_id": parts[0], "source_version": parts[1], "source_id": parts[2], "organism": parts[3]}
+    return {"set_id": name.strip()}
+
+
+def _shorten(line: str, limit: int = 80) -> str:
+    shown = line.replace("\t", "<TAB>")
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def read_gmt(
+    path: str | os.PathLike[str],
+    *,
+    errors: str = "raise",
+    name: str | None = None,
+) -> GeneSetLibrary:
+    """Read a GMT file (optionally ``.gmt.gz``) into a :class:`GeneSetLibrary`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The GMT file.
+    errors : {"raise", "warn", "skip"}, default "raise"
+        What to do with a bad line (fewer than 3 fields, a set with no genes,
+        a set name seen before): raise :class:`GMTFormatError`, or leave the
+        line out, list it in ``lib.load_report`` and warn (``"warn"``) or not
+        (``"skip"``).
+    name : str, optional
+        Library label; default the file name.
+
+    Returns
+    -------
+    GeneSetLibrary
+        ``sets`` has ``description``, ``title``, ``url`` and, when names carry
+        ``%`` parts, ``source_version``, ``organism`` (and ``source_id``).
+        Duplicate genes within a set are collapsed and counted in the report.
+
+    Raises
+    ------
+    GMTFormatError
+        With ``errors="raise"``, at the first bad line, naming file and line.
+
+    Examples
+    --------
+    >>> import pfocr_enrich as pe, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.gmt")
+    >>> _ = open(path, "w").write("fig1%PFOCR_2024%Homo sapiens\\tA title\\tTP53\\tMDM2\\n")
+    >>> lib = pe.read_gmt(path)
+    >>> lib.sets.loc["fig1", ["title", "organism"]].tolist()
+    ['A title', 'Homo sapiens']
+    """
+    if errors not in _ERROR_MODES:
+        raise _param_error("read_gmt", "errors", "one of 'raise', 'warn', 'skip'", errors)
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"read_gmt: no such file: {path}")
+    gene_sets: dict[str, list[str]] = {}
+    meta_rows: list[dict[str, object]] = []
+    report: list[dict[str, object]] = []
+    first_line: dict[str, int] = {}
+
+    def bad(line_no: int, set_id: str, problem: str, detail: str) -> None:
+        if errors == "raise":
+            raise GMTFormatError(detail, path=path, line=line_no)
+        report.append({"file": str(path), "line": line_no, "set_id": set_id, "item": "", "problem": problem, "detail": detail})
+
+    try:
+        for line_no, line in _iter_lines(path):
+            fields = line.split("\t")
+            if len(fields) < 3:
+                bad(line_no, fields[0], "too_few_fields",
+                    f"expected >= 3 tab-separated fields (set id, description, genes), got {len(fields)}: {_shorten(line)!r}")
+                continue
+            parts = _split_name(fields[0])
+            set_id = parts["set_id"]
+            genes = [g.strip() for g in fields[2:]]
+            genes = [g for g in genes if g]
+            if not set_id:
+                bad(line_no, set_id, "empty_set_id", f"the set name is empty: {_shorten(line)!r}")
+                continue
+            if not genes:
+                bad(line_no, set_id, "no_genes", f"set {set_id!r} lists no genes")
+                continue
+            if set_id in gene_sets:
+                bad(line_no, set_id, "duplicate_set_id",
+                    f"set {set_id!r} was already defined on line {first_line[set_id]}")
+                continue
+            unique = list(dict.fromkeys(genes))
+            if len(unique) < len(genes):
+                report.append({"file": str(path), "line": line_no, "set_id": set_id, "item": "",
+                               "problem": "duplicate_genes_collapsed", "detail": f"{len(genes) - len(unique)} repeated gene(s)"})
+            first_line[set_id] = line_no
+            gene_sets[set_id] = unique
+            meta_rows.append(_set_metadata(parts, fields[1].strip()))
+    except UnicodeDecodeError as exc:
+        raise GMTFormatError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path) from exc
+    except (OSError, EOFError) as exc:
+        raise GMTFormatError(f"cannot read ({exc})", path=path) from exc
+    if not gene_sets:
+        raise GMTFormatError("no gene sets found", path=path)
+    report_frame = pd.DataFrame(report, columns=["file", "line", "set_id", "item", "problem", "detail"])
+    _warn_left_out(path, report_frame, errors)
+    sets = pd.DataFrame(meta_rows).set_index("set_id")
+    info = {"source": str(path), "reader": "read_gmt", "format": "gmt"}
+    return GeneSetLibrary.from_dict(gene_sets, sets=sets, name=name or path.name, load_report=report_frame, info=info)
+
+
+def _set_metadata(parts: dict[str, str], description: str) -> dict[str, object]:
+    row: dict[str, object] = dict(parts)
+    row["description"] = description
+    is_url = description.startswith(("http://", "https://"))
+    # WikiPathways names carry the title; PFOCR names carry the figid and describe it with the title.
+    row["title"] = parts["set_id"] if "source_id" in parts else ("" if is_url else description)
+    if parts.get("source_version", "").upper().startswith("PFOCR"):
+        row["url"] = PFOCR_FIGURE_URL.format(parts["set_id"])
+    else:
+        row["url"] = description if is_url else ""
+    return row
+
+
+def _warn_left_out(path: Path, report: pd.DataFrame, errors: str) -> None:
+    left_out = report[report["problem"] != "duplicate_genes_collapsed"]
+    if errors == "warn" and len(left_out):
+        counts = left_out["problem"].value_counts().to_dict()
+        summary = ", ".join(f"{k}: {v}" for k, v in counts.items())
+        lines = ", ".join(str(x) for x in left_out["line"].head(5))
+        warnings.warn(f"{path}: {len(left_out)} line(s) left out ({summary}; lines {lines}); see lib.load_report",
+                      GMTFormatWarning, stacklevel=3)
+
+
+def write_gmt(library: GeneSetLibrary, path: str | os.PathLike[str], *, description_col: str | None = None) -> None:
+    """Write a library as GMT; ``read_gmt`` reads it back to an equal library.
+
+    The name is ``set_id`` with its ``%`` parts (``source_version``,
+    ``source_id``, ``organism``) when the library has them; the description is
+    ``description_col``, else ``description``, else ``title``, else ``url``.
+
+    Examples
+    --------
+    >>> import pfocr_enrich as pe, tempfile, os
+    >>> lib = pe.GeneSetLibrary.from_dict({"s1": ["TP53", "MDM2"]})
+    >>> path = os.path.join(tempfile.mkdtemp(), "out.gmt")
+    >>> pe.write_gmt(lib, path); pe.read_gmt(path) == lib
+    True
+    """
+    sets = library.sets
+    col = description_col or next((c for c in ("description", "title", "url") if c in sets.columns), None)
+    if description_col is not None and description_col not in sets.columns:
+        raise _param_error("write_gmt", "description_col", f"a column of lib.sets {list(sets.columns)}", description_col)
+    gene_lists = library.to_dict()
+    path = Path(path)
+    opener = gzip.open(path, "wt", encoding="utf-8", newline="\n") if path.suffix == ".gz" else open(path, "w", encoding="utf-8", newline="\n")
+    with opener as fh:
+        for set_id, row in sets.iterrows():
+            parts = [str(set_id)] + [str(row[c]) for c in ("source_version", "source_id", "organism")
+                                     if c in sets.columns and isinstance(row[c], str) and row[c]]
+            desc = "" if col is None or not isinstance(row[col], str) else row[col]
+            fields = ["%".join(parts), _clean(desc), *gene_lists[set_id]]
+            fh.write("\t".join(fields) + "\n")
+
+
+def _clean(text: str) -> str:
+    """Tabs and newlines would break the format; they become spaces."""
+    return " ".join(text.replace("\t", " ").splitlines())
