@@ -1,0 +1,85 @@
+"""Identifier normalisation and mapping against the shipped NCBI Gene tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import pfocr_enrich as pe
+from pfocr_enrich.identifiers import GeneMapper, gene_key, normalise_query
+
+
+@pytest.mark.parametrize(
+    ("given", "status", "mapped_to"),
+    [
+        ("TP53", "official", "TP53"),
+        ("tp53", "case", "TP53"),
+        ("Akt1", "case", "AKT1"),  # mouse-style case
+        ("C9orf72", "official", "C9orf72"),
+        ("C9ORF72", "case", "C9orf72"),
+        ("7157", "entrez", "TP53"),
+        ("ENSG00000141510", "ensembl", "TP53"),
+        ("ENSG00000141510.17", "ensembl", "TP53"),  # version suffix
+        ("DDX58", "alias", "RIGI"),  # renamed in 2022
+        ("NaN", "alias", "SCN11A"),  # the literal alias, not a missing value
+        ("Aß", "unknown", None),  # must not upper-case to ASS (ASS1)
+        ("NOTAGENE", "unknown", None),
+        ("999999999", "unknown", None),
+    ],
+)
+def test_single_identifiers(given, status, mapped_to):
+    row = pe.map_genes([given]).iloc[0]
+    assert row["status"] == status
+    assert (row["mapped_to"] if isinstance(row["mapped_to"], str) else None) == mapped_to
+
+
+def test_ambiguous_alias_is_reported_with_its_candidates():
+    mapper = GeneMapper.default()
+    ambiguous = [a for a, targets in mapper._alias_targets.items() if len(targets) > 1]
+    assert ambiguous  # NCBI has many
+    row = pe.map_genes([ambiguous[0]]).iloc[0]
+    assert row["status"] == "ambiguous"
+    assert row["note"].startswith("alias of ")
+    assert pd.isna(row["mapped_to"])
+
+
+def test_entrez_namespace_and_duplicates_in_input_order():
+    frame = pe.map_genes(["TP53", "7157", "tp53", "MDM2"], namespace="entrez")
+    assert frame["status"].tolist() == ["official", "duplicate", "duplicate", "official"]
+    assert frame["mapped_to"].tolist() == ["7157", "7157", "7157", "4193"]
+    assert "same gene as 'TP53'" in frame["note"].iloc[1]
+
+
+def test_universe_marks_outside_genes():
+    frame = pe.map_genes(["TP53", "MDM2"], universe=["TP53"])
+    assert frame["status"].tolist() == ["official", "outside_universe"]
+
+
+def test_normalise_query_blanks_numbers_and_strings():
+    assert normalise_query([" TP53 ", "", None, float("nan"), "NA", 7157, 7157.0, "NaN"]) == ["TP53", "7157", "7157", "NaN"]
+    with pytest.raises(TypeError, match="not a single string"):
+        normalise_query("TP53")
+
+
+def test_gene_key_only_folds_ascii():
+    assert gene_key("Akt1") == "AKT1"
+    assert gene_key("Aß") == "Aß"
+
+
+def test_shared_symbol_prefers_protein_coding_gene():
+    # NCBI reuses the symbol TEC (7006 protein-coding; 100124696 is another locus)
+    assert GeneMapper.default().entrez_of_symbol("TEC") == "7006"
+
+
+def test_from_tables_accepts_a_newer_table_and_checks_columns():
+    genes = pd.DataFrame({"entrez": ["1", "2"], "symbol": ["NEWA", "NEWB"]})
+    aliases = pd.DataFrame({"alias": ["OLDA"], "entrez": ["1"]})
+    mapper = GeneMapper.from_tables(genes, aliases)
+    frame = pe.map_genes(["olda", "newb"], mapper=mapper)
+    assert frame["mapped_to"].tolist() == ["NEWA", "NEWB"]
+    with pytest.raises(ValueError, match="must have columns 'entrez' and 'symbol'"):
+        GeneMapper.from_tables(pd.DataFrame({"id": ["1"]}))
+
+
+def test_resolve_aliases_can_be_turned_off():
+    assert pe.map_genes(["DDX58"], resolve_aliases=False)["status"].tolist() == ["unknown"]
