@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from .datasets import sample_library
-from .enrich import enrich
+from .enrich import enrich, enrich_many
 from .errors import (
     EmptyQueryError,
     FigureFormatError,
@@ -51,6 +51,7 @@ __all__ = [
     "PfocrEnrichError",
     "__version__",
     "enrich",
+    "enrich_many",
     "map_genes",
     "read_figures",
     "read_gmt",

@@ -17,9 +17,10 @@ The statistics contract (also in ``docs/statistics.md``):
 from __future__ import annotations
 
 import logging
+import os
 import warnings
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -41,31 +42,112 @@ from .stats import CORRECTION_METHODS, adjust_pvalues, effect_sizes, hypergeom_l
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["enrich"]
+__all__ = ["enrich", "enrich_many"]
 
 _LN10 = np.log(10.0)
 # Metadata columns copied from lib.sets onto result rows, when the library has them.
 _METADATA_COLUMNS = ("title", "paper_title", "year", "pmcid", "url", "pmc_url", "image_url", "members", "n_members")
 
 
+_BACKGROUND_MODES = ("intersect", "as_given")
+_FDR_OVER = ("tested", "hit")
+_COMPAT = (None, "clusterprofiler", "gseapy", "enrichr")
+#: pyenrichr's default background size.
+ENRICHR_BACKGROUND = 22_000
+
+
+@dataclass(frozen=True)
+class Options:
+    """Validated options of one enrichment run (shared by every query of a batch)."""
+
+    min_size: int = 1
+    max_size: int | None = None
+    correction: str = "fdr_bh"
+    fdr_over: str = "tested"
+    collapse_duplicates: bool = False
+    resolve_aliases: bool = True
+    compat: str | None = None
+    background_mode: str = "intersect"
+    # Derived from compat: who counts in n, and which odds ratio / test variant.
+    query_rule: str = "universe"  # "universe" | "annotated" (clusterProfiler) | "resolved" (fixed N)
+    odds_ratio: str = "haldane_if_zero"  # | "haldane_always" (gseapy) | "fold" (Enrichr's "odds")
+
+    def as_params(self) -> dict[str, object]:
+        return {f: getattr(self, f) for f in self.__dataclass_fields__}
+
+
+def make_options(
+    *,
+    func: str,
+    min_size: int | None,
+    max_size: int | None,
+    correction: str,
+    fdr_over: str,
+    collapse_duplicates: bool,
+    resolve_aliases: bool,
+    compat: str | None,
+    background_mode: str,
+) -> Options:
+    """Check every option once, at the public entry point, and apply a compat preset."""
+    _check_size_bound(min_size, func, "min_size")
+    _check_size_bound(max_size, func, "max_size")
+    given_min = min_size
+    min_size = 1 if min_size is None else min_size
+    if max_size is not None and max_size < min_size:
+        raise _param_error(func, "max_size", f"None or >= min_size ({min_size})", max_size)
+    if correction not in CORRECTION_METHODS:
+        raise _param_error(func, "correction", f"one of {', '.join(CORRECTION_METHODS)}", correction)
+    if fdr_over not in _FDR_OVER:
+        raise _param_error(func, "fdr_over", "one of 'tested', 'hit'", fdr_over)
+    if compat not in _COMPAT:
+        raise _param_error(func, "compat", "None or one of 'clusterprofiler', 'gseapy', 'enrichr'", compat)
+    if background_mode not in _BACKGROUND_MODES:
+        raise _param_error(func, "background_mode", "one of 'intersect', 'as_given'", background_mode)
+    opts = Options(min_size, max_size, correction, fdr_over, bool(collapse_duplicates), bool(resolve_aliases),
+                   compat, background_mode)
+    if compat == "clusterprofiler":
+        # DOSE enricher_internal: minGSSize 10 / maxGSSize 500 unless given, FDR over hit sets,
+        # n counts annotated query genes even outside the background (DOSE#74).
+        sizes = {"min_size": 10 if given_min is None else min_size, "max_size": 500 if max_size is None else max_size}
+        opts = replace(opts, **sizes, fdr_over="hit", query_rule="annotated", background_mode="intersect")
+    elif compat == "gseapy":
+        opts = replace(opts, fdr_over="hit", odds_ratio="haldane_always")
+    elif compat == "enrichr":
+        opts = replace(opts, fdr_over="hit", odds_ratio="fold", query_rule="resolved")
+    return opts
+
+
 @dataclass(frozen=True)
 class Universe:
-    """The genes that count, as a mask over the library vocabulary."""
+    """The genes that count: a mask over the library vocabulary plus the universe size N."""
 
-    mask: np.ndarray  # bool, shape (n_genes,)
-    size: int
-    background_given: int | None  # identifiers the caller gave as background
-    background_unmapped: tuple[str, ...]  # background identifiers that matched no library gene
+    mask: np.ndarray  # bool, shape (n_genes,): library genes inside the universe
+    size: int  # N; larger than mask.sum() when the background has genes no set contains
+    rule: str  # "library", "intersect", "as_given" or "fixed"
+    members: frozenset[str] | None  # as_given: every universe identifier; else None
+    background_given: int | None
+    background_unmapped: tuple[str, ...]
+
+    def contains(self, gene: str, index: int | None) -> bool:
+        if self.rule == "fixed":
+            return True
+        if self.members is not None:
+            return gene in self.members
+        return index is not None and bool(self.mask[index])
 
 
 def enrich(
     genes: Iterable[str | int],
     library: GeneSetLibrary,
     *,
-    background: Iterable[str | int] | None = None,
-    min_size: int = 1,
+    background: Iterable[str | int] | int | None = None,
+    background_mode: str = "intersect",
+    min_size: int | None = None,
     max_size: int | None = None,
     correction: str = "fdr_bh",
+    fdr_over: str = "tested",
+    collapse_duplicates: bool = False,
+    compat: str | None = None,
     resolve_aliases: bool = True,
     mapper: GeneMapper | None = None,
 ) -> EnrichmentResult:
@@ -78,14 +160,29 @@ def enrich(
         unambiguous aliases. Blanks and ``NA`` are ignored; duplicates count once.
     library : GeneSetLibrary
         The gene sets, e.g. :func:`pfocr_enrich.sample_library`.
-    background : iterable of str or int, optional
+    background : iterable of str or int, or int, optional
         Genes that could have been in the query (e.g. all genes measured). The
-        universe becomes library genes ∩ background. Default: library genes.
+        universe becomes library genes ∩ background (``background_mode="intersect"``)
+        or the background itself (``"as_given"``). An int N fixes the universe
+        size without restricting query or sets (the Enrichr rule).
+        Default: library genes.
+    background_mode : {"intersect", "as_given"}
+        How a background collection defines the universe (see ``background``).
     min_size, max_size : int, optional
-        Test only sets with ``min_size <= M <= max_size`` genes in the universe.
+        Test only sets with ``min_size <= M <= max_size`` genes in the universe
+        (defaults 1 and no limit; 10 and 500 with ``compat="clusterprofiler"``).
     correction : str, default "fdr_bh"
         Multiple-testing method for the ``fdr`` column: any statsmodels
         ``multipletests`` method name (see :data:`pfocr_enrich.stats.CORRECTION_METHODS`).
+    fdr_over : {"tested", "hit"}
+        Sets entering the correction: every tested set (default, zero-overlap
+        included) or only sets with overlap >= 1 (gseapy, clusterProfiler <= 4.16);
+        other rows then have ``fdr`` NaN.
+    collapse_duplicates : bool, default False
+        Test each distinct gene set once; ``members`` lists every set id sharing it.
+    compat : {None, "clusterprofiler", "gseapy", "enrichr"}
+        Reproduce another tool's numbers (see docs/statistics.md); it overrides
+        the options that tool fixes.
     resolve_aliases : bool, default True
         Map unambiguous NCBI aliases to their official symbol.
     mapper : GeneMapper, optional
@@ -120,38 +217,151 @@ def enrich(
     ('PMC5739664__oncotarget-08-105615-g007', 5, 9)
     """
     _check_library(library, "enrich")
-    _check_options(min_size=min_size, max_size=max_size, correction=correction, func="enrich")
-    mapper = mapper or GeneMapper.default()
     names = normalise_query(genes, param="genes", func="enrich")
-    universe = build_universe(library, background, mapper, resolve_aliases=resolve_aliases)
-    rows = map_query(names, library, universe, mapper, resolve_aliases=resolve_aliases)
-    mapping = mapping_frame(rows)
-    _warn_dropped(mapping)
-    query_idx = _query_indices(rows, library)
-    if len(query_idx) == 0:
+    batch = _run({"query": names}, library, func="enrich", background=background, mapper=mapper,
+                 options=dict(min_size=min_size, max_size=max_size, correction=correction, fdr_over=fdr_over,
+                              collapse_duplicates=collapse_duplicates, resolve_aliases=resolve_aliases,
+                              compat=compat, background_mode=background_mode))
+    table = batch.table.drop(columns="query")
+    params = batch.params
+    params.update(params.pop("queries")["query"])
+    return EnrichmentResult(table, params=params, mapping=batch.mapping.drop(columns="query"))
+
+
+def enrich_many(
+    queries: Mapping[str, Iterable[str | int]] | pd.DataFrame | str | os.PathLike[str],
+    library: GeneSetLibrary,
+    *,
+    background: Iterable[str | int] | int | None = None,
+    background_mode: str = "intersect",
+    min_size: int | None = None,
+    max_size: int | None = None,
+    correction: str = "fdr_bh",
+    fdr_over: str = "tested",
+    collapse_duplicates: bool = False,
+    compat: str | None = None,
+    resolve_aliases: bool = True,
+    mapper: GeneMapper | None = None,
+    alpha: float | None = None,
+) -> EnrichmentResult:
+    """Test many gene lists at once; one long table with a ``query`` column.
+
+    Overlaps come from sparse matrix products over blocks of queries and the
+    tails are evaluated once per distinct (k, M, n); rows are identical to
+    calling :func:`enrich` on each query with the same options.
+
+    Parameters
+    ----------
+    queries : mapping of str to genes, DataFrame, or path
+        Name -> gene list; a long DataFrame with columns ``query`` and ``gene``;
+        or a GMT-like file (name, description, genes...).
+    library, background, background_mode, min_size, max_size, correction,
+    fdr_over, collapse_duplicates, compat, resolve_aliases, mapper
+        As for :func:`enrich`.
+    alpha : float, optional
+        Keep only rows with ``fdr <= alpha`` (for large screens, where every
+        tested row of every query would not fit in memory).
+
+    Returns
+    -------
+    EnrichmentResult
+        ``table`` has a categorical ``query`` column in the caller's order;
+        ``mapping`` has one row per (query, input).
+
+    Examples
+    --------
+    >>> import pfocr_enrich as pe
+    >>> res = pe.enrich_many({"ifn": ["IRF3", "MAVS", "TBK1"], "nfkb": ["NFKB1", "RELA", "IKBKB"]},
+    ...                      pe.sample_library())
+    >>> res.table["query"].cat.categories.tolist()
+    ['ifn', 'nfkb']
+    """
+    _check_library(library, "enrich_many")
+    if alpha is not None and not (isinstance(alpha, (int, float)) and 0 <= alpha <= 1):
+        raise _param_error("enrich_many", "alpha", "None or a number in [0, 1]", alpha)
+    named = {name: normalise_query(genes, param=f"queries[{name!r}]", func="enrich_many")
+             for name, genes in read_queries(queries).items()}
+    return _run(named, library, func="enrich_many", background=background, mapper=mapper, alpha=alpha,
+                options=dict(min_size=min_size, max_size=max_size, correction=correction, fdr_over=fdr_over,
+                             collapse_duplicates=collapse_duplicates, resolve_aliases=resolve_aliases,
+                             compat=compat, background_mode=background_mode))
+
+
+def read_queries(queries: object) -> dict[str, list[object]]:
+    """Name -> genes from a mapping, a long (query, gene) DataFrame or a GMT-like file."""
+    if isinstance(queries, pd.DataFrame):
+        for col in ("query", "gene"):
+            if col not in queries.columns:
+                raise _param_error("enrich_many", "queries", "a DataFrame with columns 'query' and 'gene'", list(queries.columns))
+        grouped = queries.groupby("query", sort=False, observed=True)["gene"]
+        return {str(name): list(genes) for name, genes in grouped}
+    if isinstance(queries, (str, os.PathLike)):
+        from .gmt import read_gmt
+
+        lib = read_gmt(queries)
+        return {str(k): list(v) for k, v in lib.to_dict().items()}
+    if isinstance(queries, Mapping):
+        if not queries:
+            raise _param_error("enrich_many", "queries", "a non-empty mapping of name to genes", queries)
+        return {str(k): v for k, v in queries.items()}
+    raise _param_error("enrich_many", "queries", "a mapping, a DataFrame or a GMT path", type(queries).__name__)
+
+
+def _run(
+    named: dict[str, list[str]],
+    library: GeneSetLibrary,
+    *,
+    func: str,
+    background: object,
+    mapper: GeneMapper | None,
+    options: dict[str, object],
+    alpha: float | None = None,
+) -> EnrichmentResult:
+    """Shared pipeline of enrich and enrich_many."""
+    opts = make_options(func=func, **options)
+    mapper = mapper or GeneMapper.default()
+    tested_lib = library.deduplicate() if opts.collapse_duplicates else library
+    if isinstance(background, bool):
+        raise _param_error(func, "background", "None, a collection of genes or an int", background)
+    if opts.compat == "enrichr" and background is None:
+        background = ENRICHR_BACKGROUND
+    universe = build_universe(library, background, mapper, opts=opts, func=func)
+    index = IdentifierIndex(library.genes, namespace=library.namespace)
+    queries: list[MappedQuery] = []
+    for name, names in named.items():
+        rows = map_query(names, library, index, universe, mapper, opts=opts)
+        queries.append(MappedQuery(name, rows, *_query_counts(rows, library, universe, opts)))
+    mapping = pd.concat(
+        [mapping_frame(q.rows).assign(query=q.name) for q in queries], ignore_index=True
+    )
+    mapping["query"] = pd.Categorical(mapping["query"], categories=list(named))
+    _warn_dropped(mapping, several=len(queries) > 1)
+    empty = [q.name for q in queries if q.n == 0]
+    if empty:
+        counts = _status_counts(mapping[mapping["query"] == empty[0]])
+        where = "" if func == "enrich" else f" of query {empty[0]!r}"
         msg = (
-            f"enrich: none of the {len(names)} query genes is in the universe of {universe.size:,} genes "
-            f"({_status_counts(mapping)}); see pfocr_enrich.map_genes() for details."
+            f"{func}: none of the {len(named[empty[0]])} query genes{where} is in the universe of "
+            f"{universe.size:,} genes ({counts}); see pfocr_enrich.map_genes() for details."
         )
         raise EmptyQueryError(msg)
-    table = score_query(library, universe, query_idx, min_size=min_size, max_size=max_size, correction=correction)
+    table, n_tested = score_queries(tested_lib, universe, queries, opts, alpha=alpha)
     params = {
-        "test": "hypergeometric upper tail P(X >= k) (one-sided Fisher's exact test)",
+        "test": "hypergeometric upper tail P(X >= k) (one-sided Fisher's exact test)"
+        + (" on Enrichr's 2x2 table (d = N - b - c + a)" if opts.compat == "enrichr" else ""),
         "library": library.name,
         "library_sets": len(library),
         "library_genes": library.n_genes,
+        "library_info": library.info,
         "namespace": library.namespace,
-        "background": "library genes" if background is None else "library genes ∩ background",
+        "universe_rule": universe.rule,
         "background_size": universe.background_given,
         "background_unmapped": len(universe.background_unmapped),
         "universe_size": universe.size,
-        "query_input": len(names),
-        "query_size": int(len(query_idx)),
-        "min_size": min_size,
-        "max_size": max_size,
-        "correction": correction,
-        "resolve_aliases": resolve_aliases,
-        "sets_tested": int(len(table)),
+        **opts.as_params(),
+        "alpha": alpha,
+        "sets_tested": n_tested,
+        "queries": {q.name: {"query_input": len(named[q.name]), "query_size": q.n} for q in queries},
     }
     return EnrichmentResult(table, params=params, mapping=mapping)
 
@@ -165,68 +375,90 @@ def _check_library(library: object, func: str) -> None:
         raise TypeError(msg)
 
 
-def _check_options(*, min_size: int, max_size: int | None, correction: str, func: str) -> None:
-    _check_size_bound(min_size, func, "min_size")
-    _check_size_bound(max_size, func, "max_size")
-    if max_size is not None and max_size < min_size:
-        raise _param_error(func, "max_size", f"None or >= min_size ({min_size})", max_size)
-    if correction not in CORRECTION_METHODS:
-        raise _param_error(func, "correction", f"one of {', '.join(CORRECTION_METHODS)}", correction)
-
-
-def build_universe(
-    library: GeneSetLibrary,
-    background: Iterable[str | int] | None,
-    mapper: GeneMapper,
-    *,
-    resolve_aliases: bool,
-) -> Universe:
-    """Library genes, intersected with the mapped background when one is given."""
+def build_universe(library: GeneSetLibrary, background: object, mapper: GeneMapper, *, opts: Options, func: str) -> Universe:
+    """The universe under the chosen rule (library genes, ∩ background, background as given, or fixed N)."""
     n_genes = library.n_genes
     if background is None:
-        return Universe(np.ones(n_genes, dtype=bool), n_genes, None, ())
-    names = normalise_query(background, param="background", func="enrich")
+        return Universe(np.ones(n_genes, dtype=bool), n_genes, "library", None, None, ())
+    if isinstance(background, (int, np.integer)):
+        if background < library.sets["size"].max():
+            raise _param_error(func, "background", f"an int >= the largest set ({library.sets['size'].max()})", background)
+        return Universe(np.ones(n_genes, dtype=bool), int(background), "fixed", None, int(background), ())
+    names = normalise_query(background, param="background", func=func)
     index = IdentifierIndex(library.genes, namespace=library.namespace)
-    rows = resolve_query(names, mapper, index, namespace=library.namespace, resolve_aliases=resolve_aliases)
+    rows = resolve_query(names, mapper, index, namespace=library.namespace, resolve_aliases=opts.resolve_aliases)
     gene_index = library.gene_index()
     mask = np.zeros(n_genes, dtype=bool)
+    members: set[str] = set()
     unmapped = []
     for row in rows:
-        if row.status in KEPT_STATUSES and row.mapped_to in gene_index:
-            mask[gene_index[row.mapped_to]] = True
-        elif row.status != "duplicate":
-            unmapped.append(row.input)
+        if row.status == "duplicate":
+            continue
+        if row.status in KEPT_STATUSES:
+            members.add(row.mapped_to)
+            if row.mapped_to in gene_index:
+                mask[gene_index[row.mapped_to]] = True
+                continue
+        elif opts.background_mode == "as_given":
+            members.add(row.input)  # an identifier no table knows still counts as given
+            continue
+        unmapped.append(row.input)
+    if opts.background_mode == "as_given":
+        return Universe(mask, len(members), "as_given", frozenset(members), len(names), tuple(unmapped))
     if unmapped:
         logger.info("%d background identifiers match no library gene", len(unmapped))
-    return Universe(mask, int(mask.sum()), len(names), tuple(unmapped))
+    return Universe(mask, int(mask.sum()), "intersect", None, len(names), tuple(unmapped))
+
+
+@dataclass(frozen=True)
+class MappedQuery:
+    """One query after mapping: its report rows, library gene indices inside the universe, and n."""
+
+    name: str
+    rows: list[MappedGene]
+    indices: np.ndarray  # sorted library column indices counted in overlaps
+    n: int  # query size used in the test
 
 
 def map_query(
     names: list[str],
     library: GeneSetLibrary,
+    index: IdentifierIndex,
     universe: Universe,
     mapper: GeneMapper,
     *,
-    resolve_aliases: bool,
+    opts: Options,
 ) -> list[MappedGene]:
-    """Resolve query names against the library; genes outside the universe get that status."""
-    index = IdentifierIndex(library.genes, namespace=library.namespace)
-    rows = resolve_query(names, mapper, index, namespace=library.namespace, resolve_aliases=resolve_aliases)
-    if universe.size == library.n_genes:
+    """Resolve query names; genes outside the universe get that status (with a note when still counted)."""
+    rows = resolve_query(names, mapper, index, namespace=library.namespace, resolve_aliases=opts.resolve_aliases,
+                         keep_unlisted=universe.rule in ("as_given", "fixed"))
+    if universe.rule in ("library", "fixed"):
         return rows
     gene_index = library.gene_index()
     out = []
     for row in rows:
-        if row.status in KEPT_STATUSES and not universe.mask[gene_index[row.mapped_to]]:
-            row = MappedGene(row.input, "outside_universe", row.mapped_to, "not in the background")
+        if row.status == "unknown" and universe.members is not None and row.input in universe.members:
+            # as_given: an identifier no table knows still counts when the background lists it.
+            row = MappedGene(row.input, "official", row.input, "identifier as given in the background")
+        if row.status in KEPT_STATUSES and not universe.contains(row.mapped_to, gene_index.get(row.mapped_to)):
+            note = "not in the background"
+            if opts.query_rule == "annotated" and row.mapped_to in gene_index:
+                note += "; still counted in n (clusterProfiler rule, DOSE#74)"
+            row = MappedGene(row.input, "outside_universe", row.mapped_to, note)
         out.append(row)
     return out
 
 
-def _query_indices(rows: list[MappedGene], library: GeneSetLibrary) -> np.ndarray:
+def _query_counts(rows: list[MappedGene], library: GeneSetLibrary, universe: Universe, opts: Options) -> tuple[np.ndarray, int]:
+    """Library indices that can overlap sets, and the query size n under the query rule."""
     gene_index = library.gene_index()
-    kept = sorted(gene_index[r.mapped_to] for r in rows if r.status in KEPT_STATUSES)
-    return np.asarray(kept, dtype=np.int64)
+    kept = [r.mapped_to for r in rows if r.status in KEPT_STATUSES]
+    indices = np.asarray(sorted(gene_index[g] for g in kept if g in gene_index), dtype=np.int64)
+    n = len(kept)
+    if opts.query_rule == "annotated":
+        annotated = {r.mapped_to for r in rows if r.status in (*KEPT_STATUSES, "outside_universe") and r.mapped_to in gene_index}
+        n = len(annotated)
+    return indices, n
 
 
 def _status_counts(mapping: pd.DataFrame) -> str:
@@ -234,100 +466,175 @@ def _status_counts(mapping: pd.DataFrame) -> str:
     return ", ".join(f"{status}: {int(c)}" for status, c in counts.items() if c)
 
 
-def _warn_dropped(mapping: pd.DataFrame) -> None:
+def _warn_dropped(mapping: pd.DataFrame, *, several: bool = False) -> None:
     dropped = mapping[~mapping["status"].isin(KEPT_STATUSES)]
     if dropped.empty:
         return
     shown = ", ".join(repr(g) for g in dropped["input"].head(10))
     more = "" if len(dropped) <= 10 else f" and {len(dropped) - 10} more"
+    scope = f" across {mapping['query'].nunique()} queries" if several else ""
     msg = (
-        f"{len(dropped)} of {len(mapping)} query genes were left out ({_status_counts(dropped)}): "
+        f"{len(dropped)} of {len(mapping)} query genes{scope} were left out ({_status_counts(dropped)}): "
         f"{shown}{more}. See res.dropped."
     )
-    warnings.warn(msg, GeneMappingWarning, stacklevel=3)
+    warnings.warn(msg, GeneMappingWarning, stacklevel=4)
 
 
-def score_query(
-    library: GeneSetLibrary,
-    universe: Universe,
-    query_idx: np.ndarray,
-    *,
-    min_size: int,
-    max_size: int | None,
-    correction: str,
-) -> pd.DataFrame:
-    """The ranked result table of one mapped query (vectorised over sets)."""
+# -- scoring ------------------------------------------------------------------
+_QUERY_BLOCK = 64  # queries per sparse product: bounds the dense (sets x block) overlap matrix
+
+
+def score_queries(library: GeneSetLibrary, universe: Universe, queries: list[MappedQuery], opts: Options,
+                  *, alpha: float | None) -> tuple[pd.DataFrame, int]:
+    """The long ranked table of every query (vectorised over sets, blocked over queries),
+    and the number of sets tested per query."""
     genes, membership, sets = library._raw()
-    query_mask = np.zeros(library.n_genes, dtype=bool)
-    query_mask[query_idx] = True
     set_size = _set_sizes_in_universe(membership, universe)
-    overlap = np.asarray(membership @ query_mask.astype(np.int32)).ravel().astype(np.int64)
-    tested = set_size >= max(min_size, 1)
-    if max_size is not None:
-        tested &= set_size <= max_size
+    tested = set_size >= max(opts.min_size, 1)
+    if opts.max_size is not None:
+        tested &= set_size <= opts.max_size
     rows = np.flatnonzero(tested)
-    k, M = overlap[rows], set_size[rows]
-    n, N = len(query_idx), universe.size
-    log_p = logsf_grouped(k, M, n, N)
-    pvalue = np.exp(log_p)
-    table = pd.DataFrame(
-        {
-            "set_id": sets.index.to_numpy()[rows],
-            "overlap": k,
-            "set_size": M,
-            "query_size": n,
-            "universe_size": N,
-        }
-    )
-    for name, values in effect_sizes(k, M, n, N).items():
-        table[name] = values
-    table["pvalue"] = pvalue
-    table["log10_pvalue"] = log_p / _LN10
-    table["fdr"] = adjust_pvalues(pvalue, correction)
-    table["genes"] = overlap_genes(membership, genes, query_mask, rows)
+    sub = membership[rows]
+    parts = []
+    for start in range(0, len(queries), _QUERY_BLOCK):
+        block = queries[start : start + _QUERY_BLOCK]
+        parts.append(_score_block(sub, rows, set_size[rows], universe, block, start, opts, alpha, genes))
+    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    long["set_id"] = sets.index.to_numpy()[long.pop("_row").to_numpy()]
     for col in _METADATA_COLUMNS:
         if col in sets.columns:
-            table[col] = sets[col].to_numpy()[rows]
-    return rank_table(table)
+            long[col] = sets[col].to_numpy()[rows][long["_tested_pos"].to_numpy()]
+    long = long.drop(columns="_tested_pos")
+    long["query"] = pd.Categorical.from_codes(long.pop("_query").to_numpy(), categories=[q.name for q in queries])
+    return rank_table(long[_column_order(long)]), len(rows)
+
+
+def _score_block(sub: sp.csr_matrix, rows: np.ndarray, M_tested: np.ndarray, universe: Universe,
+                 block: list[MappedQuery], offset: int, opts: Options, alpha: float | None,
+                 genes: np.ndarray) -> pd.DataFrame:
+    n_genes = sub.shape[1]
+    q_cols = np.concatenate([np.full(len(q.indices), j) for j, q in enumerate(block)]).astype(np.int64)
+    q_rows = np.concatenate([q.indices for q in block]).astype(np.int64)
+    qmat = sp.csc_matrix((np.ones(len(q_rows), dtype=np.int32), (q_rows, q_cols)), shape=(n_genes, len(block)))
+    overlap = np.asarray((sub @ qmat).todense(), dtype=np.int64)  # (tested sets, block)
+    n_sets = len(rows)
+    # Column-major flattening: each query's rows are contiguous, in tested-set order.
+    k = overlap.T.ravel()
+    M = np.tile(M_tested, len(block))
+    n = np.repeat([q.n for q in block], n_sets).astype(np.int64)
+    query = np.repeat(np.arange(offset, offset + len(block)), n_sets)
+    pos = np.tile(np.arange(n_sets), len(block))
+    N = universe.size
+    # Enrichr's table has d = N - b - c + a, i.e. a population of N + 2k (see docs/statistics.md).
+    N_eff = N + 2 * k if opts.odds_ratio == "fold" else np.full_like(k, N)
+    log_p = logsf_grouped(k, M, n, N_eff)
+    in_fdr = k > 0 if opts.fdr_over == "hit" else np.ones_like(k, dtype=bool)
+    fdr = np.full(len(k), np.nan)
+    fdr[in_fdr] = adjust_grouped(np.exp(log_p[in_fdr]), query[in_fdr], opts.correction)
+    keep = np.ones(len(k), dtype=bool) if alpha is None else fdr <= alpha
+    idx = np.flatnonzero(keep)
+    k, M, n, log_p, fdr, query, pos = k[idx], M[idx], n[idx], log_p[idx], fdr[idx], query[idx], pos[idx]
+    table = pd.DataFrame({"_query": query, "_row": rows[pos], "_tested_pos": pos, "overlap": k, "set_size": M,
+                          "query_size": n, "universe_size": N})
+    for name, values in effect_sizes(k, M, n, N).items():
+        table[name] = values
+    if opts.odds_ratio == "haldane_always":  # gseapy: +0.5 on all four cells, always
+        a, b, c, d = k + 0.5, M - k + 0.5, n - k + 0.5, N - M - n + k + 0.5
+        table["odds_ratio"] = (a * d) / (b * c)
+        table["odds_ratio_corrected"] = True
+    elif opts.odds_ratio == "fold":  # Enrichr reports the fold enrichment as "odds ratio"
+        table["odds_ratio"] = table["fold_enrichment"]
+        table["odds_ratio_corrected"] = False
+    table["pvalue"] = np.exp(log_p)
+    table["log10_pvalue"] = log_p / _LN10
+    table["fdr"] = fdr
+    if opts.compat is not None:
+        table["combined_score"] = -log_p * table["odds_ratio"].to_numpy()
+    if opts.compat == "clusterprofiler":
+        table["GeneRatio"] = [f"{a}/{b}" for a, b in zip(k, n)]
+        table["BgRatio"] = [f"{a}/{N}" for a in M]
+    local_q = query - offset
+    qmask = np.zeros((n_genes, len(block)), dtype=bool)
+    for j, q in enumerate(block):
+        qmask[q.indices, j] = True
+    table["genes"] = overlap_genes(sub, genes, qmask, pos, local_q)
+    return table
 
 
 def _set_sizes_in_universe(membership: sp.csr_matrix, universe: Universe) -> np.ndarray:
-    if universe.size == membership.shape[1]:
+    if universe.rule in ("library", "fixed"):
         return np.diff(membership.indptr).astype(np.int64)
     return np.asarray(membership @ universe.mask.astype(np.int32)).ravel().astype(np.int64)
 
 
-def logsf_grouped(k: np.ndarray, M: np.ndarray, n: int, N: int) -> np.ndarray:
-    """``hypergeom_logsf`` evaluated once per distinct (k, M) pair.
+def logsf_grouped(k: np.ndarray, M: np.ndarray, n: np.ndarray | int, N: np.ndarray | int) -> np.ndarray:
+    """``hypergeom_logsf`` evaluated once per distinct (k, M, n, N).
 
-    A query against many sets repeats few (k, M) pairs (sets of equal size with
-    equal overlap), so the tail is computed for the unique pairs only.
+    A query against many sets repeats few (k, M) pairs (sets of equal size
+    with equal overlap), so the tail is computed for the unique tuples only.
     """
     if k.size == 0:
         return np.zeros(0, dtype=np.float64)
-    key = k * (int(M.max()) + 1) + M
-    unique_keys, inverse = np.unique(key, return_inverse=True)
-    uk, um = np.divmod(unique_keys, int(M.max()) + 1)
-    return hypergeom_logsf(uk, um, n, N)[inverse.ravel()]
+    n = np.broadcast_to(np.asarray(n, dtype=np.int64), k.shape)
+    N = np.broadcast_to(np.asarray(N, dtype=np.int64), k.shape)
+    stacked = np.stack([k, M, n, N], axis=1).astype(np.int64)
+    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    return hypergeom_logsf(unique[:, 0], unique[:, 1], unique[:, 2], unique[:, 3])[inverse.ravel()]
 
 
-def overlap_genes(membership: sp.csr_matrix, genes: np.ndarray, query_mask: np.ndarray, rows: np.ndarray) -> list[str]:
-    """For each row, the overlapping genes joined by ';' (sorted, as the vocabulary is)."""
-    sub = membership[rows]
-    hit = query_mask[sub.indices]
-    row_of = np.repeat(np.arange(len(rows)), np.diff(sub.indptr))[hit]
-    names = genes[sub.indices[hit]]
-    counts = np.bincount(row_of, minlength=len(rows))
-    bounds = np.r_[0, np.cumsum(counts)]
-    return [";".join(names[bounds[i] : bounds[i + 1]]) for i in range(len(rows))]
+def adjust_grouped(p: np.ndarray, group: np.ndarray, method: str) -> np.ndarray:
+    """Multiple-testing correction within each group (query) of a long array."""
+    out = np.empty_like(p)
+    if method == "fdr_bh":
+        # Benjamini-Hochberg for all groups at once: sort by (group, p), scale by m/rank,
+        # then a running minimum from the largest p down, restarted at each group.
+        order = np.lexsort((p, group))
+        g, ps = group[order], p[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
+        sizes = np.diff(np.r_[starts, len(g)])
+        rank = np.arange(len(g)) - np.repeat(starts, sizes) + 1
+        scaled = ps * np.repeat(sizes, sizes) / rank
+        rev = pd.Series(scaled[::-1]).groupby(g[::-1], sort=False).cummin().to_numpy()[::-1]
+        out[order] = np.minimum(rev, 1.0)
+        return out
+    for value in np.unique(group):
+        sel = group == value
+        out[sel] = adjust_pvalues(p[sel], method)
+    return out
+
+
+def overlap_genes(sub: sp.csr_matrix, genes: np.ndarray, qmask: np.ndarray, pos: np.ndarray, qcol: np.ndarray) -> list[str]:
+    """For each (tested set, query) pair, the overlapping genes joined by ';' (sorted, as the vocabulary is)."""
+    lengths = np.diff(sub.indptr)[pos]
+    starts = sub.indptr[pos]
+    flat = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(lengths.sum())
+    idx = sub.indices[flat]
+    hit = qmask[idx, np.repeat(qcol, lengths)]
+    pair = np.repeat(np.arange(len(pos)), lengths)[hit]
+    names = genes[idx[hit]]
+    bounds = np.r_[0, np.cumsum(np.bincount(pair, minlength=len(pos)))]
+    return [";".join(names[bounds[i] : bounds[i + 1]]) for i in range(len(pos))]
+
+
+_LEADING = ["query", "set_id", "title", "overlap", "set_size", "query_size", "universe_size", "expected",
+            "fold_enrichment", "rich_factor", "odds_ratio", "odds_ratio_corrected", "z_score", "combined_score",
+            "GeneRatio", "BgRatio", "pvalue", "log10_pvalue", "fdr", "genes"]
+
+
+def _column_order(table: pd.DataFrame) -> list[str]:
+    first = [c for c in _LEADING if c in table.columns]
+    return first + [c for c in table.columns if c not in first]
 
 
 def rank_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Sort by p-value (in log space, so underflowed tails keep their order), ties by set_id."""
+    """Sort by query (caller's order), then p-value in log space (underflowed tails keep their
+    order), ties by set_id; stable and deterministic."""
     set_ids = table["set_id"].to_numpy(dtype=object).astype(str)
     id_rank = np.argsort(np.argsort(set_ids, kind="stable"), kind="stable")
-    order = np.lexsort((id_rank, table["log10_pvalue"].to_numpy()))
+    order = np.lexsort((id_rank, table["log10_pvalue"].to_numpy(), table["query"].cat.codes.to_numpy()))
     ranked = table.iloc[order].reset_index(drop=True)
-    ranked.index.name = "rank"
-    ranked.index = ranked.index + 1
+    ranked.index = pd.RangeIndex(1, len(ranked) + 1, name="rank")
+    if ranked["query"].cat.categories.size > 1:
+        ranked.index = ranked.groupby("query", observed=True, sort=False).cumcount().to_numpy() + 1
+        ranked.index.name = "rank"
     return ranked

@@ -62,7 +62,7 @@ def gene_key(name: str) -> str:
 
 
 def _read_packaged_tsv(name: str) -> pd.DataFrame:
-    raw = resources.files("pfocr_enrich").joinpath("data", name).read_bytes()
+    raw = resources.files("pfocr_enrich").joinpath("data").joinpath(name).read_bytes()
     # keep_default_na=False: the alias "NaN" (SCN11A) is a gene name, not a missing value.
     return pd.read_csv(
         io.BytesIO(gzip.decompress(raw)), sep="\t", dtype=str, keep_default_na=False
@@ -349,12 +349,18 @@ def resolve_query(
     *,
     namespace: str,
     resolve_aliases: bool,
+    keep_unlisted: bool = False,
 ) -> list[MappedGene]:
-    """Resolve stripped names in order; the first spelling of a gene wins, later ones are duplicates."""
+    """Resolve stripped names in order; the first spelling of a gene wins, later ones are duplicates.
+
+    ``keep_unlisted``: a gene the tables know but no library set contains keeps its
+    status (for universes wider than the library), instead of ``outside_universe``.
+    """
     seen: dict[str, str] = {}
     rows: list[MappedGene] = []
     for name in names:
-        row = _resolve_one(name, mapper, index, namespace=namespace, resolve_aliases=resolve_aliases)
+        row = _resolve_one(name, mapper, index, namespace=namespace, resolve_aliases=resolve_aliases,
+                           keep_unlisted=keep_unlisted)
         if row.mapped_to is not None and row.status in KEPT_STATUSES:
             if row.mapped_to in seen:
                 row = MappedGene(name, "duplicate", row.mapped_to, f"same gene as {seen[row.mapped_to]!r}")
@@ -365,7 +371,8 @@ def resolve_query(
 
 
 def _resolve_one(
-    name: str, mapper: GeneMapper, index: IdentifierIndex | None, *, namespace: str, resolve_aliases: bool
+    name: str, mapper: GeneMapper, index: IdentifierIndex | None, *, namespace: str, resolve_aliases: bool,
+    keep_unlisted: bool = False,
 ) -> MappedGene:
     if index is not None:
         hit, status = index.find(name)
@@ -380,6 +387,8 @@ def _resolve_one(
     if mapped.mapped_to is None or index is None:
         return mapped
     hit, _ = index.find(mapped.mapped_to)
+    if hit is None and keep_unlisted:
+        return mapped
     if hit is None:
         note = f"{mapped.status} -> {mapped.mapped_to}, which no gene set contains"
         return MappedGene(name, "outside_universe", mapped.mapped_to, note)

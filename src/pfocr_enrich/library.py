@@ -8,7 +8,6 @@ CSR matrix (int32 indices) and integer arrays.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
@@ -626,7 +625,8 @@ def _frame_from_json(text: str) -> pd.DataFrame:
     index = pd.Index([_unjson(v) for v in payload["index"]], name=payload.get("index_name"), dtype=object)
     columns = payload["columns"]
     data = {c: [_unjson(row[i]) for row in payload["data"]] for i, c in enumerate(columns)}
-    frame = pd.DataFrame(data, index=index, columns=columns)
+    # object columns: pandas >= 3 would otherwise infer a string dtype and turn None into NaN.
+    frame = pd.DataFrame({c: pd.Series(v, index=index, dtype=object) for c, v in data.items()}, index=index, columns=columns)
     for col, dtype in payload.get("dtypes", {}).items():
         if dtype.startswith(("int", "Int", "float", "bool")) and col in frame:
             try:
@@ -635,6 +635,3 @@ def _frame_from_json(text: str) -> pd.DataFrame:
                 pass
     return frame
 
-
-# Silence an unused-import warning for io (kept for readers that pass buffers).
-_ = io
