@@ -14,7 +14,7 @@ import pandas as pd
 __all__ = ["EnrichmentResult"]
 
 _KEPT = ("official", "case", "entrez", "ensembl", "alias")
-_SHOWN = ["set_id", "title", "overlap", "set_size", "fold_enrichment", "pvalue", "fdr", "genes"]
+_SHOWN = ["query", "set_id", "title", "overlap", "set_size", "fold_enrichment", "pvalue", "fdr", "genes"]
 
 
 class EnrichmentResult:
@@ -98,16 +98,31 @@ class EnrichmentResult:
         self.to_csv(path, sep="\t")
 
     def summary(self) -> str:
-        """A few lines on the query, the universe and the top hits."""
+        """A few lines on the query, the universe and the top hits.
+
+        Examples
+        --------
+        >>> import pfocr_enrich as pe
+        >>> print(pe.enrich(["IRF3", "MAVS", "TBK1"], pe.sample_library()).summary().splitlines()[0])
+        query: 3 of 3 genes tested (0 left out: see .dropped)
+        """
         p = self._params
         n_sig = int((self._table["fdr"] <= 0.05).sum()) if "fdr" in self._table else 0
+        if "queries" in p:
+            sizes = [q["query_size"] for q in p["queries"].values()]
+            first = (f"queries: {len(sizes)} (tested sizes {min(sizes)}-{max(sizes)}); "
+                     f"{len(self.dropped)} inputs left out: see .dropped")
+        else:
+            first = (f"query: {p.get('query_size')} of {p.get('query_input')} genes tested "
+                     f"({len(self.dropped)} left out: see .dropped)")
         lines = [
-            f"query: {p.get('query_size')} of {p.get('query_input')} genes tested "
-            f"({len(self.dropped)} left out: see .dropped)",
-            f"universe: {p.get('universe_size'):,} genes ({p.get('background')}); "
+            first,
+            f"universe: {p.get('universe_size'):,} genes (rule: {p.get('universe_rule')}); "
             f"library {p.get('library')!r}: {p.get('library_sets'):,} sets, {p.get('sets_tested'):,} tested",
-            f"correction: {p.get('correction')}; {n_sig} set(s) with fdr <= 0.05",
+            f"correction: {p.get('correction')} over {p.get('fdr_over')} sets; {n_sig} row(s) with fdr <= 0.05",
         ]
+        if p.get("compat"):
+            lines.append(f"compat: {p['compat']}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
