@@ -174,3 +174,23 @@ def test_bad_policy_values_name_the_parameter():
                           ({"background_mode": "union"}, "background_mode")]:
         with pytest.raises(ValueError, match=f"The '{match}' parameter of enrich"):
             pe.enrich(["IRF3"], lib, **kwargs)
+
+
+def test_qvalue_column_equals_storey_qvalue_over_the_corrected_sets(pfocr2018):
+    from pfocr_enrich.stats import qvalue
+
+    query = ["7157", "4193", "581", "207", "5290", "5291", "1026", "672", "675", "3845"]
+    for fdr_over in ("tested", "hit"):
+        t = pe.enrich(query, pfocr2018, fdr_over=fdr_over).table
+        used = t["fdr"].notna()
+        assert t.loc[~used, "qvalue"].isna().all()
+        p = t.loc[used, "pvalue"].to_numpy()
+        if p.max() < 0.95:
+            # R's qvalue refuses to estimate pi0 here (hit sets only): so do we, with NaN
+            with pytest.raises(ValueError, match="below the largest lambda"):
+                qvalue(p)
+            assert t["qvalue"].isna().all()
+            continue
+        expected, pi0 = qvalue(p)
+        assert 0 < pi0 <= 1
+        np.testing.assert_allclose(t.loc[used, "qvalue"], expected, rtol=1e-12)

@@ -38,7 +38,7 @@ from .identifiers import (
 )
 from .library import GeneSetLibrary, _check_size_bound, _param_error
 from .results import EnrichmentResult
-from .stats import CORRECTION_METHODS, adjust_pvalues, effect_sizes, hypergeom_logsf
+from .stats import CORRECTION_METHODS, adjust_pvalues, effect_sizes, estimate_pi0, hypergeom_logsf
 
 logger = logging.getLogger(__name__)
 
@@ -531,9 +531,11 @@ def _score_block(sub: sp.csr_matrix, rows: np.ndarray, M_tested: np.ndarray, uni
     in_fdr = k > 0 if opts.fdr_over == "hit" else np.ones_like(k, dtype=bool)
     fdr = np.full(len(k), np.nan)
     fdr[in_fdr] = adjust_grouped(np.exp(log_p[in_fdr]), query[in_fdr], opts.correction)
+    qval = np.full(len(k), np.nan)
+    qval[in_fdr] = qvalue_grouped(np.exp(log_p[in_fdr]), query[in_fdr])
     keep = np.ones(len(k), dtype=bool) if alpha is None else fdr <= alpha
     idx = np.flatnonzero(keep)
-    k, M, n, log_p, fdr, query, pos = k[idx], M[idx], n[idx], log_p[idx], fdr[idx], query[idx], pos[idx]
+    k, M, n, log_p, fdr, qval, query, pos = k[idx], M[idx], n[idx], log_p[idx], fdr[idx], qval[idx], query[idx], pos[idx]
     table = pd.DataFrame({"_query": query, "_row": rows[pos], "_tested_pos": pos, "overlap": k, "set_size": M,
                           "query_size": n, "universe_size": N})
     for name, values in effect_sizes(k, M, n, N).items():
@@ -548,6 +550,7 @@ def _score_block(sub: sp.csr_matrix, rows: np.ndarray, M_tested: np.ndarray, uni
     table["pvalue"] = np.exp(log_p)
     table["log10_pvalue"] = log_p / _LN10
     table["fdr"] = fdr
+    table["qvalue"] = qval
     if opts.compat is not None:
         table["combined_score"] = -log_p * table["odds_ratio"].to_numpy()
     if opts.compat == "clusterprofiler":
@@ -582,21 +585,44 @@ def logsf_grouped(k: np.ndarray, M: np.ndarray, n: np.ndarray | int, N: np.ndarr
     return hypergeom_logsf(unique[:, 0], unique[:, 1], unique[:, 2], unique[:, 3])[inverse.ravel()]
 
 
+def _bh_uncapped_grouped(p: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """min_{j >= i} m p_(j) / j within each group, not capped at 1."""
+    out = np.empty_like(p)
+    order = np.lexsort((p, group))
+    g, ps = group[order], p[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
+    sizes = np.diff(np.r_[starts, len(g)])
+    rank = np.arange(len(g)) - np.repeat(starts, sizes) + 1
+    scaled = ps * np.repeat(sizes, sizes) / rank
+    # running minimum from the largest p down, restarted at each group
+    out[order] = pd.Series(scaled[::-1]).groupby(g[::-1], sort=False).cummin().to_numpy()[::-1]
+    return out
+
+
+def qvalue_grouped(p: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Storey's q-value within each group: min(1, pi0 * uncapped BH), pi0 as R's qvalue estimates it.
+
+    NaN for a group whose pi0 cannot be estimated (e.g. every p below the largest lambda).
+    """
+    if p.size == 0:
+        return p.copy()
+    scaled = _bh_uncapped_grouped(p, group)
+    out = np.full_like(p, np.nan)
+    for value in np.unique(group):
+        sel = group == value
+        try:
+            pi0 = estimate_pi0(p[sel])
+        except ValueError:
+            continue
+        out[sel] = np.minimum(pi0 * scaled[sel], 1.0)
+    return out
+
+
 def adjust_grouped(p: np.ndarray, group: np.ndarray, method: str) -> np.ndarray:
     """Multiple-testing correction within each group (query) of a long array."""
-    out = np.empty_like(p)
     if method == "fdr_bh":
-        # Benjamini-Hochberg for all groups at once: sort by (group, p), scale by m/rank,
-        # then a running minimum from the largest p down, restarted at each group.
-        order = np.lexsort((p, group))
-        g, ps = group[order], p[order]
-        starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
-        sizes = np.diff(np.r_[starts, len(g)])
-        rank = np.arange(len(g)) - np.repeat(starts, sizes) + 1
-        scaled = ps * np.repeat(sizes, sizes) / rank
-        rev = pd.Series(scaled[::-1]).groupby(g[::-1], sort=False).cummin().to_numpy()[::-1]
-        out[order] = np.minimum(rev, 1.0)
-        return out
+        return np.minimum(_bh_uncapped_grouped(p, group), 1.0)
+    out = np.empty_like(p)
     for value in np.unique(group):
         sel = group == value
         out[sel] = adjust_pvalues(p[sel], method)
@@ -618,7 +644,7 @@ def overlap_genes(sub: sp.csr_matrix, genes: np.ndarray, qmask: np.ndarray, pos:
 
 _LEADING = ["query", "set_id", "title", "overlap", "set_size", "query_size", "universe_size", "expected",
             "fold_enrichment", "rich_factor", "odds_ratio", "odds_ratio_corrected", "z_score", "combined_score",
-            "GeneRatio", "BgRatio", "pvalue", "log10_pvalue", "fdr", "genes"]
+            "GeneRatio", "BgRatio", "pvalue", "log10_pvalue", "fdr", "qvalue", "genes"]
 
 
 def _column_order(table: pd.DataFrame) -> list[str]:
