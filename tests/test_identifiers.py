@@ -20,7 +20,7 @@ from pfocr_enrich.identifiers import GeneMapper, gene_key, normalise_query
         ("7157", "entrez", "TP53"),
         ("ENSG00000141510", "ensembl", "TP53"),
         ("ENSG00000141510.17", "ensembl", "TP53"),  # version suffix
-        ("DDX58", "alias", "RIGI"),  # renamed in 2022
+        ("DDX58", "previous", "RIGI"),  # HGNC symbol in 2018, renamed RIGI since
         ("NaN", "alias", "SCN11A"),  # the literal alias, not a missing value
         ("Aß", "unknown", None),  # must not upper-case to ASS (ASS1)
         ("NOTAGENE", "unknown", None),
@@ -39,7 +39,7 @@ def test_ambiguous_alias_is_reported_with_its_candidates():
     assert ambiguous  # NCBI has many
     row = pe.map_genes([ambiguous[0]]).iloc[0]
     assert row["status"] == "ambiguous"
-    assert row["note"].startswith("alias of ")
+    assert row["note"].startswith("alias or previous symbol of ")
     assert pd.isna(row["mapped_to"])
 
 
@@ -77,9 +77,30 @@ def test_from_tables_accepts_a_newer_table_and_checks_columns():
     mapper = GeneMapper.from_tables(genes, aliases)
     frame = pe.map_genes(["olda", "newb"], mapper=mapper)
     assert frame["mapped_to"].tolist() == ["NEWA", "NEWB"]
-    with pytest.raises(ValueError, match="must have columns 'entrez' and 'symbol'"):
+    with pytest.raises(ValueError, match="must have columns 'entrez', 'symbol'"):
         GeneMapper.from_tables(pd.DataFrame({"id": ["1"]}))
 
 
 def test_resolve_aliases_can_be_turned_off():
     assert pe.map_genes(["DDX58"], resolve_aliases=False)["status"].tolist() == ["unknown"]
+
+
+def test_curated_messy_inputs_map_as_a_curator_would(data_dir):
+    table = pd.read_csv(data_dir / "identifiers" / "messy_inputs.tsv", sep="\t", dtype=str, keep_default_na=False)
+    assert len(table) >= 60
+    mapper = GeneMapper.default()
+    got = [mapper.resolve(name) for name in table["input"]]
+    mismatches = [
+        (name, (r.status, r.mapped_to or ""), (status, target))
+        for name, r, status, target in zip(table["input"], got, table["status"], table["mapped_to"])
+        if (r.status, r.mapped_to or "") != (status, target)
+    ]
+    assert not mismatches
+    assert set(table["status"]) >= {"official", "case", "entrez", "ensembl", "previous", "alias", "date_repaired", "ambiguous", "unknown"}
+
+
+def test_families_are_reported_with_their_members_never_expanded():
+    row = pe.map_genes(["PI3K"]).iloc[0]
+    assert row["status"] == "ambiguous"
+    assert row["note"] == "gene family of PIK3CA, PIK3CB, PIK3CD, PIK3CG, PIK3R3, PIK3R4, PIK3R5, PIK3R6"
+    assert GeneMapper.default().family_members("pi3k")[:2] == ["PIK3CA", "PIK3CB"]

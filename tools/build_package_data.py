@@ -42,6 +42,23 @@ def build_ncbi(shared: Path) -> pd.DataFrame:
     return genes
 
 
+LEXICON_FILES = {
+    "1_symbol.tsv": ("symbol", "hgnc_symbol"),
+    "2_bioentities.tsv": ("bioentities", "bioentities_symbol"),
+    "3_alias_symbol.tsv": ("alias_symbol", "hgnc_alias_symbol"),
+    "4_prev_symbol.tsv": ("prev_symbol", "hgnc_prev_symbol"),
+}
+
+
+def build_lexicon(shared: Path) -> None:
+    """The PFOCR (2018 HGNC + bioentities) lexicon as one long table: term, entrez, source."""
+    parts = []
+    for name, (column, source) in LEXICON_FILES.items():
+        frame = read_tsv(shared / "hgnc_lexicon" / name)
+        parts.append(pd.DataFrame({"term": frame[column], "entrez": frame["entrez_id"], "source": source}))
+    write_tsv_gz(pd.concat(parts, ignore_index=True), "hgnc_lexicon.tsv.gz")
+
+
 def build_covid_sample(shared: Path, genes: pd.DataFrame) -> None:
     hits = read_tsv(shared / "pfocr_samples" / "covid_genes.tsv")
     figures = read_tsv(shared / "pfocr_samples" / "covid_figures.tsv")
@@ -65,6 +82,7 @@ def main(argv: list[str]) -> None:
     shared = Path(argv[0]) if argv else ROOT.parent / "shared" / "data"
     OUT.mkdir(parents=True, exist_ok=True)
     genes = build_ncbi(shared)
+    build_lexicon(shared)
     build_covid_sample(shared, genes)
     for path in sorted(OUT.glob("*.gz")):
         print(f"{path.name}\t{path.stat().st_size:,} bytes")

@@ -33,13 +33,15 @@ MAPPING_STATUSES = (
     "entrez",
     "ensembl",
     "alias",
+    "previous",
+    "date_repaired",
     "ambiguous",
     "unknown",
     "outside_universe",
     "duplicate",
 )
 #: Statuses whose gene enters the query.
-KEPT_STATUSES = frozenset({"official", "case", "entrez", "ensembl", "alias"})
+KEPT_STATUSES = frozenset({"official", "case", "entrez", "ensembl", "alias", "previous", "date_repaired"})
 
 _BLANKS = frozenset({"", "NA", "N/A", "nan"})
 _ENTREZ = re.compile(r"^[0-9]+$")
@@ -94,59 +96,125 @@ class MappedGene:
     note: str = ""
 
 
+_DATE_MONTHS = {"MAR": ("MARCH",), "SEP": ("SEPT",), "DEC": ("DEC",), "OCT": ("OCT",)}
+# Spreadsheet damage: MARCH1 -> "1-Mar", SEPT7 -> "7-Sep" or "Sep-7"; some tools print "MAR1".
+_DATE_PATTERNS = (
+    re.compile(r"^(?P<num>[0-9]{1,2})-(?P<mon>MAR|SEP|DEC|OCT)$", re.IGNORECASE),
+    re.compile(r"^(?P<mon>MAR|SEP|DEC|OCT)-(?P<num>[0-9]{1,2})$", re.IGNORECASE),
+    re.compile(r"^(?P<mon>MAR|SEP|DEC|OCT)(?P<num>[0-9]{1,2})$", re.IGNORECASE),
+)
+
+
+def _date_candidates(name: str) -> list[str]:
+    """Gene symbols a spreadsheet could have turned into ``name`` (``1-Mar`` -> MARCH1)."""
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(name)
+        if match:
+            number = int(match.group("num"))
+            return [prefix + str(number) for prefix in _DATE_MONTHS[match.group("mon").upper()]]
+    return []
+
+
+def _multimap(keys: list[str], values: list[str]) -> dict[str, frozenset[str]]:
+    grouped: dict[str, set[str]] = {}
+    for key, value in zip(keys, values):
+        grouped.setdefault(key, set()).add(value)
+    return {k: frozenset(v) for k, v in grouped.items()}
+
+
 @dataclass(frozen=True, repr=False)
 class GeneMapper:
-    """Resolve gene identifiers against NCBI Gene tables.
+    """Resolve human gene identifiers to NCBI Gene symbols or Entrez IDs, saying how.
+
+    The resolution order, first match wins:
+
+    1. Entrez IDs (digits) and Ensembl gene IDs (``ENSG...``, version ignored);
+    2. the current official symbol (NCBI), exact (``official``) or in another
+       case (``case``: mouse-style ``Akt1``);
+    3. an HGNC symbol of the PFOCR lexicon (2018) renamed since (``previous``:
+       ``SEPT7`` -> SEPTIN7);
+    4. a gene family of the lexicon (``PI3K``): ``ambiguous``, never expanded;
+    5. aliases (NCBI and lexicon) and previous symbols (lexicon): one gene ->
+       ``alias`` / ``previous``; several genes -> ``ambiguous``;
+    6. spreadsheet dates (``1-Mar``, ``7-Sep``, ``SEP7``) -> the symbol they came
+       from, when that resolves to exactly one gene (``date_repaired``).
+
+    Names are compared case-insensitively for ASCII only (see :func:`gene_key`).
 
     Parameters
     ----------
     genes : DataFrame
-        One row per gene with columns ``entrez`` and ``symbol`` (official symbol),
-        optionally ``gene_type`` and ``ensembl`` (``;``-joined ENSG IDs).
+        Columns ``entrez``, ``symbol`` (official), optionally ``gene_type`` and
+        ``ensembl`` (``;``-joined).
     aliases : DataFrame, optional
-        Columns ``alias`` and ``entrez``; an alias listed for several genes is
-        ambiguous and never guessed.
+        Columns ``alias``, ``entrez`` (NCBI synonyms; one alias may name several genes).
+    lexicon : DataFrame, optional
+        Columns ``term``, ``entrez``, ``source`` with ``source`` in
+        ``hgnc_symbol``, ``bioentities_symbol``, ``hgnc_alias_symbol``, ``hgnc_prev_symbol``.
 
     Examples
     --------
     >>> mapper = GeneMapper.default()
     >>> mapper.symbol_of_entrez("7157")
     'TP53'
+    >>> r = mapper.resolve("SEPT7")
+    >>> r.status, r.mapped_to
+    ('previous', 'SEPTIN7')
     """
 
     genes: pd.DataFrame
     aliases: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["alias", "entrez"]))
+    lexicon: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["term", "entrez", "source"]))
 
     def __post_init__(self) -> None:
+        # Plain lists: iterating pandas (>= 3) string arrays element by element is slow.
         genes = _entrez_preference(self.genes.astype(str))
-        entrez_to_symbol = dict(zip(genes["entrez"], genes["symbol"]))
+        g_entrez, g_symbol = genes["entrez"].tolist(), genes["symbol"].tolist()
+        entrez_to_symbol = dict(zip(g_entrez, g_symbol))
         symbol_to_entrez: dict[str, str] = {}
         key_to_symbol: dict[str, str] = {}
-        for entrez, symbol in zip(genes["entrez"], genes["symbol"]):
+        for entrez, symbol in zip(g_entrez, g_symbol):
             symbol_to_entrez.setdefault(symbol, entrez)
             key_to_symbol.setdefault(gene_key(symbol), symbol)
         ensembl_to_entrez: dict[str, str] = {}
         if "ensembl" in genes:
-            for entrez, ids in zip(genes["entrez"], genes["ensembl"]):
+            for entrez, ids in zip(g_entrez, genes["ensembl"].tolist()):
                 for ens in filter(None, ids.split(";")):
                     ensembl_to_entrez.setdefault(ens.upper(), entrez)
-        alias_targets: dict[str, set[str]] = {}
-        for alias, entrez in zip(self.aliases["alias"].astype(str), self.aliases["entrez"].astype(str)):
-            key = gene_key(alias.strip())
-            if key and key not in key_to_symbol and entrez in entrez_to_symbol:
-                alias_targets.setdefault(key, set()).add(entrez)
+        known = entrez_to_symbol.keys()
+        lexicon: dict[str, tuple[list[str], list[str]]] = {}
+        for term, entrez, source in zip(*(self.lexicon[c].astype(str).tolist() for c in ("term", "entrez", "source"))):
+            if entrez in known:  # ids withdrawn from NCBI since 2018 cannot be mapped
+                keys, ids = lexicon.setdefault(source, ([], []))
+                keys.append(gene_key(term))
+                ids.append(entrez)
+        nothing: tuple[list[str], list[str]] = ([], [])
+        hgnc_symbols = _multimap(*lexicon.get("hgnc_symbol", nothing))
+        families = {k: v for k, v in _multimap(*lexicon.get("bioentities_symbol", nothing)).items() if k not in key_to_symbol}
+        alias_keys, alias_ids = [], []
+        for alias, entrez in zip(self.aliases["alias"].astype(str).tolist(), self.aliases["entrez"].astype(str).tolist()):
+            if entrez in known:
+                alias_keys.append(gene_key(alias.strip()))
+                alias_ids.append(entrez)
+        lex_alias_keys, lex_alias_ids = lexicon.get("hgnc_alias_symbol", nothing)
+        alias_targets = _multimap(alias_keys + lex_alias_keys, alias_ids + lex_alias_ids)
+        previous_targets = _multimap(*lexicon.get("hgnc_prev_symbol", nothing))
         set_ = object.__setattr__
         set_(self, "_entrez_to_symbol", entrez_to_symbol)
         set_(self, "_symbol_to_entrez", symbol_to_entrez)
         set_(self, "_key_to_symbol", key_to_symbol)
         set_(self, "_ensembl_to_entrez", ensembl_to_entrez)
-        set_(self, "_alias_targets", alias_targets)
+        set_(self, "_hgnc_symbols", {k: v for k, v in hgnc_symbols.items() if k not in key_to_symbol})
+        set_(self, "_families", families)
+        set_(self, "_alias_targets", {k: v for k, v in alias_targets.items() if k and k not in key_to_symbol})
+        set_(self, "_previous_targets", {k: v for k, v in previous_targets.items() if k not in key_to_symbol})
 
     @classmethod
     def default(cls) -> GeneMapper:
-        """Return the mapper built from the NCBI Gene tables shipped with the package.
+        """Return the mapper built from the tables shipped with the package.
 
-        Built once per process and shared; it is immutable.
+        NCBI Gene (2022-09) symbols, aliases and Ensembl IDs, and the PFOCR
+        HGNC lexicon (2018). Built once per process and shared; it is immutable.
 
         Examples
         --------
@@ -156,8 +224,10 @@ class GeneMapper:
         return _default_mapper()
 
     @classmethod
-    def from_tables(cls, genes: pd.DataFrame, aliases: pd.DataFrame | None = None) -> GeneMapper:
-        """Build a mapper from a newer table of the same shape as the shipped one.
+    def from_tables(
+        cls, genes: pd.DataFrame, aliases: pd.DataFrame | None = None, lexicon: pd.DataFrame | None = None
+    ) -> GeneMapper:
+        """Build a mapper from newer tables of the same shape as the shipped ones.
 
         Examples
         --------
@@ -165,21 +235,20 @@ class GeneMapper:
         >>> GeneMapper.from_tables(genes).official_symbol("tp53")
         'TP53'
         """
-        for col in ("entrez", "symbol"):
-            if col not in genes.columns:
-                msg = (
-                    "The 'genes' parameter of GeneMapper.from_tables must have columns "
-                    f"'entrez' and 'symbol'. Got {list(genes.columns)} instead."
-                )
-                raise ValueError(msg)
-        if aliases is None:
-            return cls(genes.copy())
-        return cls(genes.copy(), aliases.copy())
+        _require_columns(genes, ("entrez", "symbol"), "genes")
+        kwargs = {}
+        if aliases is not None:
+            _require_columns(aliases, ("alias", "entrez"), "aliases")
+            kwargs["aliases"] = aliases.copy()
+        if lexicon is not None:
+            _require_columns(lexicon, ("term", "entrez", "source"), "lexicon")
+            kwargs["lexicon"] = lexicon.copy()
+        return cls(genes.copy(), **kwargs)
 
     def __repr__(self) -> str:
         return (
-            f"GeneMapper: {len(self._entrez_to_symbol):,} genes, "
-            f"{len(self._alias_targets):,} alias keys"
+            f"GeneMapper: {len(self._entrez_to_symbol):,} genes, {len(self._alias_targets):,} alias keys, "
+            f"{len(self._previous_targets):,} previous symbols, {len(self._families):,} families"
         )
 
     # -- single lookups -------------------------------------------------
@@ -199,6 +268,16 @@ class GeneMapper:
         """Whether ``name`` is an official human symbol, compared case-insensitively."""
         return gene_key(name) in self._key_to_symbol
 
+    def family_members(self, name: str) -> list[str]:
+        """Official symbols of the members of a lexicon gene family (``PI3K``), else [].
+
+        Examples
+        --------
+        >>> GeneMapper.default().family_members("AKT")
+        ['AKT1', 'AKT2', 'AKT3']
+        """
+        return sorted(self._entrez_to_symbol[e] for e in self._families.get(gene_key(name), ()))
+
     # -- resolution -----------------------------------------------------
     def resolve(self, name: str, *, namespace: str = "symbol", resolve_aliases: bool = True) -> MappedGene:
         """Resolve one identifier to an official symbol or Entrez ID.
@@ -210,12 +289,14 @@ class GeneMapper:
         namespace : {"symbol", "entrez"}
             What to return in ``mapped_to``.
         resolve_aliases : bool
-            Whether unambiguous NCBI aliases are followed.
+            Whether aliases, previous symbols and spreadsheet dates are followed.
 
         Examples
         --------
         >>> GeneMapper.default().resolve("7157").mapped_to
         'TP53'
+        >>> GeneMapper.default().resolve("1-Mar").mapped_to
+        'MARCHF1'
         """
         entrez, status, note = self._to_entrez(name, resolve_aliases=resolve_aliases)
         if entrez is None:
@@ -234,23 +315,90 @@ class GeneMapper:
             if entrez is None:
                 return None, "unknown", "Ensembl ID not in the NCBI table"
             return entrez, "ensembl", ""
-        symbol = self._key_to_symbol.get(gene_key(name))
+        key = gene_key(name)
+        symbol = self._key_to_symbol.get(key)
         if symbol is not None:
             status = "official" if symbol == name else "case"
             return self._symbol_to_entrez[symbol], status, "" if symbol == name else f"case of {symbol}"
-        targets = self._alias_targets.get(gene_key(name)) if resolve_aliases else None
-        if targets:
-            if len(targets) == 1:
-                (entrez,) = targets
-                return entrez, "alias", f"NCBI alias of {self._entrez_to_symbol[entrez]}"
-            options = sorted(self._entrez_to_symbol[e] for e in targets)
-            return None, "ambiguous", "alias of " + ", ".join(options)
+        if not resolve_aliases:
+            return None, "unknown", "alias resolution is off"
+        hit = self._renamed_or_synonym(key)
+        if _date_candidates(name):
+            return self._merge_date(name, hit)
+        return hit if hit is not None else (None, "unknown", "")
+
+    def _merge_date(self, name: str, hit: tuple[str | None, str, str] | None) -> tuple[str | None, str, str]:
+        """A date-like name (``MAR1``) may also be an alias: unambiguous only if both agree."""
+        date = self._from_date(name)
+        if hit is None or hit[1] == "unknown":
+            return date
+        if date[0] is None and date[1] == "unknown":
+            return hit
+        if hit[0] is not None and hit[0] == date[0]:
+            return hit
+        return None, "ambiguous", f"{hit[2]}; or {date[2]}"
+
+    def _renamed_or_synonym(self, key: str) -> tuple[str | None, str, str] | None:
+        """Tiers 3-5: renamed HGNC symbol, family, aliases and previous symbols."""
+        renamed = self._hgnc_symbols.get(key)
+        if renamed is not None and len(renamed) == 1:
+            (entrez,) = renamed
+            return entrez, "previous", f"HGNC symbol (2018) renamed {self._entrez_to_symbol[entrez]}"
+        family = self._families.get(key)
+        if family:
+            return None, "ambiguous", "gene family of " + ", ".join(self._symbols(family))
+        aliases = self._alias_targets.get(key, frozenset())
+        previous = self._previous_targets.get(key, frozenset())
+        targets = aliases | previous
+        if not targets:
+            return None
+        if len(targets) > 1:
+            return None, "ambiguous", "alias or previous symbol of " + ", ".join(self._symbols(targets))
+        (entrez,) = targets
+        status = "alias" if entrez in aliases else "previous"
+        return entrez, status, f"{'alias' if status == 'alias' else 'previous symbol'} of {self._entrez_to_symbol[entrez]}"
+
+    def _from_date(self, name: str) -> tuple[str | None, str, str]:
+        candidates = _date_candidates(name)
+        genes = set()
+        for candidate in candidates:
+            key = gene_key(candidate)
+            symbol = self._key_to_symbol.get(key)
+            if symbol is not None:
+                genes.add(self._symbol_to_entrez[symbol])
+                continue
+            hit = self._renamed_or_synonym(key)
+            if hit is not None and hit[0] is not None:
+                genes.add(hit[0])
+            elif hit is not None and hit[1] == "ambiguous":
+                return None, "ambiguous", f"spreadsheet date for {candidate}, which is an {hit[2]}"
+        if len(genes) == 1:
+            (entrez,) = genes
+            return entrez, "date_repaired", f"spreadsheet date for {candidates[0]}, now {self._entrez_to_symbol[entrez]}"
+        if len(genes) > 1:
+            return None, "ambiguous", "spreadsheet date of " + ", ".join(self._symbols(genes))
         return None, "unknown", ""
+
+    def _symbols(self, entrez_ids: Iterable[str]) -> list[str]:
+        return sorted(self._entrez_to_symbol[e] for e in entrez_ids)
+
+
+def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], param: str) -> None:
+    if not all(col in frame.columns for col in columns):
+        msg = (
+            f"The '{param}' parameter of GeneMapper.from_tables must have columns "
+            f"{', '.join(repr(c) for c in columns)}. Got {list(frame.columns)} instead."
+        )
+        raise ValueError(msg)
 
 
 @lru_cache(maxsize=1)
 def _default_mapper() -> GeneMapper:
-    return GeneMapper(_read_packaged_tsv("ncbi_genes.tsv.gz"), _read_packaged_tsv("ncbi_aliases.tsv.gz"))
+    return GeneMapper(
+        _read_packaged_tsv("ncbi_genes.tsv.gz"),
+        _read_packaged_tsv("ncbi_aliases.tsv.gz"),
+        _read_packaged_tsv("hgnc_lexicon.tsv.gz"),
+    )
 
 
 def normalise_query(genes: Iterable[object] | str, *, param: str = "genes", func: str = "enrich") -> list[str]:

@@ -13,7 +13,7 @@ import pandas as pd
 
 __all__ = ["EnrichmentResult"]
 
-_KEPT = ("official", "case", "entrez", "ensembl", "alias")
+_KEPT = ("official", "case", "entrez", "ensembl", "alias", "previous", "date_repaired")
 _SHOWN = ["query", "set_id", "title", "overlap", "set_size", "fold_enrichment", "pvalue", "fdr", "genes"]
 
 
