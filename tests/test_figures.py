@@ -745,3 +745,49 @@ def test_library_round_trips_through_save(sample, tmp_path):
     ]
     assert back.sets.loc["PMC10031380__sc1", "organisms"][0] == "Homo sapiens"
     assert back.load_report["problem"].tolist() == sample.load_report["problem"].tolist()
+
+
+class TestFamilyPolicy:
+    """families= on real pages that record how genes were matched."""
+
+    @staticmethod
+    def read(policy):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return read_figures(DATA / "sample", families=policy)
+
+    def test_expand_collapse_exclude_on_the_2020_page(self):
+        figid = "PMC6309157__jof-04-00123-g002"
+        expand, collapse, exclude = (self.read(p)[figid] for p in ("expand", "collapse", "exclude"))
+        assert len(expand) == 26
+        assert {"MAPK1", "MAPK3", "MAPK14", "TLR1", "TLR9"} <= expand
+        # MAPK and TLR families count once, as their smallest Entrez ID
+        assert collapse == {"AKT1", "AKT2", "MAPK14", "OGFOD1", "PDK1", "PIN1", "SMN1", "TERF1", "TLR1"}
+        assert exclude == {"AKT1", "AKT2", "OGFOD1", "PDK1", "PIN1", "SMN1", "TERF1"}
+        assert exclude <= collapse <= expand
+
+    def test_collapse_counts_a_family_term_once_even_when_part_matched_as_synonyms(self):
+        lib = self.read("collapse")
+        genes = lib["PMC10031380__sc1"]
+        # PI3K matched 4 subunits as NCBI synonyms and 6 through FamPlex: one family, counted once
+        assert {"PIK3CA", "AKT1", "ERBB2", "PTEN"} <= genes
+        assert not {"PIK3R1", "PIK3CB", "AKT2"} & genes
+        report = lib.load_report
+        rows = report[(report["figid"] == "PMC10031380__sc1") & (report["problem"] == "family_member_collapsed")]
+        assert {"PIK3CB", "PIK3R1", "AKT2", "AKT3"} <= set(rows["item"])
+        assert set(rows["detail"]) >= {"family 'PI3K' counted once, as PIK3CA", "family 'AKT' counted once, as AKT1"}
+        exclude = self.read("exclude")["PMC10031380__sc1"]
+        assert not {"PIK3CA", "AKT1"} & exclude and {"ERBB2", "PTEN"} <= exclude
+
+    def test_every_member_left_out_is_reported(self):
+        expand, exclude = self.read("expand"), self.read("exclude")
+        figid = "PMC6309157__jof-04-00123-g002"
+        report = exclude.load_report
+        gone = set(report[(report["figid"] == figid) & (report["problem"] == "family_member_excluded")]["item"])
+        assert gone == expand[figid] - exclude[figid]
+
+    def test_bad_policy(self):
+        with pytest.raises(ValueError, match="The 'families' parameter of read_figures must be one of"):
+            read_figures(DATA / "sample", families="merge")

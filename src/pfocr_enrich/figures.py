@@ -75,11 +75,17 @@ NOTE_PROBLEMS = (
     "invalid_gene_item",
     "invalid_year",
     "keyword_not_human_gene",
+    "family_member_collapsed",
+    "family_member_excluded",
 )
 #: Every ``problem`` code of ``lib.load_report``.
 FIGURE_PROBLEMS = FILE_PROBLEMS + NOTE_PROBLEMS
 
 _DATA_TABLE_COLUMNS = ("organism_id", "ncbigene_symbol", "ncbigene_id")
+#: Values of read_figures' ``families``: how genes matched through a family name count.
+FAMILY_POLICIES = ("expand", "collapse", "exclude")
+# Gene-item sources that mean "matched through a family/complex name" (2020 pages, current tables).
+_FAMILY_SOURCES = frozenset({"bioentities_symbol", "famplex_relations"})
 _KEYWORD_DETAIL = "not an official human gene symbol (compared case-insensitively)"
 _NO_GENES_DETAIL = {
     "genes_table": "expected human genes, but the embedded 'genes' table has no usable item",
@@ -154,6 +160,7 @@ def read_figures(
     organism: str = "Homo sapiens",
     name: str = "",
     mapper: GeneMapper | None = None,
+    families: str = "expand",
 ) -> GeneSetLibrary:
     r"""Read PFOCR figure pages into a gene-set library, one set per figure.
 
@@ -249,8 +256,11 @@ def read_figures(
     (['TP53'], ['glucose'])
     """
     taxid = _check_options(errors=errors, organism=organism, name=name, mapper=mapper)
+    if families not in FAMILY_POLICIES:
+        msg = f"The 'families' parameter of read_figures must be one of {FAMILY_POLICIES}. Got {families!r} instead."
+        raise ValueError(msg)
     paths, folder_name, given = _resolve_source(source)
-    reader = _Reader(mapper or GeneMapper.default(), taxid=taxid, strict=errors == "raise")
+    reader = _Reader(mapper or GeneMapper.default(), taxid=taxid, strict=errors == "raise", families=families)
     for path in paths:
         reader.read(path)
     report = reader.report.frame()
@@ -269,6 +279,7 @@ def read_figures(
         "n_left_out": len(paths) - len(reader.gene_sets),
         "organism": organism,
         "errors": errors,
+        "families": families,
         "gene_sources": dict(sorted(Counter(reader.meta["gene_source"]).items())),
     }
     logger.info("read_figures: %d figures from %d files", len(reader.gene_sets), len(paths))
@@ -511,8 +522,9 @@ class _Report:
 class _Reader:
     """Reads figure files one at a time and keeps only what the library needs."""
 
-    def __init__(self, mapper: GeneMapper, *, taxid: str, strict: bool) -> None:
+    def __init__(self, mapper: GeneMapper, *, taxid: str, strict: bool, families: str = "expand") -> None:
         self.mapper = mapper
+        self.families = families
         self.taxid = taxid
         self.strict = strict
         self.report = _Report()
@@ -650,6 +662,9 @@ class _Reader:
                         figid=figid,
                     )
                 org, sym, eid = (header.index(c) for c in _DATA_TABLE_COLUMNS)
+                src = header.index("source") if "source" in header else None
+                term = header.index("match") if "match" in header else None
+                items: list[tuple[Any, Any, Any, Any]] = []
                 for lineno, row in enumerate(rows, start=2):
                     if not row:
                         continue
@@ -661,25 +676,70 @@ class _Reader:
                         )
                     if row[org].strip() != self.taxid:
                         continue
-                    self._add_gene(genes, entrez, row[sym], row[eid], path, figid)
+                    items.append((row[sym], row[eid], None if src is None else row[src],
+                                  None if term is None else row[term]))
         except UnicodeDecodeError as exc:
             raise _problem(
                 table, "invalid_data_table", f"not UTF-8 text ({exc.reason})", figid=figid
             ) from None
+        for symbol, eid, source, matched in self._apply_family_policy(items, path, figid):
+            self._add_gene(genes, entrez, symbol, eid, path, figid)
         return list(genes), sorted(entrez, key=_entrez_order)
+
+    def _apply_family_policy(
+        self, items: list[tuple[Any, Any, Any, Any]], path: str, figid: str
+    ) -> list[tuple[Any, Any, Any, Any]]:
+        """Keep gene items (symbol, entrez, source, matched term) as ``families`` says.
+
+        A family term is a matched word of which at least one gene came through a
+        family relation (``PI3K``: some members as NCBI synonyms, the rest through
+        FamPlex). expand: every item. exclude: drop every gene of family terms unless
+        another word names it. collapse: a family term counts once: nothing more if
+        another word names one of its genes, else its gene with the smallest Entrez
+        ID. Every gene left out is reported.
+        """
+        if self.families == "expand":
+            return items
+        by_term: dict[str, list[tuple[Any, Any, Any, Any]]] = {}
+        for it in items:
+            by_term.setdefault(str(it[3]), []).append(it)
+        family_terms = {t for t, its in by_term.items() if any(it[2] in _FAMILY_SOURCES for it in its)}
+        kept = [it for it in items if str(it[3]) not in family_terms]
+        direct_ids = {_scalar(it[1]) for it in kept}
+        problem = "family_member_collapsed" if self.families == "collapse" else "family_member_excluded"
+        for term in sorted(family_terms):
+            members = sorted(by_term[term], key=lambda it: _entrez_order(_scalar(it[1]) or ""))
+            named = any(_scalar(m[1]) in direct_ids for m in members)
+            why = f"matched only through the family name {term!r}"
+            if self.families == "collapse" and named:
+                why = f"family {term!r} already counted through a member named directly"
+            elif self.families == "collapse":
+                kept.append(members[0])
+                direct_ids.add(_scalar(members[0][1]))
+                why = f"family {term!r} counted once, as {_scalar(members[0][0])}"
+            left_out = {}
+            for m in members:
+                if _scalar(m[1]) not in direct_ids:
+                    left_out.setdefault(_scalar(m[1]), _scalar(m[0]) or "")
+            for symbol in left_out.values():
+                self.report.add(path, figid, problem, why, item=symbol)
+        return kept
 
     def _genes_from_embedded(
         self, path: str, figid: str, items: list[Any]
     ) -> tuple[list[str], list[str]]:
         genes: dict[str, None] = {}
         entrez: set[str] = set()
+        parsed = []
         for item in items:
             if not isinstance(item, dict):
                 self.report.add(
                     path, figid, "invalid_gene_item", f"expected a mapping in 'genes', got {item!r}"
                 )
                 continue
-            self._add_gene(genes, entrez, item.get("hgnc_symbol"), item.get("entrez"), path, figid)
+            parsed.append((item.get("hgnc_symbol"), item.get("entrez"), item.get("source"), item.get("symbol")))
+        for symbol, eid, _source, _term in self._apply_family_policy(parsed, path, figid):
+            self._add_gene(genes, entrez, symbol, eid, path, figid)
         return list(genes), sorted(entrez, key=_entrez_order)
 
     def _add_gene(
