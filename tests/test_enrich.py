@@ -97,8 +97,11 @@ def test_symbol_query_against_entrez_library_equals_entrez_query(pfocr2018):
     symbols = [mapper.symbol_of_entrez(e) for e in QUERY_ENTREZ]
     by_entrez = pe.enrich(QUERY_ENTREZ, pfocr2018).table
     by_symbol = pe.enrich([s.lower() for s in symbols], pfocr2018).table
-    cols = ["set_id", "overlap", "set_size", "pvalue", "fdr", "genes"]
+    cols = ["set_id", "overlap", "set_size", "pvalue", "fdr", "genes", "gene_symbols"]
     pd.testing.assert_frame_equal(by_entrez[cols], by_symbol[cols])
+    top = by_symbol.iloc[0]
+    assert top["gene_symbols"].split(";") == [mapper.symbol_of_entrez(e) for e in top["genes"].split(";")]
+    assert set(top["gene_symbols"].split(";")) <= set(symbols)
 
 
 def test_entrez_query_against_symbol_library(data_dir):

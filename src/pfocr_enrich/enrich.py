@@ -346,6 +346,8 @@ def _run(
         )
         raise EmptyQueryError(msg)
     table, n_tested = score_queries(tested_lib, universe, queries, opts, alpha=alpha)
+    if library.namespace == "entrez":
+        table.insert(table.columns.get_loc("genes") + 1, "gene_symbols", _symbols_of(table["genes"], mapper))
     params = {
         "test": "hypergeometric upper tail P(X >= k) (one-sided Fisher's exact test)"
         + (" on Enrichr's 2x2 table (d = N - b - c + a)" if opts.compat == "enrichr" else ""),
@@ -364,6 +366,18 @@ def _run(
         "queries": {q.name: {"query_input": len(named[q.name]), "query_size": q.n} for q in queries},
     }
     return EnrichmentResult(table, params=params, mapping=mapping)
+
+
+def _symbols_of(entrez_lists: pd.Series, mapper: GeneMapper) -> list[str]:
+    """';'-joined Entrez IDs as ';'-joined symbols (the ID itself where NCBI has no symbol)."""
+    symbol = mapper.symbol_of_entrez
+    cache: dict[str, str] = {}
+    out = []
+    for text in entrez_lists:
+        if text not in cache:
+            cache[text] = ";".join(symbol(e) or e for e in text.split(";")) if text else ""
+        out.append(cache[text])
+    return out
 
 
 def _check_library(library: object, func: str) -> None:

@@ -32,6 +32,7 @@ import errno
 import glob
 import logging
 import os
+import re
 import warnings
 from collections import Counter
 from collections.abc import Iterable
@@ -47,7 +48,7 @@ from .library import GeneSetLibrary
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FIGURE_PROBLEMS", "FILE_PROBLEMS", "REPORT_COLUMNS", "parse_figure", "read_figures"]
+__all__ = ["FIGURE_PROBLEMS", "FILE_PROBLEMS", "REPORT_COLUMNS", "keyword_detail", "parse_figure", "read_figures"]
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ERRORS = ("raise", "warn", "skip")
@@ -87,6 +88,39 @@ FAMILY_POLICIES = ("expand", "collapse", "exclude")
 # Gene-item sources that mean "matched through a family/complex name" (2020 pages, current tables).
 _FAMILY_SOURCES = frozenset({"bioentities_symbol", "famplex_relations"})
 _KEYWORD_DETAIL = "not an official human gene symbol (compared case-insensitively)"
+# PFOCR keywords mix organisms; without their gene tables we can only tell the nomenclature style.
+_MOUSE_STYLE = re.compile(r"^[A-Z][a-z][a-z0-9]*[0-9][a-z0-9]*$|^[A-Z][a-z]{2,}[0-9]+[a-z]?$")
+_FLY_STYLE = re.compile(r"^[a-z][a-z0-9]{0,5}(-[A-Za-z0-9]+)?$")
+_FLY_CG = re.compile(r"^C[GR][0-9]{3,5}$")
+_GENE_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9.:-]*$")
+
+
+def keyword_detail(keyword: str) -> str:
+    """Why a keyword is not a human gene, as far as its spelling tells.
+
+    Mouse, rat and many fly symbols are capitalised (``Tgfb1``, ``Dsor1``), other
+    fly and zebrafish symbols are lower case (``rl``, ``dpp``), ``CG31278`` is a
+    Drosophila annotation ID; chemicals, diseases and OCR junk have spaces or
+    punctuation. Without those organisms' gene tables a style is a hint, not an
+    identification, and the wording says so.
+
+    Examples
+    --------
+    >>> keyword_detail("Ppargc1a")
+    'capitalised symbol with no human match (mouse, rat or fly nomenclature)'
+    >>> keyword_detail("CG31278")
+    'Drosophila annotation ID (CG number), not a human gene'
+
+    """
+    if _FLY_CG.match(keyword):
+        return "Drosophila annotation ID (CG number), not a human gene"
+    if _MOUSE_STYLE.match(keyword):
+        return "capitalised symbol with no human match (mouse, rat or fly nomenclature)"
+    if _FLY_STYLE.match(keyword):
+        return "lower-case symbol with no human match (Drosophila or zebrafish nomenclature)"
+    if not _GENE_LIKE.match(keyword):
+        return "not gene-like (chemical, disease or OCR text)"
+    return _KEYWORD_DETAIL
 _NO_GENES_DETAIL = {
     "genes_table": "expected human genes, but the embedded 'genes' table has no usable item",
     "keywords": "expected human genes, but no schema-jsonld keyword is an official human symbol",
@@ -779,7 +813,7 @@ class _Reader:
             text = "" if keyword is None else str(keyword)
             symbol = official(text.strip()) if text.strip() else None
             if symbol is None:
-                self.report.add(path, figid, "keyword_not_human_gene", _KEYWORD_DETAIL, item=text)
+                self.report.add(path, figid, "keyword_not_human_gene", keyword_detail(text.strip()), item=text)
             else:
                 genes[symbol] = None
         return list(genes)
