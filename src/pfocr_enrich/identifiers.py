@@ -115,11 +115,15 @@ def _date_candidates(name: str) -> list[str]:
     return []
 
 
-def _multimap(keys: list[str], values: list[str]) -> dict[str, frozenset[str]]:
+_NONE: frozenset[str] = frozenset()
+
+
+def _multimap(keys: list[str], values: list[str]) -> dict[str, set[str]]:
+    """key -> set of values. The sets stay private to the mapper and are never changed."""
     grouped: dict[str, set[str]] = {}
     for key, value in zip(keys, values):
         grouped.setdefault(key, set()).add(value)
-    return {k: frozenset(v) for k, v in grouped.items()}
+    return grouped
 
 
 @dataclass(frozen=True, repr=False)
@@ -347,8 +351,8 @@ class GeneMapper:
         family = self._families.get(key)
         if family:
             return None, "ambiguous", "gene family of " + ", ".join(self._symbols(family))
-        aliases = self._alias_targets.get(key, frozenset())
-        previous = self._previous_targets.get(key, frozenset())
+        aliases = self._alias_targets.get(key, _NONE)
+        previous = self._previous_targets.get(key, _NONE)
         targets = aliases | previous
         if not targets:
             return None
