@@ -326,7 +326,7 @@ def _run(
     if opts.compat == "enrichr" and background is None:
         background = ENRICHR_BACKGROUND
     universe = build_universe(library, background, mapper, opts=opts, func=func)
-    index = IdentifierIndex(library.genes, namespace=library.namespace)
+    index = library.identifier_index()
     queries: list[MappedQuery] = []
     for name, names in named.items():
         rows = map_query(names, library, index, universe, mapper, opts=opts)
@@ -345,9 +345,11 @@ def _run(
             f"{universe.size:,} genes ({counts}); see pfocr_enrich.map_genes() for details."
         )
         raise EmptyQueryError(msg)
-    table, n_tested = score_queries(tested_lib, universe, queries, opts, alpha=alpha)
+    # Entrez libraries also show symbols: one vocabulary lookup, reused by the overlap strings.
+    symbols = None
     if library.namespace == "entrez":
-        table.insert(table.columns.get_loc("genes") + 1, "gene_symbols", _symbols_of(table["genes"], mapper))
+        symbols = np.array([mapper.symbol_of_entrez(g) or g for g in tested_lib.genes], dtype=object)
+    table, n_tested = score_queries(tested_lib, universe, queries, opts, alpha=alpha, symbols=symbols)
     params = {
         "test": "hypergeometric upper tail P(X >= k) (one-sided Fisher's exact test)"
         + (" on Enrichr's 2x2 table (d = N - b - c + a)" if opts.compat == "enrichr" else ""),
@@ -366,18 +368,6 @@ def _run(
         "queries": {q.name: {"query_input": len(named[q.name]), "query_size": q.n} for q in queries},
     }
     return EnrichmentResult(table, params=params, mapping=mapping)
-
-
-def _symbols_of(entrez_lists: pd.Series, mapper: GeneMapper) -> list[str]:
-    """';'-joined Entrez IDs as ';'-joined symbols (the ID itself where NCBI has no symbol)."""
-    symbol = mapper.symbol_of_entrez
-    cache: dict[str, str] = {}
-    out = []
-    for text in entrez_lists:
-        if text not in cache:
-            cache[text] = ";".join(symbol(e) or e for e in text.split(";")) if text else ""
-        out.append(cache[text])
-    return out
 
 
 def _check_library(library: object, func: str) -> None:
@@ -399,7 +389,7 @@ def build_universe(library: GeneSetLibrary, background: object, mapper: GeneMapp
             raise _param_error(func, "background", f"an int >= the largest set ({library.sets['size'].max()})", background)
         return Universe(np.ones(n_genes, dtype=bool), int(background), "fixed", None, int(background), ())
     names = normalise_query(background, param="background", func=func)
-    index = IdentifierIndex(library.genes, namespace=library.namespace)
+    index = library.identifier_index()
     rows = resolve_query(names, mapper, index, namespace=library.namespace, resolve_aliases=opts.resolve_aliases)
     gene_index = library.gene_index()
     mask = np.zeros(n_genes, dtype=bool)
@@ -499,7 +489,7 @@ _QUERY_BLOCK = 64  # queries per sparse product: bounds the dense (sets x block)
 
 
 def score_queries(library: GeneSetLibrary, universe: Universe, queries: list[MappedQuery], opts: Options,
-                  *, alpha: float | None) -> tuple[pd.DataFrame, int]:
+                  *, alpha: float | None, symbols: np.ndarray | None = None) -> tuple[pd.DataFrame, int]:
     """The long ranked table of every query (vectorised over sets, blocked over queries),
     and the number of sets tested per query."""
     genes, membership, sets = library._raw()
@@ -512,9 +502,11 @@ def score_queries(library: GeneSetLibrary, universe: Universe, queries: list[Map
     parts = []
     for start in range(0, len(queries), _QUERY_BLOCK):
         block = queries[start : start + _QUERY_BLOCK]
-        parts.append(_score_block(sub, rows, set_size[rows], universe, block, start, opts, alpha, genes))
+        parts.append(_score_block(sub, rows, set_size[rows], universe, block, start, opts, alpha, genes, symbols))
     long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    long["set_id"] = sets.index.to_numpy()[long.pop("_row").to_numpy()]
+    row_of = long.pop("_row").to_numpy()
+    long["set_id"] = sets.index.to_numpy()[row_of]
+    long["_id_rank"] = library.set_id_rank()[row_of]
     for col in _METADATA_COLUMNS:
         if col in sets.columns:
             long[col] = sets[col].to_numpy()[rows][long["_tested_pos"].to_numpy()]
@@ -525,7 +517,7 @@ def score_queries(library: GeneSetLibrary, universe: Universe, queries: list[Map
 
 def _score_block(sub: sp.csr_matrix, rows: np.ndarray, M_tested: np.ndarray, universe: Universe,
                  block: list[MappedQuery], offset: int, opts: Options, alpha: float | None,
-                 genes: np.ndarray) -> pd.DataFrame:
+                 genes: np.ndarray, symbols: np.ndarray | None) -> pd.DataFrame:
     n_genes = sub.shape[1]
     q_cols = np.concatenate([np.full(len(q.indices), j) for j, q in enumerate(block)]).astype(np.int64)
     q_rows = np.concatenate([q.indices for q in block]).astype(np.int64)
@@ -574,7 +566,11 @@ def _score_block(sub: sp.csr_matrix, rows: np.ndarray, M_tested: np.ndarray, uni
     qmask = np.zeros((n_genes, len(block)), dtype=bool)
     for j, q in enumerate(block):
         qmask[q.indices, j] = True
-    table["genes"] = overlap_genes(sub, genes, qmask, pos, local_q)
+    vocabularies = [genes] if symbols is None else [genes, symbols]
+    strings = overlap_genes(sub, vocabularies, qmask, pos, local_q)
+    table["genes"] = strings[0]
+    if symbols is not None:
+        table["gene_symbols"] = strings[1]  # symbols in the order of their Entrez IDs
     return table
 
 
@@ -592,11 +588,20 @@ def logsf_grouped(k: np.ndarray, M: np.ndarray, n: np.ndarray | int, N: np.ndarr
     """
     if k.size == 0:
         return np.zeros(0, dtype=np.float64)
-    n = np.broadcast_to(np.asarray(n, dtype=np.int64), k.shape)
-    N = np.broadcast_to(np.asarray(N, dtype=np.int64), k.shape)
-    stacked = np.stack([k, M, n, N], axis=1).astype(np.int64)
-    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    return hypergeom_logsf(unique[:, 0], unique[:, 1], unique[:, 2], unique[:, 3])[inverse.ravel()]
+    columns = [np.broadcast_to(np.asarray(a, dtype=np.int64), k.shape) for a in (k, M, n, N)]
+    # One int64 key per tuple (mixed radix): a 1-D unique is ~100x faster than unique(axis=0).
+    key = np.zeros(k.shape, dtype=np.int64)
+    radix = 1
+    for col in columns:
+        span = int(col.max()) + 1
+        if radix > np.iinfo(np.int64).max // max(span, 1):  # would overflow: fall back to rows
+            stacked = np.stack(columns, axis=1)
+            unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+            return hypergeom_logsf(*unique.T)[inverse.ravel()]
+        key += col * radix
+        radix *= span
+    unique_keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return hypergeom_logsf(*(col[first] for col in columns))[inverse.ravel()]
 
 
 def _bh_uncapped_grouped(p: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -643,22 +648,27 @@ def adjust_grouped(p: np.ndarray, group: np.ndarray, method: str) -> np.ndarray:
     return out
 
 
-def overlap_genes(sub: sp.csr_matrix, genes: np.ndarray, qmask: np.ndarray, pos: np.ndarray, qcol: np.ndarray) -> list[str]:
-    """For each (tested set, query) pair, the overlapping genes joined by ';' (sorted, as the vocabulary is)."""
+def overlap_genes(sub: sp.csr_matrix, vocabularies: list[np.ndarray], qmask: np.ndarray, pos: np.ndarray,
+                  qcol: np.ndarray) -> list[list[str]]:
+    """For each (tested set, query) pair, the overlapping genes joined by ';', in vocabulary order
+    (sorted), once per vocabulary (identifiers, and symbols for Entrez libraries)."""
     lengths = np.diff(sub.indptr)[pos]
     starts = sub.indptr[pos]
     flat = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(lengths.sum())
     idx = sub.indices[flat]
     hit = qmask[idx, np.repeat(qcol, lengths)]
     pair = np.repeat(np.arange(len(pos)), lengths)[hit]
-    names = genes[idx[hit]]
-    bounds = np.r_[0, np.cumsum(np.bincount(pair, minlength=len(pos)))]
-    return [";".join(names[bounds[i] : bounds[i + 1]]) for i in range(len(pos))]
+    bounds = np.r_[0, np.cumsum(np.bincount(pair, minlength=len(pos)))].tolist()
+    out = []
+    for vocabulary in vocabularies:
+        names = vocabulary[idx[hit]].tolist()  # slicing a list is ~3x faster than an object array
+        out.append([";".join(names[a:b]) for a, b in zip(bounds[:-1], bounds[1:])])
+    return out
 
 
 _LEADING = ["query", "set_id", "title", "overlap", "set_size", "query_size", "universe_size", "expected",
             "fold_enrichment", "rich_factor", "odds_ratio", "odds_ratio_corrected", "z_score", "combined_score",
-            "GeneRatio", "BgRatio", "pvalue", "log10_pvalue", "fdr", "qvalue", "genes"]
+            "GeneRatio", "BgRatio", "pvalue", "log10_pvalue", "fdr", "qvalue", "genes", "gene_symbols"]
 
 
 def _column_order(table: pd.DataFrame) -> list[str]:
@@ -669,8 +679,11 @@ def _column_order(table: pd.DataFrame) -> list[str]:
 def rank_table(table: pd.DataFrame) -> pd.DataFrame:
     """Sort by query (caller's order), then p-value in log space (underflowed tails keep their
     order), ties by set_id; stable and deterministic."""
-    set_ids = table["set_id"].to_numpy(dtype=object).astype(str)
-    id_rank = np.argsort(np.argsort(set_ids, kind="stable"), kind="stable")
+    if "_id_rank" in table:
+        id_rank = table.pop("_id_rank").to_numpy()
+    else:
+        set_ids = table["set_id"].to_numpy(dtype=object).astype(str)
+        id_rank = np.argsort(np.argsort(set_ids, kind="stable"), kind="stable")
     order = np.lexsort((id_rank, table["log10_pvalue"].to_numpy(), table["query"].cat.codes.to_numpy()))
     ranked = table.iloc[order].reset_index(drop=True)
     ranked.index = pd.RangeIndex(1, len(ranked) + 1, name="rank")

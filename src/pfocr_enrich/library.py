@@ -121,6 +121,9 @@ class GeneSetLibrary:
         self._gene_index: dict[str, int] | None = None
         self._namespace: str | None = None
         self._csc: sp.csc_matrix | None = None
+        self._identifier_index = None
+        self._set_id_rank: np.ndarray | None = None
+        self._dedup: GeneSetLibrary | None = None
 
     # -- construction ---------------------------------------------------
     @classmethod
@@ -338,6 +341,23 @@ class GeneSetLibrary:
             self._gene_index = {g: i for i, g in enumerate(self._genes)}
         return self._gene_index
 
+    def identifier_index(self):  # -> identifiers.IdentifierIndex (import kept local: no cycle)
+        """Exact and case-insensitive lookup of the vocabulary, built once."""
+        if self._identifier_index is None:
+            from .identifiers import IdentifierIndex
+
+            self._identifier_index = IdentifierIndex(self._genes, namespace=self.namespace)
+        return self._identifier_index
+
+    def set_id_rank(self) -> np.ndarray:
+        """Rank of each set id in sorted order (for stable tie-breaking), computed once."""
+        if self._set_id_rank is None:
+            ids = self._sets.index.to_numpy(dtype=object).astype(str)
+            rank = np.empty(len(ids), dtype=np.int64)
+            rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+            self._set_id_rank = rank
+        return self._set_id_rank
+
     def membership_csc(self) -> sp.csc_matrix:
         """The membership in column-major form, cached for gene -> sets lookups."""
         if self._csc is None:
@@ -457,6 +477,11 @@ class GeneSetLibrary:
         >>> lib.deduplicate().sets["members"].tolist()
         [('a', 'b'), ('c',)]
         """
+        if self._dedup is None:
+            self._dedup = self._deduplicate()
+        return self._dedup
+
+    def _deduplicate(self) -> GeneSetLibrary:
         groups = self.duplicate_groups()
         first = groups.groupby(groups, sort=False).head(1).index
         rows = self._sets.index.get_indexer(first)
