@@ -12,6 +12,7 @@ from pfocr_enrich import GMTFormatError, GMTFormatWarning
 
 def test_real_pfocr_gmt_counts_and_name_parts(pfocr2018):
     assert len(pfocr2018) == 3415
+    assert pfocr2018.name == "pfocr2018_4000.gmt"
     assert pfocr2018.n_genes == 4159
     assert pfocr2018.namespace == "entrez"
     assert int(pfocr2018.sets["size"].sum()) == 66333

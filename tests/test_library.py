@@ -128,3 +128,16 @@ def test_repr_names_sizes_and_columns(pfocr2018):
     text = repr(pfocr2018)
     assert "3,415 sets x 4,159 genes (entrez)" in text
     assert "source_version" in text
+
+
+def test_save_load_keeps_every_metadata_column_exactly(data_dir, tmp_path):
+    from pfocr_enrich.figures import read_figures
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lib = read_figures(data_dir / "figures" / "sample")
+    lib.save(tmp_path / "f.npz")
+    again = GeneSetLibrary.load(tmp_path / "f.npz")
+    pd.testing.assert_frame_equal(again.sets, lib.sets)  # lists, None, nullable years, text
+    assert again.sets["organisms"].map(type).eq(list).all()

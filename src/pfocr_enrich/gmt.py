@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pandas as pd
 
 from .errors import GMTFormatError, GMTFormatWarning
@@ -109,8 +110,10 @@ def read_gmt(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"read_gmt: no such file: {path}")
-    gene_sets: dict[str, list[str]] = {}
-    meta_rows: list[dict[str, object]] = []
+    set_ids: list[str] = []
+    gene_lists: list[list[str]] = []
+    names: list[str] = []
+    descriptions: list[str] = []
     report: list[dict[str, object]] = []
     first_line: dict[str, int] = {}
 
@@ -126,51 +129,68 @@ def read_gmt(
                 bad(line_no, fields[0], "too_few_fields",
                     f"expected >= 3 tab-separated fields (set id, description, genes), got {len(fields)}: {_shorten(line)!r}")
                 continue
-            parts = _split_name(fields[0])
-            set_id = parts["set_id"]
-            genes = [g.strip() for g in fields[2:]]
-            genes = [g for g in genes if g]
+            set_name = fields[0]
+            set_id = (set_name.split("%", 1)[0] if "%" in set_name else set_name).strip()
+            genes = [g for g in map(str.strip, fields[2:]) if g]
             if not set_id:
                 bad(line_no, set_id, "empty_set_id", f"the set name is empty: {_shorten(line)!r}")
                 continue
             if not genes:
                 bad(line_no, set_id, "no_genes", f"set {set_id!r} lists no genes")
                 continue
-            if set_id in gene_sets:
+            if set_id in first_line:
                 bad(line_no, set_id, "duplicate_set_id",
                     f"set {set_id!r} was already defined on line {first_line[set_id]}")
                 continue
-            unique = list(dict.fromkeys(genes))
-            if len(unique) < len(genes):
-                report.append({"file": str(path), "line": line_no, "set_id": set_id, "item": "",
-                               "problem": "duplicate_genes_collapsed", "detail": f"{len(genes) - len(unique)} repeated gene(s)"})
             first_line[set_id] = line_no
-            gene_sets[set_id] = unique
-            meta_rows.append(_set_metadata(parts, fields[1].strip()))
+            set_ids.append(set_id)
+            gene_lists.append(genes)
+            names.append(set_name)
+            descriptions.append(fields[1].strip())
     except UnicodeDecodeError as exc:
         raise GMTFormatError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path) from exc
     except (OSError, EOFError) as exc:
         raise GMTFormatError(f"cannot read ({exc})", path=path) from exc
-    if not gene_sets:
+    if not set_ids:
         raise GMTFormatError("no gene sets found", path=path)
-    report_frame = pd.DataFrame(report, columns=["file", "line", "set_id", "item", "problem", "detail"])
-    _warn_left_out(path, report_frame, errors)
-    sets = pd.DataFrame(meta_rows).set_index("set_id")
     info = {"source": str(path), "reader": "read_gmt", "format": "gmt"}
-    return GeneSetLibrary.from_dict(gene_sets, sets=sets, name=name or path.name, load_report=report_frame, info=info)
+    lib = GeneSetLibrary._from_lists(set_ids, gene_lists, sets=_set_metadata(set_ids, names, descriptions),
+                                     name=name or path.name, info=info)
+    # Repeated genes were collapsed by the CSR build; list them (with their lines) in the report.
+    raw = np.fromiter((len(g) for g in gene_lists), dtype=np.int64, count=len(gene_lists))
+    for i in np.flatnonzero(raw != lib.sets["size"].to_numpy()):
+        report.append({"file": str(path), "line": first_line[set_ids[i]], "set_id": set_ids[i], "item": "",
+                       "problem": "duplicate_genes_collapsed",
+                       "detail": f"{raw[i] - lib.sets['size'].iloc[i]} repeated gene(s)"})
+    report_frame = pd.DataFrame(report, columns=["file", "line", "set_id", "item", "problem", "detail"])
+    report_frame = report_frame.sort_values("line", kind="stable").reset_index(drop=True)
+    _warn_left_out(path, report_frame, errors)
+    return lib.with_load_report(report_frame)
 
 
-def _set_metadata(parts: dict[str, str], description: str) -> dict[str, object]:
-    row: dict[str, object] = dict(parts)
-    row["description"] = description
-    is_url = description.startswith(("http://", "https://"))
+def _set_metadata(set_ids: list[str], names: list[str], descriptions: list[str]) -> pd.DataFrame:
+    """Columns from the %-separated name parts and the description, built column-wise."""
+    parts = [_split_name(n) if "%" in n else None for n in names]
+    columns: dict[str, list[object]] = {"source_version": [], "source_id": [], "organism": []}
+    for p in parts:
+        for col in columns:
+            columns[col].append(None if p is None else p.get(col))
+    frame = pd.DataFrame(index=pd.Index(set_ids, name="set_id", dtype=object))
+    for col, values in columns.items():
+        if any(v is not None for v in values):
+            frame[col] = pd.Series(values, index=frame.index, dtype=object)
+    is_url = [d.startswith(("http://", "https://")) for d in descriptions]
+    frame["description"] = pd.Series(descriptions, index=frame.index, dtype=object)
     # WikiPathways names carry the title; PFOCR names carry the figid and describe it with the title.
-    row["title"] = parts["set_id"] if "source_id" in parts else ("" if is_url else description)
-    if parts.get("source_version", "").upper().startswith("PFOCR"):
-        row["url"] = PFOCR_FIGURE_URL.format(parts["set_id"])
-    else:
-        row["url"] = description if is_url else ""
-    return row
+    has_source_id = columns["source_id"]
+    frame["title"] = pd.Series([s if sid is not None else ("" if u else d)
+                                for s, sid, u, d in zip(set_ids, has_source_id, is_url, descriptions)],
+                               index=frame.index, dtype=object)
+    versions = columns["source_version"]
+    frame["url"] = pd.Series([PFOCR_FIGURE_URL.format(s) if (v or "").upper().startswith("PFOCR") else (d if u else "")
+                              for s, v, u, d in zip(set_ids, versions, is_url, descriptions)],
+                             index=frame.index, dtype=object)
+    return frame
 
 
 def _warn_left_out(path: Path, report: pd.DataFrame, errors: str) -> None:

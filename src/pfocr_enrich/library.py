@@ -8,6 +8,7 @@ CSR matrix (int32 indices) and integer arrays.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["GeneSetLibrary"]
 
 _FORMAT_TAG = "pfocr_enrich.GeneSetLibrary"
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
 _DIGITS = re.compile(r"^[0-9]+$")
 
 
@@ -241,7 +242,7 @@ class GeneSetLibrary:
         if len(set(set_ids)) != len(set_ids):
             dup = pd.Index(set_ids)[pd.Index(set_ids).duplicated()][0]
             raise ValueError(f"GeneSetLibrary: set ids must be unique; {dup!r} appears twice.")
-        flat = np.concatenate([np.asarray(g, dtype=object) for g in gene_lists]) if gene_lists else np.array([], dtype=object)
+        flat = np.array(list(itertools.chain.from_iterable(gene_lists)), dtype=object)
         codes, uniques = pd.factorize(flat, sort=True)
         indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
         data = np.ones(len(codes), dtype=np.int8)
@@ -254,6 +255,11 @@ class GeneSetLibrary:
             extra.index = extra.index.astype(str)
             meta = meta.join(extra.loc[~extra.index.duplicated()], how="left")
         return cls(np.asarray(uniques, dtype=object), matrix, meta, name=name, load_report=load_report, info=info)
+
+    def with_load_report(self, report: pd.DataFrame) -> GeneSetLibrary:
+        """The same library with another load report (readers add what they left out)."""
+        return GeneSetLibrary(self._genes, self._membership, self._sets.drop(columns="size"), name=self._name,
+                              load_report=report, info=self._info)
 
     # -- basic protocol ---------------------------------------------------
     def __len__(self) -> int:
@@ -553,7 +559,7 @@ class GeneSetLibrary:
             "genes": np.frombuffer(genes_blob, dtype=np.uint8),
             "indptr": self._membership.indptr.astype(np.int64),
             "indices": self._membership.indices.astype(np.int32),
-            "sets": np.frombuffer(_frame_to_json(self._sets).encode("utf-8"), dtype=np.uint8),
+            **_frame_to_arrays(self._sets, "sets"),
             "load_report": np.frombuffer(_frame_to_json(self._load_report).encode("utf-8"), dtype=np.uint8),
         }
         with open(path, "wb") as fh:
@@ -583,7 +589,7 @@ class GeneSetLibrary:
                 blob = archive["genes"].tobytes().decode("utf-8")
                 genes = np.array(blob.split("\n") if blob else [], dtype=object)
                 indptr, indices = archive["indptr"], archive["indices"]
-                sets = _frame_from_json(archive["sets"].tobytes().decode("utf-8"))
+                sets = _frame_from_arrays(archive, "sets")
                 report = _frame_from_json(archive["load_report"].tobytes().decode("utf-8"))
         except LibraryFormatError:
             raise
@@ -605,6 +611,73 @@ class GeneSetLibrary:
         if len(self._load_report):
             lines.append(f"    load_report: {len(self._load_report):,} item(s) left out")
         return "\n".join(lines)
+
+
+_SEP = "\x1f"  # ASCII unit separator: never inside metadata text
+
+
+def _text_blob(values: list[object]) -> tuple[np.ndarray, np.ndarray]:
+    """Strings (or None) as one UTF-8 blob plus a missing-value mask: loads without per-row JSON."""
+    missing = np.array([v is None or (isinstance(v, float) and v != v) for v in values], dtype=bool)
+    text = _SEP.join("" if m else str(v) for v, m in zip(values, missing))
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8), missing
+
+
+def _from_blob(blob: np.ndarray, missing: np.ndarray) -> list[object]:
+    values: list[object] = blob.tobytes().decode("utf-8").split(_SEP) if len(missing) else []
+    for i in np.flatnonzero(missing):
+        values[i] = None
+    return values
+
+
+def _frame_to_arrays(frame: pd.DataFrame, prefix: str) -> dict[str, np.ndarray]:
+    """A metadata frame column by column: numbers as arrays, text as blobs, the rest as JSON."""
+    kinds: dict[str, str] = {}
+    arrays: dict[str, np.ndarray] = {}
+    arrays[f"{prefix}/index"], arrays[f"{prefix}/index_missing"] = _text_blob(list(frame.index))
+    for i, col in enumerate(frame.columns):
+        series = frame[col]
+        key = f"{prefix}/{i}"
+        values = series.tolist()
+        if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
+            arrays[key] = series.to_numpy(dtype=np.float64, na_value=np.nan)
+            arrays[key + "_missing"] = series.isna().to_numpy()
+            kinds[str(col)] = str(series.dtype)
+        elif all(v is None or isinstance(v, str) or (isinstance(v, float) and v != v) for v in values):
+            arrays[key], arrays[key + "_missing"] = _text_blob(values)
+            kinds[str(col)] = "text"
+        else:
+            arrays[key] = np.frombuffer(json.dumps([_jsonable(v) for v in values], ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+            kinds[str(col)] = "json"
+    header = {"columns": [str(c) for c in frame.columns], "kinds": kinds, "index_name": frame.index.name}
+    arrays[f"{prefix}/header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    return arrays
+
+
+def _frame_from_arrays(archive: Any, prefix: str) -> pd.DataFrame:
+    header = json.loads(archive[f"{prefix}/header"].tobytes().decode("utf-8"))
+    index = pd.Index(_from_blob(archive[f"{prefix}/index"], archive[f"{prefix}/index_missing"]),
+                     name=header["index_name"], dtype=object)
+    data = {}
+    for i, col in enumerate(header["columns"]):
+        key, kind = f"{prefix}/{i}", header["kinds"][col]
+        if kind == "text":
+            data[col] = pd.Series(_from_blob(archive[key], archive[key + "_missing"]), index=index, dtype=object)
+        elif kind == "json":
+            values = json.loads(archive[key].tobytes().decode("utf-8"))
+            data[col] = pd.Series([_unjson(v) for v in values], index=index, dtype=object)
+        else:
+            numbers, missing = archive[key], archive[key + "_missing"]
+            if kind.startswith(("int", "Int", "uint", "UInt")):
+                values = pd.array(np.where(missing, 0, numbers).astype(np.int64), dtype="Int64" if missing.any() or kind.startswith(("Int", "UInt")) else "int64")
+                if missing.any():
+                    values[missing] = pd.NA
+                data[col] = pd.Series(values, index=index)
+            elif kind == "bool" or kind == "boolean":
+                data[col] = pd.Series(numbers.astype(bool), index=index)
+            else:
+                data[col] = pd.Series(numbers, index=index)
+    return pd.DataFrame(data, index=index, columns=header["columns"])
 
 
 def _frame_to_json(frame: pd.DataFrame) -> str:
