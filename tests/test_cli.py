@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import json
 import shutil
 import subprocess
 import sys
+import warnings
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import pfocr_enrich as pe
-from pfocr_enrich.cli import main
+from pfocr_enrich.cli import main, read_gene_list
 
 GENES = "IFNB1\nIRF3\nMAVS\nTBK1\n# a comment\nDDX58, STAT1\n"
 
@@ -60,13 +65,16 @@ def test_unknown_genes_only_is_an_error(tmp_path, capsys):
     assert "none of the 1 query genes" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(shutil.which("pfocr-enrich") is None, reason="console script not installed (run from an installed package)")
+@pytest.mark.skipif(shutil.which("pfocr-enrich") is None and not (Path(sys.executable).parent / "pfocr-enrich").exists(),
+                    reason="console script not installed (run from an installed package)")
 def test_console_script_runs_as_subprocess(gene_file):
-    done = subprocess.run(["pfocr-enrich", str(gene_file), "--top", "3"], capture_output=True, text=True, check=False)
+    script = str(Path(sys.executable).parent / "pfocr-enrich")
+    script = script if Path(script).exists() else "pfocr-enrich"
+    done = subprocess.run([script, str(gene_file), "--top", "3"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     rows = [line for line in done.stdout.splitlines() if line[:1].isdigit()]
     assert [r.split()[0] for r in rows] == ["1", "2", "3"]
-    version = subprocess.run(["pfocr-enrich", "--version"], capture_output=True, text=True, check=False)
+    version = subprocess.run([script, "--version"], capture_output=True, text=True, check=False)
     assert version.stdout.startswith("pfocr-enrich ")
 
 
@@ -75,3 +83,237 @@ def test_module_runs_from_stdin(gene_file):
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "IRF3" in done.stdout
+
+
+# -- batches, formats, options (issue 5) -------------------------------------------------
+QUERIES = {
+    "ifn": ["IFNB1", "IRF3", "MAVS", "TBK1", "DDX58"],
+    "nfkb": ["NFKB1", "RELA", "IKBKB", "TNF", "IL6"],
+    "isg": ["ISG15", "MX1", "OAS1", "IFIT1", "STAT1"],
+}
+
+
+def _console_script() -> str | None:
+    """The installed pfocr-enrich next to this interpreter, else on PATH."""
+    beside = Path(sys.executable).parent / "pfocr-enrich"
+    return str(beside) if beside.exists() else shutil.which("pfocr-enrich")
+
+
+@pytest.fixture
+def query_files(tmp_path):
+    paths = []
+    for name, genes in QUERIES.items():
+        path = tmp_path / f"{name}.txt"
+        path.write_text("\n".join(genes) + "\n")
+        paths.append(str(path))
+    return paths
+
+
+def _read(path):
+    return pd.read_csv(path, sep="\t" if str(path).endswith(".tsv") else ",")
+
+
+def test_several_files_run_one_query_each(query_files, tmp_path, capsys):
+    out = tmp_path / "batch.tsv"
+    assert main([*query_files, "-o", str(out)]) == 0
+    expected = pe.enrich_many(QUERIES, pe.sample_library()).to_frame()
+    written = _read(out)
+    assert written["query"].unique().tolist() == ["ifn", "nfkb", "isg"]
+    assert written["set_id"].tolist() == expected["set_id"].tolist()
+    np.testing.assert_array_equal(written["pvalue"], expected["pvalue"])
+    assert f"wrote {len(expected)} rows" in capsys.readouterr().err
+
+
+def test_several_files_print_the_best_rows_of_each_query(query_files, capsys):
+    assert main(query_files) == 0
+    out, err = capsys.readouterr()
+    rows = [line.split() for line in out.splitlines() if line[:1].isdigit()]
+    assert [r[1] for r in rows] == ["ifn"] * 5 + ["nfkb"] * 5 + ["isg"] * 5
+    assert "queries: 3" in err and "the best 5 per query" in err
+
+
+@pytest.mark.parametrize("layout", ["gmt", "tsv_header", "tsv_plain", "csv_header"])
+def test_queries_file(layout, tmp_path):
+    if layout == "gmt":
+        path = tmp_path / "q.gmt"
+        path.write_text("".join(f"{n}\tdesc\t" + "\t".join(g) + "\n" for n, g in QUERIES.items()))
+    else:
+        sep = "," if layout.startswith("csv") else "\t"
+        path = tmp_path / ("q.csv" if sep == "," else "q.tsv")
+        lines = ([f"query{sep}gene"] if layout.endswith("header") else []) + [
+            f"{n}{sep}{g}" for n, genes in QUERIES.items() for g in genes]
+        path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "res.csv"
+    assert main(["--queries", str(path), "-o", str(out), "--alpha", "0.05"]) == 0
+    expected = pe.enrich_many(QUERIES, pe.sample_library(), alpha=0.05).to_frame()
+    written = _read(out)
+    assert written[["query", "set_id"]].values.tolist() == expected[["query", "set_id"]].astype(str).values.tolist()
+    assert (written["fdr"] <= 0.05).all()
+
+
+def test_queries_table_with_one_column_is_an_input_error(tmp_path, capsys):
+    path = tmp_path / "q.tsv"
+    path.write_text("IRF3\nMAVS\n")
+    assert main(["--queries", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "two-column table" in err[0]
+
+
+@pytest.mark.parametrize(("flags", "kwargs"), [
+    (["--min-size", "5", "--max-size", "40"], {"min_size": 5, "max_size": 40}),
+    (["--correction", "bonferroni"], {"correction": "bonferroni"}),
+    (["--fdr-over", "hit"], {"fdr_over": "hit"}),
+    (["--compat", "gseapy"], {"compat": "gseapy"}),
+    (["--collapse-duplicates"], {"collapse_duplicates": True}),
+    (["--no-resolve-aliases"], {"resolve_aliases": False}),
+    (["--background", "22000"], {"background": 22000}),
+])
+def test_flags_are_the_api_parameters(gene_file, tmp_path, flags, kwargs):
+    out = tmp_path / "r.json"
+    gmt = Path(__file__).parent / "data" / "pfocr" / "pfocr2018_4000_symbols.gmt"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main([str(gene_file), "--library", str(gmt), *flags, "-o", str(out)]) == 0
+        expected = pe.enrich(read_gene_list(str(gene_file)), pe.read_gmt(gmt), **kwargs)
+    doc = json.loads(out.read_text())
+    assert [r["set_id"] for r in doc["results"]] == expected.table["set_id"].tolist()
+    np.testing.assert_array_equal([r["pvalue"] for r in doc["results"]], expected.table["pvalue"].to_numpy())
+    for key, value in kwargs.items():
+        if key != "background":
+            assert doc["params"][key] == value
+
+
+def test_background_file(gene_file, tmp_path):
+    bg = tmp_path / "bg.txt"
+    background = ["IFNB1", "IRF3", "MAVS", "TBK1", "RIGI", "STAT1", "AKT1", "TP53", "TNF", "IL6", "NFKB1"]
+    bg.write_text("\n".join(background))
+    out = tmp_path / "r.tsv"
+    assert main([str(gene_file), "--background", str(bg), "-o", str(out)]) == 0
+    expected = pe.enrich(read_gene_list(str(gene_file)), pe.sample_library(), background=background)
+    written = _read(out)
+    assert written["universe_size"].iloc[0] == expected.params["universe_size"] == 11
+    np.testing.assert_array_equal(written["pvalue"], expected.table["pvalue"])
+
+
+def test_alpha_and_top_for_one_query(gene_file, tmp_path):
+    out = tmp_path / "r.tsv"
+    assert main([str(gene_file), "--alpha", "0.01", "-o", str(out)]) == 0
+    written = _read(out)
+    assert len(written) == int((pe.enrich(read_gene_list(str(gene_file)), pe.sample_library()).table["fdr"] <= 0.01).sum())
+    assert main([str(gene_file), "--top", "7", "-o", str(out)]) == 0
+    assert _read(out)["rank"].tolist() == list(range(1, 8))
+
+
+def test_every_output_format(gene_file, query_files, tmp_path):
+    for suffix in (".tsv", ".csv", ".tsv.gz", ".json", ".html"):
+        out = tmp_path / f"r{suffix}"
+        assert main([str(gene_file), "--top", "12", "-o", str(out), "-q"]) == 0, suffix
+        assert out.stat().st_size > 500
+    assert _read(tmp_path / "r.csv")["rank"].tolist() == list(range(1, 13))
+    assert len(pd.read_csv(tmp_path / "r.tsv.gz", sep="\t")) == 12
+    assert len(json.loads((tmp_path / "r.json").read_text())["results"]) == 12
+    page = (tmp_path / "r.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and page.count('<tr class="row"') == 12
+    assert "216 of 216 sets tested" in page  # the report summarises the whole result, not just the rows it lists
+    assert main([*query_files, "-o", str(tmp_path / "b.html"), "-q"]) == 0
+    assert (tmp_path / "b.html").read_text().count('<tr class="row"') == 3 * 100
+
+
+def test_excel_output(gene_file, tmp_path):
+    pytest.importorskip("openpyxl")
+    out = tmp_path / "r.xlsx"
+    assert main([str(gene_file), "-o", str(out)]) == 0
+    sheets = pd.read_excel(out, sheet_name=None)
+    assert list(sheets) == ["results", "mapping", "parameters"] and len(sheets["results"]) == 216
+
+
+def test_excel_without_openpyxl_exits_1_with_the_install_hint(gene_file, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "openpyxl", None)
+    assert main([str(gene_file), "-o", str(tmp_path / "r.xlsx")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and 'pip install "pfocr_enrich[excel]"' in err[0]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["{genes}", "-o", "out.pdf"], "cannot tell the output format of 'out.pdf'"),
+    ([], "no gene list given"),
+    (["{genes}", "--queries", "{genes}"], "not both"),
+    (["-", "-"], "standard input"),
+    (["{genes}", "--top", "-1"], "--top must be >= 0"),
+    (["{genes}", "--min-size", "-1"], "'min_size' parameter of enrich must be"),
+    (["{genes}", "--alpha", "2"], "'alpha' parameter"),
+    (["{genes}", "--library", "missing.gmt"], "no such library file or folder: missing.gmt"),
+    (["--queries", "missing.gmt"], "no such queries file"),
+])
+def test_input_errors_are_one_line_and_exit_2(gene_file, capsys, argv, message):
+    argv = [a.replace("{genes}", str(gene_file)) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("pfocr-enrich: error:") and message in err[0], err
+
+
+def test_usage_errors_help_and_version_return_codes(capsys):
+    assert main(["--correction", "nope", "x.txt"]) == 2
+    assert "invalid choice: 'nope'" in capsys.readouterr().err
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out and "--queries" in out and "--min-size N" in out and "--fdr-over" in out
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"pfocr-enrich {pe.__version__}"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_and_identical_rows(query_files, tmp_path, monkeypatch):
+    pytest.importorskip("tqdm")
+    import pfocr_enrich.cli as cli
+
+    plain = tmp_path / "plain.tsv"
+    assert main([*query_files, "-o", str(plain), "-q"]) == 0
+    monkeypatch.setattr(cli, "_BATCH_CHUNK", 1)  # one enrich_many call per query, joined afterwards
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    chunked = tmp_path / "chunked.tsv"
+    assert main([*query_files, "-o", str(chunked)]) == 0
+    assert "pfocr-enrich:" in terminal.getvalue() and "/3 [" in terminal.getvalue()  # a tqdm bar over 3 queries
+    pd.testing.assert_frame_equal(_read(plain), _read(chunked))
+    quiet = _Terminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    assert main([*query_files, "-o", str(chunked), "--quiet"]) == 0
+    assert quiet.getvalue() == ""
+
+
+def test_chunked_batches_warn_once(tmp_path, monkeypatch):
+    pytest.importorskip("tqdm")
+    import pfocr_enrich.cli as cli
+
+    files = []
+    for name in ("a", "b"):
+        path = tmp_path / f"{name}.txt"
+        path.write_text(f"IRF3\nMAVS\nNOTAGENE{name}\n")
+        files.append(str(path))
+    monkeypatch.setattr(cli, "_BATCH_CHUNK", 1)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main([*files, "-o", str(tmp_path / "r.tsv")]) == 0
+    warnings_printed = [line for line in terminal.getvalue().splitlines() if line.startswith("warning:")]
+    assert len(warnings_printed) == 1 and "'NOTAGENEa', 'NOTAGENEb'" in warnings_printed[0]
+
+
+@pytest.mark.skipif(_console_script() is None, reason="console script not installed (pip install -e .)")
+def test_console_script_batch_report_and_version(query_files, tmp_path):
+    script = _console_script()
+    out = tmp_path / "report.html"
+    done = subprocess.run([script, *query_files, "--top", "4", "-o", str(out)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert out.read_text().count('<tr class="row"') == 12
+    assert done.stderr.strip() == f"wrote 12 rows to {out}"  # not a terminal: no progress bar
+    bad = subprocess.run([script, str(tmp_path / "nope.txt")], capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "nope.txt" in bad.stderr
+    version = subprocess.run([script, "--version"], capture_output=True, text=True, check=False)
+    assert version.stdout.strip() == f"pfocr-enrich {pe.__version__}"
+    helped = subprocess.run([script, "--help"], capture_output=True, text=True, check=False)
+    assert helped.returncode == 0 and "pfocr-enrich up.txt down.txt -o both.html" in helped.stdout
