@@ -421,6 +421,27 @@ def test_cluster_without_set_genes_uses_the_overlap(res, lib):
     held = EnrichmentResult(res.table, params=res.params, mapping=res.mapping, set_genes=lib)
     assert held.cluster(0.5).params["cluster"]["basis"] == "set genes"
     pd.testing.assert_frame_equal(held.cluster(0.5).table, res.cluster(0.5, gene_sets=lib).table)
+    # derived and unpickled results keep the set genes
+    again = pickle.loads(pickle.dumps(held.significant(0.05).top(30)))
+    assert again.cluster(0.5).params["cluster"]["basis"] == "set genes"
+    pd.testing.assert_frame_equal(again.cluster(0.5).table, res.significant(0.05).top(30).cluster(0.5, gene_sets=lib).table)
+
+
+def test_set_genes_given_as_a_dict_are_copied(res, lib):
+    genes = {sid: set(lib[sid]) for sid in lib.set_ids}
+    held = EnrichmentResult(res.table, params=res.params, mapping=res.mapping, set_genes=genes)
+    before = held.cluster(0.3).table
+    for members in genes.values():
+        members.clear()
+    pd.testing.assert_frame_equal(held.cluster(0.3).table, before)
+    assert before["cluster"].notna().any()
+
+
+def test_concat_keeps_set_genes(lib):
+    parts = [EnrichmentResult(pe.enrich_many({n: g}, lib).table, params=pe.enrich_many({n: g}, lib).params,
+                              mapping=pe.enrich_many({n: g}, lib).mapping, set_genes=lib) for n, g in QUERIES.items()]
+    joined = BatchEnrichmentResult.concat(parts)
+    assert joined.cluster(0.5).params["cluster"]["basis"] == "set genes"
 
 
 def test_cluster_on_a_batch_is_per_query(many, lib):

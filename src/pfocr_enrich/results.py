@@ -26,6 +26,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .identifiers import KEPT_STATUSES
+from .library import GeneSetLibrary
 
 logger = logging.getLogger(__name__)
 
@@ -76,10 +77,11 @@ class EnrichmentResult:
         Every option and size that produced the table (universe, query, correction, ...).
     mapping : DataFrame
         One row per query input: ``input``, ``status``, ``mapped_to``, ``note``.
-    set_genes : mapping of str to collection of str, optional
-        The genes of each set in the table (set id -> genes; a
-        :class:`~pfocr_enrich.GeneSetLibrary` works). Used by :meth:`cluster`;
-        without it, clusters are computed from the overlapping genes.
+    set_genes : GeneSetLibrary or mapping of str to collection of str, optional
+        The genes of each set in the table, used by :meth:`cluster` (without
+        them, clusters are computed from the overlapping genes). A
+        :class:`~pfocr_enrich.GeneSetLibrary` is immutable and is kept by
+        reference; any other mapping is copied for the table's set ids.
 
     Examples
     --------
@@ -111,10 +113,7 @@ class EnrichmentResult:
         self._table = table.copy()
         self._params = copy.deepcopy(dict(params))
         self._mapping = mapping.copy()
-        self._set_genes: dict[str, frozenset[str]] | None = None
-        if set_genes is not None:
-            ids = pd.unique(table["set_id"]) if "set_id" in table else []
-            self._set_genes = {sid: frozenset(set_genes[sid]) for sid in ids if sid in set_genes}
+        self._set_genes = _freeze_set_genes(set_genes, table)
 
     def _derive(self, table: pd.DataFrame, params: dict[str, Any] | None = None,
                 cls: type[EnrichmentResult] | None = None, mapping: pd.DataFrame | None = None) -> EnrichmentResult:
@@ -123,9 +122,7 @@ class EnrichmentResult:
         new._table = table
         new._params = copy.deepcopy(self._params if params is None else params)
         new._mapping = self._mapping if mapping is None else mapping
-        new._set_genes = None
-        if self._set_genes is not None:
-            new._set_genes = {sid: self._set_genes[sid] for sid in pd.unique(table["set_id"]) if sid in self._set_genes}
+        new._set_genes = _freeze_set_genes(self._set_genes, table)
         return new
 
     # -- data ---------------------------------------------------------------
@@ -375,7 +372,7 @@ class EnrichmentResult:
                              "n_clusters": int(is_rep.sum())}
         new = self._derive(table, params)
         if gene_sets is not None:
-            new._set_genes = {sid: frozenset(gene_sets[sid]) for sid in pd.unique(table["set_id"]) if sid in gene_sets}
+            new._set_genes = _freeze_set_genes(gene_sets, table)
         return new
 
     # -- text ---------------------------------------------------------------
@@ -782,12 +779,26 @@ class BatchEnrichmentResult(EnrichmentResult):
         params = copy.deepcopy(results[0]._params)
         params["queries"] = {k: v for r in results for k, v in r._params["queries"].items()}
         out = results[0]._derive(table, params, mapping=mapping)
-        genes = {k: v for r in results if r._set_genes for k, v in r._set_genes.items()}
-        out._set_genes = genes or None
+        held = [r._set_genes for r in results if r._set_genes is not None]
+        if held and all(h is held[0] for h in held) and isinstance(held[0], GeneSetLibrary):
+            out._set_genes = held[0]
+        elif held:
+            out._set_genes = {k: v for h in held for k, v in _freeze_set_genes(h, None).items()}
         return out
 
 
 # -- clustering ---------------------------------------------------------------
+def _freeze_set_genes(set_genes: Any, table: pd.DataFrame | None) -> Any:
+    """What a result keeps of ``set_genes``: an (immutable) GeneSetLibrary as is, at no cost;
+    any other mapping copied into frozensets for the table's set ids (all of them when no table)."""
+    if set_genes is None or isinstance(set_genes, GeneSetLibrary):
+        return set_genes
+    if table is None:
+        return {sid: frozenset(genes) for sid, genes in set_genes.items()}
+    ids = pd.unique(table["set_id"]) if "set_id" in table else []
+    return {sid: frozenset(set_genes[sid]) for sid in ids if sid in set_genes}
+
+
 def leader_clusters(gene_sets: Sequence[Iterable[str]], threshold: float, *, metric: str = "jaccard") -> tuple[np.ndarray, np.ndarray]:
     """Greedy representative clustering of sets given in priority order.
 
