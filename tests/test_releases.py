@@ -503,6 +503,25 @@ def test_an_interrupted_download_leaves_no_partial_file(server, cache):
     assert files_in(cache) == []
 
 
+def test_progress_is_reported_to_a_tqdm_like_object_or_stderr(server, cache, monkeypatch, capsys):
+    class Recorder:
+        total, n, closed = None, 0, False
+
+        def update(self, n):
+            self.n += n
+
+        def close(self):
+            self.closed = True
+
+    recorder = Recorder()
+    load_pfocr("20240410", cache_dir=cache, base_url=server.base_url, progress=recorder)
+    size = (server.root / "pfocr" / "20240410" / HUMAN).stat().st_size
+    assert (recorder.total, recorder.n, recorder.closed) == (size, size, True)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # tqdm not installed: a line on stderr
+    load_pfocr("20231010", cache_dir=cache, base_url=server.base_url, progress=True)
+    assert f"{OLD_HUMAN}: 0.7 of 0.7 MB" in capsys.readouterr().err
+
+
 def _python(code: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(SRC))
     return subprocess.Popen(
@@ -722,3 +741,12 @@ def test_join_metadata_matches_figid_aliases_and_raises_when_nothing_matches():
         join_metadata(gmt, pd.DataFrame({"title": ["T"]}, index=["other"]))
     with pytest.raises(ValueError, match="The 'metadata' parameter of join_metadata must be"):
         join_metadata(gmt, 3)
+
+
+def test_docstring_examples_run(tmp_path, monkeypatch):
+    import doctest
+
+    monkeypatch.setenv(releases.CACHE_ENV, str(tmp_path))
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    result = doctest.testmod(releases, optionflags=flags, verbose=False)
+    assert result.failed == 0 and result.attempted >= 10

@@ -571,18 +571,20 @@ class _Progress:
         self.done += n
         if self.bar is not None:
             self.bar.update(n)
-        elif self.text:
-            mb = self.done // 1_000_000
-            if mb != self.shown:
-                self.shown = mb
-                of = f" of {self.total / 1e6:.1f}" if self.total else ""
-                sys.stderr.write(f"\r{self.label}: {self.done / 1e6:.1f}{of} MB")
-                sys.stderr.flush()
+        elif self.text and self.done // 1_000_000 != self.shown:
+            self._show()
+
+    def _show(self) -> None:
+        self.shown = self.done // 1_000_000  # a new line every MB
+        of = f" of {self.total / 1e6:.1f}" if self.total else ""
+        sys.stderr.write(f"\r{self.label}: {self.done / 1e6:.1f}{of} MB")
+        sys.stderr.flush()
 
     def close(self) -> None:
         if self.bar is not None and hasattr(self.bar, "close"):
             self.bar.close()
         elif self.text:
+            self._show()
             sys.stderr.write("\n")
 
 
@@ -1151,8 +1153,9 @@ def join_metadata(lib: GeneSetLibrary, metadata: object) -> GeneSetLibrary:
     >>> import pandas as pd
     >>> gmt = GeneSetLibrary.from_dict({"PMC1__f1.jpg": ["TP53", "MDM2"]})
     >>> meta = pd.DataFrame({"title": ["p53 loop"], "year": [2020]}, index=["PMC1__f1"])
-    >>> join_metadata(gmt, meta).sets.loc["PMC1__f1.jpg", ["title", "year"]].tolist()
-    ['p53 loop', 2020]
+    >>> lib = join_metadata(gmt, meta)
+    >>> lib.sets.loc["PMC1__f1.jpg", "title"], int(lib.sets.loc["PMC1__f1.jpg", "year"])
+    ('p53 loop', 2020)
     """
     if not isinstance(lib, GeneSetLibrary):
         raise _param_error("join_metadata", "lib", "a GeneSetLibrary", type(lib).__name__)
