@@ -181,3 +181,21 @@ def test_report_embeds_the_dot_plot(res, many):
 def test_plot_doctests_run_headless():
     result = doctest.testmod(plot, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
     assert result.failed == 0 and result.attempted > 5
+
+
+def test_dot_matrix_selected_queries(many):
+    ax = many.plot.dot_matrix(top=3, queries=["isg", "ifn"])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["isg", "ifn"]
+    (points,) = ax.collections
+    assert set(points.get_offsets()[:, 0]) <= {0.0, 1.0}
+    with pytest.raises(ValueError, match="'queries' parameter of dot_matrix must list queries"):
+        many.plot.dot_matrix(queries=["nope"])
+
+
+def test_report_of_a_large_batch_keeps_a_readable_matrix(lib):
+    genes = ["IRF3", "MAVS", "TBK1", "RELA", "NFKB1", "STAT1", "ISG15", "MX1"]
+    queries = {f"q{i:02d}": genes[i % 5 : i % 5 + 3] for i in range(45)}
+    page = pe.enrich_many(queries, lib).to_html(top=2)
+    (encoded,) = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    pixels = mpimg.imread(io.BytesIO(base64.b64decode(encoded)))
+    assert pixels.shape[1] < 110 * 30  # 30 query columns at most: not 45 * 0.7 inches wide

@@ -490,3 +490,12 @@ def test_results_are_deterministic(lib):
     pd.testing.assert_frame_equal(a.table, b.table)
     assert a.to_html(plot=False) == copy.deepcopy(a).to_html(plot=False)
     assert a.table["cluster"].iloc[0] == 1 and a.table["is_representative"].iloc[0]
+
+
+def test_large_batches_show_a_glimpse(lib):
+    queries = {f"q{i:02d}": ["IRF3", "MAVS", "TBK1", "RELA", "NFKB1"][: 2 + i % 4] for i in range(25)}
+    big = pe.enrich_many(queries, lib)
+    page = big._repr_html_()
+    assert page.count('<tr class="row"') == 10 * 5 and "the first 10 of 25 queries" in page
+    text = repr(big)
+    assert "q09" in text and "q10" not in text

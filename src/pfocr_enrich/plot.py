@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import math
 import textwrap
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,6 +32,7 @@ _LABEL_WIDTH = 42  # characters per label line
 _LABEL_LINES = 2
 _CMAP = "viridis"
 _TINY = np.finfo(float).tiny
+_REPORT_QUERIES = 30  # columns of the dot matrix embedded in a batch report
 
 
 def _matplotlib() -> Any:
@@ -263,7 +265,38 @@ def bar(result: EnrichmentResult, *, top: int = 20, ax: Axes | None = None, quer
     return ax
 
 
-def dot_matrix(result: EnrichmentResult, *, top: int = 10, ax: Axes | None = None) -> Axes:
+def _matrix(result: EnrichmentResult, top: int, queries: Sequence[str] | None) -> tuple[list[str], Any, list[str]]:
+    """Queries shown, the (set, query) rows with overlap among the chosen sets, and the set order."""
+    if not isinstance(result, EnrichmentResult):
+        raise TypeError(f"The 'result' parameter of dot_matrix must be an EnrichmentResult. Got {type(result).__name__} instead.")
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
+        raise ValueError(f"The 'top' parameter of dot_matrix must be an int >= 1. Got {top!r} instead.")
+    table = result._table
+    if not result.is_batch:
+        table = table.assign(query=str(result._params.get("query_name", "query")))
+        names = [str(table["query"].iloc[0])] if len(table) else ["query"]
+    else:
+        names = result.queries  # type: ignore[attr-defined]
+    if queries is not None:
+        wanted = [str(q) for q in queries]
+        unknown = [q for q in wanted if q not in names]
+        if unknown or not wanted:
+            raise ValueError(f"The 'queries' parameter of dot_matrix must list queries of the result "
+                             f"(e.g. {names[:5]}). Got {unknown or wanted!r} instead.")
+        names = wanted
+        table = table[table["query"].astype(str).isin(names)]
+    hits = table[table["overlap"] > 0]
+    chosen = hits.groupby("query", observed=True, sort=False).head(int(top))
+    set_ids = chosen["set_id"].unique()
+    rows = hits[hits["set_id"].isin(set_ids)].copy()
+    key = "log10_pvalue" if "log10_pvalue" in rows else "pvalue"
+    best = rows.groupby("set_id")[key].min()
+    order = sorted(set_ids, key=lambda s: (best[s], s))
+    return names, rows, order
+
+
+def dot_matrix(result: EnrichmentResult, *, top: int = 10, ax: Axes | None = None,
+               queries: Sequence[str] | None = None) -> Axes:
     """Sets x queries: the union of each query's top sets, one column per query.
 
     Dot size is the overlap k, colour −log10 FDR; no dot where a set does not
@@ -279,6 +312,8 @@ def dot_matrix(result: EnrichmentResult, *, top: int = 10, ax: Axes | None = Non
         Best-ranked sets taken from each query.
     ax : matplotlib Axes, optional
         Where to draw; default a new figure sized to the matrix.
+    queries : sequence of str, optional
+        The queries (columns) to show, in this order; default all.
 
     Returns
     -------
@@ -293,22 +328,7 @@ def dot_matrix(result: EnrichmentResult, *, top: int = 10, ax: Axes | None = Non
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['ifn', 'nfkb']
     """
-    if not isinstance(result, EnrichmentResult):
-        raise TypeError(f"The 'result' parameter of dot_matrix must be an EnrichmentResult. Got {type(result).__name__} instead.")
-    table = result._table
-    if not result.is_batch:
-        table = table.assign(query=result._params.get("query_name", "query"))
-        names = [str(table["query"].iloc[0])] if len(table) else ["query"]
-    else:
-        names = result.queries  # type: ignore[attr-defined]
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-        raise ValueError(f"The 'top' parameter of dot_matrix must be an int >= 1. Got {top!r} instead.")
-    hits = table[table["overlap"] > 0]
-    chosen = hits.groupby("query", observed=True, sort=False).head(int(top))
-    set_ids = chosen["set_id"].unique()
-    rows = hits[hits["set_id"].isin(set_ids)].copy()
-    best = rows.groupby("set_id")["log10_pvalue"].min() if "log10_pvalue" in rows else rows.groupby("set_id")["pvalue"].min()
-    order = sorted(set_ids, key=lambda s: (best[s], s))
+    names, rows, order = _matrix(result, top, queries)
     ax = _axes(ax, (4.6 + 0.7 * len(names), 1.6 + 0.38 * max(len(order), 3)))
     if rows.empty:
         return _empty(ax, "no set overlaps any query")
@@ -381,7 +401,7 @@ class ResultPlots:
         """
         return bar(self._result, top=top, ax=ax, query=query, alpha=alpha)
 
-    def dot_matrix(self, *, top: int = 10, ax: Axes | None = None) -> Axes:
+    def dot_matrix(self, *, top: int = 10, ax: Axes | None = None, queries: Sequence[str] | None = None) -> Axes:
         """See :func:`pfocr_enrich.plot.dot_matrix`.
 
         Examples
@@ -391,7 +411,7 @@ class ResultPlots:
         >>> many.plot.dot_matrix(top=3).get_xlabel()
         'query'
         """
-        return dot_matrix(self._result, top=top, ax=ax)
+        return dot_matrix(self._result, top=top, ax=ax, queries=queries)
 
 
 def _figure_png(result: EnrichmentResult, *, top: int = 20, dpi: int = 110) -> bytes:
@@ -402,17 +422,20 @@ def _figure_png(result: EnrichmentResult, *, top: int = 20, dpi: int = 110) -> b
 
     several = result.is_batch and len(result.queries) > 1  # type: ignore[attr-defined]
     if several:
-        per_query = max(3, min(10, 40 // len(result.queries)))  # type: ignore[attr-defined]
-        n = min(len(result._table), per_query * len(result.queries))  # type: ignore[attr-defined]
-        fig = Figure(figsize=(4.6 + 0.7 * len(result.queries), 1.6 + 0.38 * max(min(n, 40), 3)),  # type: ignore[attr-defined]
-                     layout="constrained")
+        names = result.queries[:_REPORT_QUERIES]  # type: ignore[attr-defined]
+        per_query = max(2, min(10, 40 // len(names)))
+        _, _, order = _matrix(result, per_query, names)
+        fig = Figure(figsize=(4.6 + 0.7 * len(names), 1.6 + 0.38 * max(len(order), 3)), layout="constrained")
     else:
-        n = min(len(result._table), top)
+        n = min(int((result._table["overlap"] > 0).sum()), top)
         fig = Figure(figsize=(8.5, 1.4 + 0.42 * max(n, 3)), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     if several:
-        dot_matrix(result, top=per_query, ax=ax)
+        dot_matrix(result, top=per_query, ax=ax, queries=names)
+        if len(names) < len(result.queries):  # type: ignore[attr-defined]
+            ax.set_title(f"Top {per_query} PFOCR figures per query (first {len(names)} of "
+                         f"{len(result.queries):,} queries)", loc="left", fontsize="medium")  # type: ignore[attr-defined]
     else:
         dot(result, top=top, ax=ax)
     buf = io.BytesIO()

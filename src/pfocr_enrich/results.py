@@ -42,6 +42,7 @@ PMC_IMAGE_URL = "https://www.ncbi.nlm.nih.gov/pmc/articles/{pmcid}/bin/{filename
 
 _SHOWN = ["query", "set_id", "title", "overlap", "set_size", "fold_enrichment", "pvalue", "fdr", "genes"]
 _METRICS = ("jaccard", "overlap")
+_GLIMPSE_QUERIES = 10  # queries of a batch shown by repr and in Jupyter
 _CORRECTION_NAMES = {
     "fdr_bh": "the Benjamini-Hochberg false discovery rate procedure",
     "fdr_by": "the Benjamini-Yekutieli false discovery rate procedure",
@@ -499,16 +500,24 @@ class EnrichmentResult:
 
     def __repr__(self) -> str:
         cols = [c for c in _SHOWN if c in self._table.columns]
-        shown = self.top(5)._table if self.is_batch else self._table.head(10)
+        shown = self._glimpse(5) if self.is_batch else self._table.head(10)
         with pd.option_context("display.max_colwidth", 40, "display.width", 120):
             body = _shorten(shown[cols]).to_string() if len(shown) else "(no rows)"
         return f"{type(self).__name__}\n{self.summary()}\n{body}"
 
     # -- HTML ---------------------------------------------------------------
+    def _glimpse(self, per_query: int) -> pd.DataFrame:
+        """The best rows to show at a glance: of each of the first queries, for a batch."""
+        if not self.is_batch:
+            return self._table.head(per_query)
+        first = self._table["query"].cat.categories[:_GLIMPSE_QUERIES]
+        rows = self._table[self._table["query"].isin(first)]
+        return rows.groupby("query", observed=True, sort=False).head(per_query)
+
     def _repr_html_(self) -> str:
         per_query = 5 if self.is_batch else 10
         return (f'<div class="pfocr-result">{_html_header(self)}'
-                f"{_html_table(self.top(per_query)._table, images=True, sortable=False)}"
+                f"{_html_table(self._glimpse(per_query), images=True, sortable=False)}"
                 f"{_html_more(self, per_query)}</div>")
 
     def to_html(self, path: str | os.PathLike[str] | None = None, *, top: int | None = 100,
@@ -1024,7 +1033,9 @@ def _html_header(res: EnrichmentResult) -> str:
 def _html_more(res: EnrichmentResult, shown: int) -> str:
     if res.is_batch:
         total = len(res._table)
-        note = f"showing the top {shown} rows of each query; {total:,} rows in .table"
+        n_queries = len(res._table["query"].cat.categories)
+        which = "each query" if n_queries <= _GLIMPSE_QUERIES else f"the first {_GLIMPSE_QUERIES} of {n_queries:,} queries"
+        note = f"showing the top {shown} rows of {which}; {total:,} rows in .table"
     elif len(res._table) > shown:
         note = f"showing {shown} of {len(res._table):,} rows; all in .table"
     else:
