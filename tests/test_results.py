@@ -412,6 +412,8 @@ def test_representatives_only_keeps_one_row_per_cluster(pfocr_res, pfocr_lib):
 
 
 def test_cluster_without_set_genes_uses_the_overlap(res, lib):
+    assert res.cluster(0.5).params["cluster"]["basis"] == "set genes"  # enrich passes the library
+    res = EnrichmentResult(res.table, params=res.params, mapping=res.mapping)  # a result without it
     by_overlap = res.cluster(0.5)
     assert by_overlap.params["cluster"]["basis"] == "overlapping genes"
     t = by_overlap.table

@@ -26,7 +26,7 @@ from .figures import read_figures
 from .gmt import read_gmt, write_gmt
 from .identifiers import GeneMapper, map_genes
 from .library import GeneSetLibrary
-from .results import EnrichmentResult
+from .results import BatchEnrichmentResult, EnrichmentResult
 
 try:
     from importlib.metadata import PackageNotFoundError, version
@@ -38,6 +38,7 @@ except PackageNotFoundError:  # running from a source tree without installing
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "BatchEnrichmentResult",
     "EmptyQueryError",
     "EnrichmentResult",
     "FigureFormatError",

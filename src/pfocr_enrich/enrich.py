@@ -225,7 +225,8 @@ def enrich(
     table = batch.table.drop(columns="query")
     params = batch.params
     params.update(params.pop("queries")["query"])
-    return EnrichmentResult(table, params=params, mapping=batch.mapping.drop(columns="query"))
+    return EnrichmentResult(table, params=params, mapping=batch.mapping.drop(columns="query"),
+                            set_genes=batch._set_genes)
 
 
 def enrich_many(
@@ -367,7 +368,8 @@ def _run(
         "sets_tested": n_tested,
         "queries": {q.name: {"query_input": len(named[q.name]), "query_size": q.n} for q in queries},
     }
-    return EnrichmentResult(table, params=params, mapping=mapping)
+    # The (immutable) library travels by reference, for clustering by set similarity.
+    return EnrichmentResult(table, params=params, mapping=mapping, set_genes=tested_lib)
 
 
 def _check_library(library: object, func: str) -> None:
