@@ -383,8 +383,8 @@ class EnrichmentResult:
         Examples
         --------
         >>> import pfocr_enrich as pe
-        >>> print(pe.enrich(["IRF3", "MAVS", "TBK1"], pe.sample_library()).summary().splitlines()[0])
-        query: 3 of 3 genes tested (0 left out: see .dropped)
+        >>> print(pe.enrich(["IRF3", "MAVS", "TBK1", "DDX58"], pe.sample_library()).summary().splitlines()[:2])
+        ['query: 4 of 4 genes tested (0 left out: see .dropped)', 'mapping: official 3; previous 1 (DDX58->RIGI)']
         """
         p = self._params
         n_sig = int((self._table["fdr"] <= 0.05).sum()) if "fdr" in self._table else 0
@@ -397,6 +397,7 @@ class EnrichmentResult:
                      f"({len(self.dropped)} left out: see .dropped)")
         lines = [
             first,
+            *self._mapping_lines(),
             f"universe: {_num(p.get('universe_size'))} genes (rule: {p.get('universe_rule')}); "
             f"library {p.get('library')!r}: {_num(p.get('library_sets'))} sets, {_num(p.get('sets_tested'))} tested",
             f"correction: {p.get('correction')} over {p.get('fdr_over')} sets; {n_sig} row(s) with fdr <= 0.05",
@@ -410,6 +411,28 @@ class EnrichmentResult:
             lines.append(f"clusters: {c['n_clusters']} among {c['by']} <= {c['alpha']} "
                          f"({c['metric']} >= {c['threshold']} on {c['basis']})")
         return "\n".join(lines)
+
+    def _mapping_lines(self, shown: int = 3) -> list[str]:
+        """One line counting mapping statuses, with a few examples of what was changed or left out."""
+        mapping = self._mapping
+        if mapping is None or mapping.empty or "status" not in mapping:
+            return []
+        counts = mapping["status"].value_counts(sort=False)
+        parts = []
+        for status, count in counts.items():
+            if not count:
+                continue
+            if status in ("official", "entrez"):
+                parts.append(f"{status} {count}")
+                continue
+            rows = mapping[mapping["status"] == status].head(shown)
+            examples = ", ".join(
+                f"{i}->{m}" if isinstance(m, str) and status not in ("duplicate", "outside_universe") else str(i)
+                for i, m in zip(rows["input"], rows["mapped_to"])
+            )
+            more = ", ..." if count > shown else ""
+            parts.append(f"{status} {count} ({examples}{more})")
+        return ["mapping: " + "; ".join(parts)] if parts else []
 
     def methods_text(self, *, alpha: float | None = 0.05, by: str = "fdr") -> str:
         """A methods paragraph to paste into a paper, with the PFOCR citation.
