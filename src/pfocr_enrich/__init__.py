@@ -13,6 +13,8 @@ import logging
 from .datasets import sample_library
 from .enrich import enrich, enrich_many
 from .errors import (
+    ChecksumError,
+    DownloadError,
     EmptyQueryError,
     FigureFormatError,
     FigureParseWarning,
@@ -20,12 +22,16 @@ from .errors import (
     GMTFormatError,
     GMTFormatWarning,
     LibraryFormatError,
+    MetadataJoinWarning,
+    OfflineError,
     PfocrEnrichError,
+    ReleaseNotFoundError,
 )
 from .figures import read_figures
 from .gmt import read_gmt, write_gmt
 from .identifiers import GeneMapper, map_genes
 from .library import GeneSetLibrary
+from .releases import cached_releases, clear_cache, list_releases, load_pfocr, load_snapshot
 from .results import BatchEnrichmentResult, EnrichmentResult
 
 try:
@@ -39,6 +45,8 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "BatchEnrichmentResult",
+    "ChecksumError",
+    "DownloadError",
     "EmptyQueryError",
     "EnrichmentResult",
     "FigureFormatError",
@@ -49,10 +57,18 @@ __all__ = [
     "GeneMappingWarning",
     "GeneSetLibrary",
     "LibraryFormatError",
+    "MetadataJoinWarning",
+    "OfflineError",
     "PfocrEnrichError",
+    "ReleaseNotFoundError",
     "__version__",
+    "cached_releases",
+    "clear_cache",
     "enrich",
     "enrich_many",
+    "list_releases",
+    "load_pfocr",
+    "load_snapshot",
     "map_genes",
     "read_figures",
     "read_gmt",

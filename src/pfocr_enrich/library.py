@@ -256,6 +256,23 @@ class GeneSetLibrary:
             meta = meta.join(extra.loc[~extra.index.duplicated()], how="left")
         return cls(np.asarray(uniques, dtype=object), matrix, meta, name=name, load_report=load_report, info=info)
 
+    def with_metadata(self, metadata: Any) -> GeneSetLibrary:
+        """Join figure metadata (titles, papers, years, links) onto the sets by figid.
+
+        ``metadata`` is another library, a DataFrame indexed by figid, or a folder of
+        PFOCR figure pages; see :func:`pfocr_enrich.releases.join_metadata`.
+
+        Examples
+        --------
+        >>> lib = GeneSetLibrary.from_dict({"PMC1__f1": ["TP53"]})
+        >>> meta = pd.DataFrame({"title": ["p53 pathway"]}, index=["PMC1__f1"])
+        >>> lib.with_metadata(meta).sets.loc["PMC1__f1", "title"]
+        'p53 pathway'
+        """
+        from .releases import join_metadata
+
+        return join_metadata(self, metadata)
+
     def with_load_report(self, report: pd.DataFrame) -> GeneSetLibrary:
         """The same library with another load report (readers add what they left out)."""
         return GeneSetLibrary(self._genes, self._membership, self._sets.drop(columns="size"), name=self._name,

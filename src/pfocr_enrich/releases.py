@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import PfocrEnrichError
+from .errors import ChecksumError, DownloadError, MetadataJoinWarning, OfflineError, ReleaseNotFoundError
 from .library import GeneSetLibrary
 
 logger = logging.getLogger(__name__)
@@ -84,75 +84,6 @@ _SNAPSHOT_VERSION = 1
 # Columns of a figure library that describe how its genes were read, not the figure.
 _GENE_COLUMNS = ("size", "gene_source", "entrez", "file", "members", "n_members")
 _CACHED_COLUMNS = ["release", "organism", "size", "sha256", "url", "downloaded", "library", "path"]
-
-
-# -- errors (to move to errors.py) ----------------------------------------------
-class ReleaseNotFoundError(PfocrEnrichError, LookupError):
-    """The server has no such release, or no GMT for the organism in that release.
-
-    ``.url`` is the address that answered 404 (or the listing that lacked the
-    file), ``.release`` and ``.organism`` what was asked, and ``.available``
-    the releases or organisms the server does have, when they could be listed.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        url: str | None = None,
-        release: str | None = None,
-        organism: str | None = None,
-        available: Iterable[str] = (),
-    ) -> None:
-        super().__init__(message)
-        self.url = url
-        self.release = release
-        self.organism = organism
-        self.available = list(available)
-
-
-class OfflineError(PfocrEnrichError, ConnectionError):
-    """The release server cannot be reached; ``.cached`` lists the releases usable offline."""
-
-    def __init__(self, message: str, *, url: str | None = None, cached: Iterable[str] = ()) -> None:
-        super().__init__(message)
-        self.url = url
-        self.cached = list(cached)
-
-
-class DownloadError(PfocrEnrichError, OSError):
-    """A transfer failed part-way (connection dropped, HTTP error); nothing was cached."""
-
-    def __init__(self, message: str, *, url: str | None = None) -> None:
-        super().__init__(message)
-        self.url = url
-
-
-class ChecksumError(PfocrEnrichError):
-    """Downloaded or cached bytes differ from what was expected (size or SHA-256).
-
-    ``.url`` (or the cached ``.path``), ``.expected`` and ``.actual`` say what
-    differs. A download that fails the check leaves nothing in the cache.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        url: str | None = None,
-        path: str | None = None,
-        expected: str | int | None = None,
-        actual: str | int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.url = url
-        self.path = path
-        self.expected = expected
-        self.actual = actual
-
-
-class MetadataJoinWarning(UserWarning):
-    """Some sets found no figure metadata in :func:`join_metadata`; see ``lib.info['metadata']``."""
 
 
 class _NotFound(Exception):
