@@ -791,3 +791,24 @@ class TestFamilyPolicy:
     def test_bad_policy(self):
         with pytest.raises(ValueError, match="The 'families' parameter of read_figures must be one of"):
             read_figures(DATA / "sample", families="merge")
+
+
+def test_parallel_parsing_gives_the_same_library_and_report(tmp_path):
+    """n_jobs > 1 parses YAML in worker processes; results and report must not change."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for src in list(SAMPLE.glob("*.md")) + list((DATA / "bad").glob("*.md")):
+        shutil.copy(src, folder / src.name)
+    shutil.copytree(SAMPLE / "_data", folder / "_data")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = read_figures(folder, n_jobs=1)
+        two = read_figures(folder, n_jobs=2)
+    assert two == one
+    pd.testing.assert_frame_equal(two.sets, one.sets)
+    pd.testing.assert_frame_equal(two.load_report, one.load_report)
+    assert {"invalid_yaml", "no_front_matter", "duplicate_figid"} <= set(one.load_report["problem"])
+    with pytest.raises(FigureFormatError):
+        read_figures(folder, n_jobs=2, errors="raise")
+    with pytest.raises(ValueError, match="The 'n_jobs' parameter of read_figures"):
+        read_figures(folder, n_jobs=0)

@@ -141,3 +141,15 @@ def test_save_load_keeps_every_metadata_column_exactly(data_dir, tmp_path):
     again = GeneSetLibrary.load(tmp_path / "f.npz")
     pd.testing.assert_frame_equal(again.sets, lib.sets)  # lists, None, nullable years, text
     assert again.sets["organisms"].map(type).eq(list).all()
+
+
+def test_text_with_the_blob_separator_still_round_trips(tmp_path):
+    lib = GeneSetLibrary.from_dict({"a": ["X"]}, sets=pd.DataFrame({"title": ["odd\x1ftitle"]}, index=["a"]))
+    lib.save(tmp_path / "x.npz")
+    assert GeneSetLibrary.load(tmp_path / "x.npz").sets.loc["a", "title"] == "odd\x1ftitle"
+
+
+def test_load_report_round_trips_exactly(data_dir, tmp_path):
+    lib = pe.read_gmt(data_dir / "gmt" / "empty_and_repeated_genes.gmt", errors="skip")
+    lib.save(tmp_path / "r.npz")
+    pd.testing.assert_frame_equal(GeneSetLibrary.load(tmp_path / "r.npz").load_report, lib.load_report, check_dtype=False)

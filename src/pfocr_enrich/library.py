@@ -577,7 +577,7 @@ class GeneSetLibrary:
             "indptr": self._membership.indptr.astype(np.int64),
             "indices": self._membership.indices.astype(np.int32),
             **_frame_to_arrays(self._sets, "sets"),
-            "load_report": np.frombuffer(_frame_to_json(self._load_report).encode("utf-8"), dtype=np.uint8),
+            **_frame_to_arrays(self._load_report, "load_report"),
         }
         with open(path, "wb") as fh:
             np.savez(fh, **arrays)
@@ -607,7 +607,7 @@ class GeneSetLibrary:
                 genes = np.array(blob.split("\n") if blob else [], dtype=object)
                 indptr, indices = archive["indptr"], archive["indices"]
                 sets = _frame_from_arrays(archive, "sets")
-                report = _frame_from_json(archive["load_report"].tobytes().decode("utf-8"))
+                report = _frame_from_arrays(archive, "load_report")
         except LibraryFormatError:
             raise
         except (OSError, ValueError, KeyError) as exc:
@@ -630,7 +630,7 @@ class GeneSetLibrary:
         return "\n".join(lines)
 
 
-_SEP = "\x1f"  # ASCII unit separator: never inside metadata text
+_SEP = "\x1f"  # ASCII unit separator; a text column that contains it is stored as JSON instead
 
 
 def _text_blob(values: list[object]) -> tuple[np.ndarray, np.ndarray]:
@@ -651,7 +651,10 @@ def _frame_to_arrays(frame: pd.DataFrame, prefix: str) -> dict[str, np.ndarray]:
     """A metadata frame column by column: numbers as arrays, text as blobs, the rest as JSON."""
     kinds: dict[str, str] = {}
     arrays: dict[str, np.ndarray] = {}
-    arrays[f"{prefix}/index"], arrays[f"{prefix}/index_missing"] = _text_blob(list(frame.index))
+    index_values = [str(v) for v in frame.index]
+    if any(_SEP in v for v in index_values):
+        raise LibraryFormatError(f"set ids cannot contain the control character \\x1f: {index_values[0]!r}...")
+    arrays[f"{prefix}/index"], arrays[f"{prefix}/index_missing"] = _text_blob(index_values)
     for i, col in enumerate(frame.columns):
         series = frame[col]
         key = f"{prefix}/{i}"
@@ -660,13 +663,15 @@ def _frame_to_arrays(frame: pd.DataFrame, prefix: str) -> dict[str, np.ndarray]:
             arrays[key] = series.to_numpy(dtype=np.float64, na_value=np.nan)
             arrays[key + "_missing"] = series.isna().to_numpy()
             kinds[str(col)] = str(series.dtype)
-        elif all(v is None or isinstance(v, str) or (isinstance(v, float) and v != v) for v in values):
+        elif all(v is None or (isinstance(v, str) and _SEP not in v) or (isinstance(v, float) and v != v)
+                 for v in values):
             arrays[key], arrays[key + "_missing"] = _text_blob(values)
             kinds[str(col)] = "text"
         else:
             arrays[key] = np.frombuffer(json.dumps([_jsonable(v) for v in values], ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
             kinds[str(col)] = "json"
-    header = {"columns": [str(c) for c in frame.columns], "kinds": kinds, "index_name": frame.index.name}
+    header = {"columns": [str(c) for c in frame.columns], "kinds": kinds, "index_name": frame.index.name,
+              "range_index": isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1}
     arrays[f"{prefix}/header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     return arrays
 
@@ -675,6 +680,8 @@ def _frame_from_arrays(archive: Any, prefix: str) -> pd.DataFrame:
     header = json.loads(archive[f"{prefix}/header"].tobytes().decode("utf-8"))
     index = pd.Index(_from_blob(archive[f"{prefix}/index"], archive[f"{prefix}/index_missing"]),
                      name=header["index_name"], dtype=object)
+    if header.get("range_index"):
+        index = pd.RangeIndex(len(index), name=header["index_name"])
     data = {}
     for i, col in enumerate(header["columns"]):
         key, kind = f"{prefix}/{i}", header["kinds"][col]
@@ -695,20 +702,6 @@ def _frame_from_arrays(archive: Any, prefix: str) -> pd.DataFrame:
             else:
                 data[col] = pd.Series(numbers, index=index)
     return pd.DataFrame(data, index=index, columns=header["columns"])
-
-
-def _frame_to_json(frame: pd.DataFrame) -> str:
-    """JSON that round-trips list-valued columns and the index (pandas' 'split' orient)."""
-    if frame.empty and len(frame.columns) == 0:
-        return json.dumps({"columns": [], "index": [], "data": [], "index_name": None})
-    payload = {
-        "columns": [str(c) for c in frame.columns],
-        "index": [_jsonable(v) for v in frame.index],
-        "index_name": frame.index.name,
-        "dtypes": {str(c): str(t) for c, t in frame.dtypes.items()},
-        "data": [[_jsonable(v) for v in row] for row in frame.itertuples(index=False, name=None)],
-    }
-    return json.dumps(payload, ensure_ascii=False)
 
 
 def _jsonable(value: Any) -> Any:
@@ -733,20 +726,3 @@ def _unjson(value: Any) -> Any:
     if isinstance(value, list):
         return [_unjson(v) for v in value]
     return value
-
-
-def _frame_from_json(text: str) -> pd.DataFrame:
-    payload = json.loads(text)
-    index = pd.Index([_unjson(v) for v in payload["index"]], name=payload.get("index_name"), dtype=object)
-    columns = payload["columns"]
-    data = {c: [_unjson(row[i]) for row in payload["data"]] for i, c in enumerate(columns)}
-    # object columns: pandas >= 3 would otherwise infer a string dtype and turn None into NaN.
-    frame = pd.DataFrame({c: pd.Series(v, index=index, dtype=object) for c, v in data.items()}, index=index, columns=columns)
-    for col, dtype in payload.get("dtypes", {}).items():
-        if dtype.startswith(("int", "Int", "float", "bool")) and col in frame:
-            try:
-                frame[col] = frame[col].astype(dtype)
-            except (TypeError, ValueError):
-                pass
-    return frame
-
