@@ -349,7 +349,7 @@ def _run(
     # Entrez libraries also show symbols: one vocabulary lookup, reused by the overlap strings.
     symbols = None
     if library.namespace == "entrez":
-        symbols = np.array([mapper.symbol_of_entrez(g) or g for g in tested_lib.genes], dtype=object)
+        symbols = tested_lib.symbol_vocabulary(mapper)
     table, n_tested = score_queries(tested_lib, universe, queries, opts, alpha=alpha, symbols=symbols)
     params = {
         "test": "hypergeometric upper tail P(X >= k) (one-sided Fisher's exact test)"
@@ -501,79 +501,96 @@ def score_queries(library: GeneSetLibrary, universe: Universe, queries: list[Map
         tested &= set_size <= opts.max_size
     rows = np.flatnonzero(tested)
     sub = membership[rows]
+    id_rank = library.set_id_rank()[rows]
     parts = []
     for start in range(0, len(queries), _QUERY_BLOCK):
         block = queries[start : start + _QUERY_BLOCK]
-        parts.append(_score_block(sub, rows, set_size[rows], universe, block, start, opts, alpha, genes, symbols))
-    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    row_of = long.pop("_row").to_numpy()
-    long["set_id"] = sets.index.to_numpy()[row_of]
-    long["_id_rank"] = library.set_id_rank()[row_of]
+        parts.append(_score_block(sub, id_rank, set_size[rows], universe, block, start, opts, alpha, genes, symbols))
+    # Each block is already ranked and blocks follow the caller's query order: concatenation is the ranking.
+    columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    tested_pos = columns.pop("_tested_pos")
+    set_rows = rows[tested_pos]
+    table = {"set_id": sets.index.to_numpy()[set_rows]}
+    table.update(columns)
     for col in _METADATA_COLUMNS:
         if col in sets.columns:
-            long[col] = sets[col].to_numpy()[rows][long["_tested_pos"].to_numpy()]
-    long = long.drop(columns="_tested_pos")
-    long["query"] = pd.Categorical.from_codes(long.pop("_query").to_numpy(), categories=[q.name for q in queries])
-    return rank_table(long[_column_order(long)]), len(rows)
+            table[col] = sets[col].to_numpy()[set_rows]
+    query_codes = table.pop("_query")
+    frame = pd.DataFrame(table, copy=False)
+    frame.insert(0, "query", pd.Categorical.from_codes(query_codes, categories=[q.name for q in queries]))
+    frame = frame[_column_order(frame)]
+    frame.index = _rank_index(query_codes)
+    return frame, len(rows)
 
 
-def _score_block(sub: sp.csr_matrix, rows: np.ndarray, M_tested: np.ndarray, universe: Universe,
+def _rank_index(query_codes: np.ndarray) -> pd.Index:
+    """1, 2, ... within each query (rows are grouped by query and ranked)."""
+    if len(query_codes) == 0:
+        return pd.RangeIndex(1, 1, name="rank")
+    starts = np.r_[0, np.flatnonzero(np.diff(query_codes)) + 1]
+    sizes = np.diff(np.r_[starts, len(query_codes)])
+    rank = np.arange(len(query_codes)) - np.repeat(starts, sizes) + 1
+    if len(starts) == 1:
+        return pd.RangeIndex(1, len(query_codes) + 1, name="rank")
+    return pd.Index(rank, name="rank")
+
+
+def _score_block(sub: sp.csr_matrix, id_rank: np.ndarray, M_tested: np.ndarray, universe: Universe,
                  block: list[MappedQuery], offset: int, opts: Options, alpha: float | None,
-                 genes: np.ndarray, symbols: np.ndarray | None) -> pd.DataFrame:
+                 genes: np.ndarray, symbols: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Every column of one block of queries, as arrays already in rank order."""
     n_genes = sub.shape[1]
     q_cols = np.concatenate([np.full(len(q.indices), j) for j, q in enumerate(block)]).astype(np.int64)
     q_rows = np.concatenate([q.indices for q in block]).astype(np.int64)
     qmat = sp.csc_matrix((np.ones(len(q_rows), dtype=np.int32), (q_rows, q_cols)), shape=(n_genes, len(block)))
     overlap = np.asarray((sub @ qmat).todense(), dtype=np.int64)  # (tested sets, block)
-    n_sets = len(rows)
+    n_sets = len(M_tested)
     # Column-major flattening: each query's rows are contiguous, in tested-set order.
     k = overlap.T.ravel()
     M = np.tile(M_tested, len(block))
     n = np.repeat([q.n for q in block], n_sets).astype(np.int64)
-    query = np.repeat(np.arange(offset, offset + len(block)), n_sets)
+    query = np.repeat(np.arange(len(block)), n_sets)
     pos = np.tile(np.arange(n_sets), len(block))
     N = universe.size
     # Enrichr's table has d = N - b - c + a, i.e. a population of N + 2k (see docs/statistics.md).
-    N_eff = N + 2 * k if opts.odds_ratio == "fold" else np.full_like(k, N)
+    N_eff = N + 2 * k if opts.odds_ratio == "fold" else N
     log_p = logsf_grouped(k, M, n, N_eff)
     in_fdr = k > 0 if opts.fdr_over == "hit" else np.ones_like(k, dtype=bool)
-    fdr = np.full(len(k), np.nan)
-    fdr[in_fdr] = adjust_grouped(np.exp(log_p[in_fdr]), query[in_fdr], opts.correction)
-    qval = np.full(len(k), np.nan)
-    qval[in_fdr] = qvalue_grouped(np.exp(log_p[in_fdr]), query[in_fdr])
+    fdr, qval = np.full(len(k), np.nan), np.full(len(k), np.nan)
+    fdr[in_fdr], qval[in_fdr] = corrections_grouped(np.exp(log_p[in_fdr]), query[in_fdr], opts.correction)
+    # Rank now (query, then log p, ties by set id) and select rows once: no table-wide reordering later.
     keep = np.ones(len(k), dtype=bool) if alpha is None else fdr <= alpha
     idx = np.flatnonzero(keep)
+    idx = idx[np.lexsort((id_rank[pos[idx]], log_p[idx], query[idx]))]
     k, M, n, log_p, fdr, qval, query, pos = k[idx], M[idx], n[idx], log_p[idx], fdr[idx], qval[idx], query[idx], pos[idx]
-    table = pd.DataFrame({"_query": query, "_row": rows[pos], "_tested_pos": pos, "overlap": k, "set_size": M,
-                          "query_size": n, "universe_size": N})
-    for name, values in effect_sizes(k, M, n, N).items():
-        table[name] = values
+    cols: dict[str, np.ndarray] = {"_query": query + offset, "_tested_pos": pos, "overlap": k, "set_size": M,
+                                   "query_size": n, "universe_size": np.full(len(k), N, dtype=np.int64)}
+    cols.update(effect_sizes(k, M, n, N))
     if opts.odds_ratio == "haldane_always":  # gseapy: +0.5 on all four cells, always
         a, b, c, d = k + 0.5, M - k + 0.5, n - k + 0.5, N - M - n + k + 0.5
-        table["odds_ratio"] = (a * d) / (b * c)
-        table["odds_ratio_corrected"] = True
+        cols["odds_ratio"] = (a * d) / (b * c)
+        cols["odds_ratio_corrected"] = np.ones(len(k), dtype=bool)
     elif opts.odds_ratio == "fold":  # Enrichr reports the fold enrichment as "odds ratio"
-        table["odds_ratio"] = table["fold_enrichment"]
-        table["odds_ratio_corrected"] = False
-    table["pvalue"] = np.exp(log_p)
-    table["log10_pvalue"] = log_p / _LN10
-    table["fdr"] = fdr
-    table["qvalue"] = qval
+        cols["odds_ratio"] = cols["fold_enrichment"]
+        cols["odds_ratio_corrected"] = np.zeros(len(k), dtype=bool)
+    cols["pvalue"] = np.exp(log_p)
+    cols["log10_pvalue"] = log_p / _LN10
+    cols["fdr"] = fdr
+    cols["qvalue"] = qval
     if opts.compat is not None:
-        table["combined_score"] = -log_p * table["odds_ratio"].to_numpy()
+        cols["combined_score"] = -log_p * cols["odds_ratio"]
     if opts.compat == "clusterprofiler":
-        table["GeneRatio"] = [f"{a}/{b}" for a, b in zip(k, n)]
-        table["BgRatio"] = [f"{a}/{N}" for a in M]
-    local_q = query - offset
+        cols["GeneRatio"] = np.array([f"{a}/{b}" for a, b in zip(k, n)], dtype=object)
+        cols["BgRatio"] = np.array([f"{a}/{N}" for a in M], dtype=object)
     qmask = np.zeros((n_genes, len(block)), dtype=bool)
     for j, q in enumerate(block):
         qmask[q.indices, j] = True
     vocabularies = [genes] if symbols is None else [genes, symbols]
-    strings = overlap_genes(sub, vocabularies, qmask, pos, local_q)
-    table["genes"] = strings[0]
+    strings = overlap_genes(sub, vocabularies, qmask, pos, query)
+    cols["genes"] = strings[0]
     if symbols is not None:
-        table["gene_symbols"] = strings[1]  # symbols in the order of their Entrez IDs
-    return table
+        cols["gene_symbols"] = strings[1]  # symbols in the order of their Entrez IDs
+    return cols
 
 
 def _set_sizes_in_universe(membership: sp.csr_matrix, universe: Universe) -> np.ndarray:
@@ -627,16 +644,33 @@ def qvalue_grouped(p: np.ndarray, group: np.ndarray) -> np.ndarray:
     """
     if p.size == 0:
         return p.copy()
-    scaled = _bh_uncapped_grouped(p, group)
+    return _qvalue_from_scaled(p, group, _bh_uncapped_grouped(p, group))
+
+
+def _qvalue_from_scaled(p: np.ndarray, group: np.ndarray, scaled: np.ndarray) -> np.ndarray:
+    """min(1, pi0 * uncapped BH) per group, pi0 estimated per group (NaN where it cannot be)."""
     out = np.full_like(p, np.nan)
-    for value in np.unique(group):
-        sel = group == value
+    starts = np.r_[0, np.flatnonzero(np.diff(group)) + 1] if group.size else np.zeros(0, dtype=int)
+    contiguous = len(starts) == len(np.unique(group))  # groups come in runs (always, from _score_block)
+    bounds = zip(starts, np.r_[starts[1:], len(group)]) if contiguous else (
+        (np.flatnonzero(group == v), None) for v in np.unique(group))
+    for start, stop in bounds:
+        sel = slice(start, stop) if stop is not None else start
         try:
             pi0 = estimate_pi0(p[sel])
         except ValueError:
             continue
         out[sel] = np.minimum(pi0 * scaled[sel], 1.0)
     return out
+
+
+def corrections_grouped(p: np.ndarray, group: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """(adjusted p-values with ``method``, Storey q-values) within each group, sharing one BH sort."""
+    if p.size == 0:
+        return p.copy(), p.copy()
+    scaled = _bh_uncapped_grouped(p, group)
+    adjusted = np.minimum(scaled, 1.0) if method == "fdr_bh" else adjust_grouped(p, group, method)
+    return adjusted, _qvalue_from_scaled(p, group, scaled)
 
 
 def adjust_grouped(p: np.ndarray, group: np.ndarray, method: str) -> np.ndarray:
@@ -650,8 +684,12 @@ def adjust_grouped(p: np.ndarray, group: np.ndarray, method: str) -> np.ndarray:
     return out
 
 
+def _has_newline(vocabulary: np.ndarray) -> bool:
+    return any("\n" in g for g in vocabulary)
+
+
 def overlap_genes(sub: sp.csr_matrix, vocabularies: list[np.ndarray], qmask: np.ndarray, pos: np.ndarray,
-                  qcol: np.ndarray) -> list[list[str]]:
+                  qcol: np.ndarray) -> list[np.ndarray]:
     """For each (tested set, query) pair, the overlapping genes joined by ';', in vocabulary order
     (sorted), once per vocabulary (identifiers, and symbols for Entrez libraries)."""
     lengths = np.diff(sub.indptr)[pos]
@@ -660,11 +698,27 @@ def overlap_genes(sub: sp.csr_matrix, vocabularies: list[np.ndarray], qmask: np.
     idx = sub.indices[flat]
     hit = qmask[idx, np.repeat(qcol, lengths)]
     pair = np.repeat(np.arange(len(pos)), lengths)[hit]
-    bounds = np.r_[0, np.cumsum(np.bincount(pair, minlength=len(pos)))].tolist()
+    counts = np.bincount(pair, minlength=len(pos))
+    nonempty = np.flatnonzero(counts)
+    # One str.join over all names, with ';' inside a pair and '\n' after it, then one split:
+    # ~3x faster than a join per row at 100k rows.
+    seps = np.full(len(pair), ";", dtype=object)
+    seps[np.cumsum(counts[nonempty]) - 1] = "\n"
     out = []
     for vocabulary in vocabularies:
-        names = vocabulary[idx[hit]].tolist()  # slicing a list is ~3x faster than an object array
-        out.append([";".join(names[a:b]) for a, b in zip(bounds[:-1], bounds[1:])])
+        if vocabulary is not None and _has_newline(vocabulary):
+            # a name with a newline cannot use the single-join trick: join row by row
+            names = vocabulary[idx[hit]].tolist()
+            bounds = np.r_[0, np.cumsum(counts)].tolist()
+            out.append(np.array([";".join(names[a:b]) for a, b in zip(bounds[:-1], bounds[1:])], dtype=object))
+            continue
+        tokens = np.empty(2 * len(pair), dtype=object)
+        tokens[0::2] = vocabulary[idx[hit]]
+        tokens[1::2] = seps
+        joined = "".join(tokens.tolist()).split("\n")[:-1]
+        strings = np.full(len(pos), "", dtype=object)
+        strings[nonempty] = joined
+        out.append(strings)
     return out
 
 
@@ -676,20 +730,3 @@ _LEADING = ["query", "set_id", "title", "overlap", "set_size", "query_size", "un
 def _column_order(table: pd.DataFrame) -> list[str]:
     first = [c for c in _LEADING if c in table.columns]
     return first + [c for c in table.columns if c not in first]
-
-
-def rank_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Sort by query (caller's order), then p-value in log space (underflowed tails keep their
-    order), ties by set_id; stable and deterministic."""
-    if "_id_rank" in table:
-        id_rank = table.pop("_id_rank").to_numpy()
-    else:
-        set_ids = table["set_id"].to_numpy(dtype=object).astype(str)
-        id_rank = np.argsort(np.argsort(set_ids, kind="stable"), kind="stable")
-    order = np.lexsort((id_rank, table["log10_pvalue"].to_numpy(), table["query"].cat.codes.to_numpy()))
-    ranked = table.iloc[order].reset_index(drop=True)
-    ranked.index = pd.RangeIndex(1, len(ranked) + 1, name="rank")
-    if ranked["query"].cat.categories.size > 1:
-        ranked.index = ranked.groupby("query", observed=True, sort=False).cumcount().to_numpy() + 1
-        ranked.index.name = "rank"
-    return ranked

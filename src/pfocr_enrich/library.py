@@ -372,6 +372,18 @@ class GeneSetLibrary:
             self._identifier_index = IdentifierIndex(self._genes, namespace=self.namespace)
         return self._identifier_index
 
+    def symbol_vocabulary(self, mapper: Any) -> np.ndarray:
+        """Official symbol of each (Entrez) gene, the ID itself where the mapper has none.
+
+        Cached for the mapper last used (in practice the shared default mapper).
+        """
+        cached = getattr(self, "_symbols_cache", None)
+        if cached is None or cached[0] is not mapper:
+            symbols = np.array([mapper.symbol_of_entrez(g) or g for g in self._genes], dtype=object)
+            symbols.setflags(write=False)
+            self._symbols_cache = (mapper, symbols)
+        return self._symbols_cache[1]
+
     def set_id_rank(self) -> np.ndarray:
         """Rank of each set id in sorted order (for stable tie-breaking), computed once."""
         if self._set_id_rank is None:
