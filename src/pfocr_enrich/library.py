@@ -681,7 +681,9 @@ def _frame_to_arrays(frame: pd.DataFrame, prefix: str) -> dict[str, np.ndarray]:
             kinds[str(col)] = "text"
         else:
             arrays[key] = np.frombuffer(json.dumps([_jsonable(v) for v in values], ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
-            kinds[str(col)] = "json"
+            # Only columns holding tuples need the slow per-cell decoding on load.
+            has_tuples = any(isinstance(v, tuple) for v in values)
+            kinds[str(col)] = "json_tuples" if has_tuples else "json"
     header = {"columns": [str(c) for c in frame.columns], "kinds": kinds, "index_name": frame.index.name,
               "range_index": isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1}
     arrays[f"{prefix}/header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
@@ -699,9 +701,11 @@ def _frame_from_arrays(archive: Any, prefix: str) -> pd.DataFrame:
         key, kind = f"{prefix}/{i}", header["kinds"][col]
         if kind == "text":
             data[col] = pd.Series(_from_blob(archive[key], archive[key + "_missing"]), index=index, dtype=object)
-        elif kind == "json":
+        elif kind in ("json", "json_tuples"):
             values = json.loads(archive[key].tobytes().decode("utf-8"))
-            data[col] = pd.Series([_unjson(v) for v in values], index=index, dtype=object)
+            if kind == "json_tuples":
+                values = [_unjson(v) for v in values]
+            data[col] = pd.Series(values, index=index, dtype=object)
         else:
             numbers, missing = archive[key], archive[key + "_missing"]
             if kind.startswith(("int", "Int", "uint", "UInt")):
