@@ -772,7 +772,7 @@ class _Reader:
             raise _problem(
                 table, "invalid_data_table", f"not UTF-8 text ({exc.reason})", figid=figid
             ) from None
-        for symbol, eid, source, matched in self._apply_family_policy(items, path, figid):
+        for symbol, eid, _source, _matched in self._apply_family_policy(items, path, figid):
             self._add_gene(genes, entrez, symbol, eid, path, figid)
         return list(genes), sorted(entrez, key=_entrez_order)
 
