@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import inspect
+import tempfile
 
 import pytest
 
@@ -15,7 +16,9 @@ PUBLIC_CALLABLES = [name for name in pe.__all__ if callable(getattr(pe, name)) a
 
 
 @pytest.mark.parametrize("module", MODULES)
-def test_docstring_examples_run(module):
+def test_docstring_examples_run(module, tmp_path, monkeypatch):
+    # Examples write to tempfile folders: keep them inside pytest's tmp_path, not /tmp.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     mod = importlib.import_module(f"pfocr_enrich.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
     assert result.failed == 0

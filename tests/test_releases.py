@@ -746,7 +746,10 @@ def test_join_metadata_matches_figid_aliases_and_raises_when_nothing_matches():
 def test_docstring_examples_run(tmp_path, monkeypatch):
     import doctest
 
+    import tempfile
+
     monkeypatch.setenv(releases.CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # examples' temp folders stay in tmp_path
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     result = doctest.testmod(releases, optionflags=flags, verbose=False)
     assert result.failed == 0 and result.attempted >= 10
