@@ -20,28 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from pfocr_enrich import plot  # noqa: E402
 
-IFN = ["IFNB1", "IRF3", "MAVS", "TBK1", "DDX58", "STAT1", "STAT2", "IRF7", "ISG15", "MX1", "OAS1", "IFIT1",
-       "TLR3", "TLR7", "MYD88", "NFKB1", "RELA", "TNF", "IL6"]
-QUERIES = {
-    "ifn": ["IFNB1", "IRF3", "MAVS", "TBK1", "DDX58"],
-    "nfkb": ["NFKB1", "RELA", "IKBKB", "TNF", "IL6"],
-    "isg": ["ISG15", "MX1", "OAS1", "IFIT1", "STAT1"],
-}
-
-
-@pytest.fixture(scope="module")
-def lib():
-    return pe.sample_library()
-
-
-@pytest.fixture(scope="module")
-def res(lib):
-    return pe.enrich(IFN, lib)
-
-
-@pytest.fixture(scope="module")
-def many(lib):
-    return pe.enrich_many(QUERIES, lib)
+from conftest import IFN, QUERIES  # noqa: E402  (shared query lists and fixtures lib/res/many)
 
 
 @pytest.fixture(autouse=True)
