@@ -194,3 +194,13 @@ def test_qvalue_column_equals_storey_qvalue_over_the_corrected_sets(pfocr2018):
         expected, pi0 = qvalue(p)
         assert 0 < pi0 <= 1
         np.testing.assert_allclose(t.loc[used, "qvalue"], expected, rtol=1e-12)
+
+
+def test_combined_score_is_minus_ln_p_times_odds_ratio_and_finite_on_underflow():
+    genes = [f"G{i}" for i in range(20_000)]
+    lib = GeneSetLibrary.from_dict({"planted": genes[:300], "rest": genes[300:]})
+    t = pe.enrich(genes[:270] + genes[5000:5030], lib, mapper=NO_MAPPER).table.set_index("set_id")
+    row = t.loc["planted"]
+    assert row["pvalue"] == 0 and np.isfinite(row["combined_score"])
+    expected = -row["log10_pvalue"] * np.log(10) * row["odds_ratio"]
+    assert row["combined_score"] == pytest.approx(expected, rel=1e-12)

@@ -577,8 +577,8 @@ def _score_block(sub: sp.csr_matrix, id_rank: np.ndarray, M_tested: np.ndarray, 
     cols["log10_pvalue"] = log_p / _LN10
     cols["fdr"] = fdr
     cols["qvalue"] = qval
-    if opts.compat is not None:
-        cols["combined_score"] = -log_p * cols["odds_ratio"]
+    # gseapy's local variant of Enrichr's combined score; from log p, so it stays finite on underflow.
+    cols["combined_score"] = -log_p * cols["odds_ratio"]
     if opts.compat == "clusterprofiler":
         cols["GeneRatio"] = np.array([f"{a}/{b}" for a, b in zip(k, n)], dtype=object)
         cols["BgRatio"] = np.array([f"{a}/{N}" for a in M], dtype=object)
