@@ -17,7 +17,7 @@ def data_dir() -> Path:
 
 def read_reference(name: str) -> pd.DataFrame:
     """A tab-separated R reference table (see tests/data/reference/README.md)."""
-    return pd.read_csv(DATA / "reference" / name, sep="\t")
+    return pd.read_csv(DATA / "reference" / name, sep="\t", float_precision="round_trip")
 
 
 @pytest.fixture(scope="session")
