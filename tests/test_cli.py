@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from conftest import ROUND_TRIP
 import pytest
 
 import pfocr_enrich as pe
@@ -41,7 +42,7 @@ def test_output_file_matches_api(gene_file, tmp_path, data_dir):
     out = tmp_path / "result.tsv"
     gmt = data_dir / "pfocr" / "pfocr_covid_symbols.gmt"
     assert main([str(gene_file), "--library", str(gmt), "-o", str(out), "--min-size", "3"]) == 0
-    written = pd.read_csv(out, sep="\t", float_precision="round_trip")
+    written = pd.read_csv(out, sep="\t", **ROUND_TRIP)
     expected = pe.enrich(["IFNB1", "IRF3", "MAVS", "TBK1", "DDX58", "STAT1"], pe.read_gmt(gmt), min_size=3).table
     assert written["set_id"].tolist() == expected["set_id"].tolist()
     pd.testing.assert_series_equal(written["pvalue"], expected["pvalue"].reset_index(drop=True), rtol=1e-15)
@@ -110,7 +111,7 @@ def query_files(tmp_path):
 
 
 def _read(path):
-    return pd.read_csv(path, sep="\t" if str(path).endswith(".tsv") else ",", float_precision="round_trip")
+    return pd.read_csv(path, sep="\t" if str(path).endswith(".tsv") else ",", **ROUND_TRIP)
 
 
 def test_several_files_run_one_query_each(query_files, tmp_path, capsys):
@@ -210,7 +211,7 @@ def test_every_output_format(gene_file, query_files, tmp_path):
         assert main([str(gene_file), "--top", "12", "-o", str(out), "-q"]) == 0, suffix
         assert out.stat().st_size > 500
     assert _read(tmp_path / "r.csv")["rank"].tolist() == list(range(1, 13))
-    assert len(pd.read_csv(tmp_path / "r.tsv.gz", sep="\t", float_precision="round_trip")) == 12
+    assert len(pd.read_csv(tmp_path / "r.tsv.gz", sep="\t", **ROUND_TRIP)) == 12
     assert len(json.loads((tmp_path / "r.json").read_text())["results"]) == 12
     page = (tmp_path / "r.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and page.count('<tr class="row"') == 12

@@ -20,7 +20,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from pfocr_enrich import plot  # noqa: E402
 
-from conftest import IFN, QUERIES  # noqa: E402  (shared query lists and fixtures lib/res/many)
 
 
 @pytest.fixture(autouse=True)

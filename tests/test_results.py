@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from conftest import ROUND_TRIP
 import pytest
 
 import pfocr_enrich as pe
@@ -143,7 +144,7 @@ def test_to_frame_has_rank_and_query_columns(res, many):
 def test_csv_round_trip_is_exact(res, tmp_path, suffix):
     path = tmp_path / f"out{suffix}"
     res.to_csv(path)
-    back = pd.read_csv(path, sep="\t" if ".tsv" in suffix else ",", float_precision="round_trip")
+    back = pd.read_csv(path, sep="\t" if ".tsv" in suffix else ",", **ROUND_TRIP)
     frame = res.to_frame()
     assert back.columns.tolist() == frame.columns.tolist()
     assert back["set_id"].tolist() == frame["set_id"].tolist()
@@ -156,7 +157,7 @@ def test_tuples_are_joined_in_flat_files(lib, tmp_path):
     collapsed = pe.enrich(IFN, pe.read_gmt("tests/data/pfocr/pfocr2018_4000_symbols.gmt"), collapse_duplicates=True)
     assert collapsed.table["members"].map(len).max() > 1
     collapsed.to_tsv(tmp_path / "c.tsv")
-    back = pd.read_csv(tmp_path / "c.tsv", sep="\t", float_precision="round_trip")
+    back = pd.read_csv(tmp_path / "c.tsv", sep="\t", **ROUND_TRIP)
     multi = collapsed.table["members"].map(len) > 1
     assert back.loc[multi.to_numpy(), "members"].str.contains(";").all()
 
