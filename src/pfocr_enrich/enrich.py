@@ -22,6 +22,8 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -218,15 +220,14 @@ def enrich(
     """
     _check_library(library, "enrich")
     names = normalise_query(genes, param="genes", func="enrich")
-    batch = _run({"query": names}, library, func="enrich", background=background, mapper=mapper,
-                 options=dict(min_size=min_size, max_size=max_size, correction=correction, fdr_over=fdr_over,
-                              collapse_duplicates=collapse_duplicates, resolve_aliases=resolve_aliases,
-                              compat=compat, background_mode=background_mode))
-    table = batch.table.drop(columns="query")
-    params = batch.params
+    table, params, mapping, tested_lib = _run(
+        {"query": names}, library, func="enrich", background=background, mapper=mapper,
+        options=dict(min_size=min_size, max_size=max_size, correction=correction, fdr_over=fdr_over,
+                     collapse_duplicates=collapse_duplicates, resolve_aliases=resolve_aliases,
+                     compat=compat, background_mode=background_mode))
+    del table["query"]
     params.update(params.pop("queries")["query"])
-    return EnrichmentResult(table, params=params, mapping=batch.mapping.drop(columns="query"),
-                            set_genes=batch._set_genes)
+    return EnrichmentResult._own(table, params=params, mapping=mapping.drop(columns="query"), set_genes=tested_lib)
 
 
 def enrich_many(
@@ -282,10 +283,11 @@ def enrich_many(
         raise _param_error("enrich_many", "alpha", "None or a number in [0, 1]", alpha)
     named = {name: normalise_query(genes, param=f"queries[{name!r}]", func="enrich_many")
              for name, genes in read_queries(queries).items()}
-    return _run(named, library, func="enrich_many", background=background, mapper=mapper, alpha=alpha,
+    table, params, mapping, tested_lib = _run(named, library, func="enrich_many", background=background, mapper=mapper, alpha=alpha,
                 options=dict(min_size=min_size, max_size=max_size, correction=correction, fdr_over=fdr_over,
                              collapse_duplicates=collapse_duplicates, resolve_aliases=resolve_aliases,
                              compat=compat, background_mode=background_mode))
+    return EnrichmentResult._own(table, params=params, mapping=mapping, set_genes=tested_lib)
 
 
 def read_queries(queries: object) -> dict[str, list[object]]:
@@ -317,8 +319,8 @@ def _run(
     mapper: GeneMapper | None,
     options: dict[str, object],
     alpha: float | None = None,
-) -> EnrichmentResult:
-    """Shared pipeline of enrich and enrich_many."""
+) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame, GeneSetLibrary]:
+    """Shared pipeline of enrich and enrich_many: the ranked table, params, mapping and tested library."""
     opts = make_options(func=func, **options)
     mapper = mapper or GeneMapper.default()
     tested_lib = library.deduplicate() if opts.collapse_duplicates else library
@@ -369,7 +371,7 @@ def _run(
         "queries": {q.name: {"query_input": len(named[q.name]), "query_size": q.n} for q in queries},
     }
     # The (immutable) library travels by reference, for clustering by set similarity.
-    return EnrichmentResult(table, params=params, mapping=mapping, set_genes=tested_lib)
+    return table, params, mapping, tested_lib
 
 
 def _check_library(library: object, func: str) -> None:
@@ -507,7 +509,8 @@ def score_queries(library: GeneSetLibrary, universe: Universe, queries: list[Map
         block = queries[start : start + _QUERY_BLOCK]
         parts.append(_score_block(sub, id_rank, set_size[rows], universe, block, start, opts, alpha, genes, symbols))
     # Each block is already ranked and blocks follow the caller's query order: concatenation is the ranking.
-    columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    # Pop each block's column as it is joined, so a large batch never holds two copies of it.
+    columns = {name: np.concatenate([part.pop(name) for part in parts]) for name in list(parts[0])}
     tested_pos = columns.pop("_tested_pos")
     set_rows = rows[tested_pos]
     table = {"set_id": sets.index.to_numpy()[set_rows]}

@@ -116,6 +116,18 @@ class EnrichmentResult:
         self._mapping = mapping.copy()
         self._set_genes = _freeze_set_genes(set_genes, table)
 
+    @classmethod
+    def _own(cls, table: pd.DataFrame, *, params: dict[str, Any], mapping: pd.DataFrame,
+             set_genes: Any = None) -> EnrichmentResult:
+        """Wrap a table that enrich() has just built and hands over: no defensive copies
+        (a batch table can hold millions of rows)."""
+        new = object.__new__(BatchEnrichmentResult if "query" in table.columns else EnrichmentResult)
+        new._table = table
+        new._params = params
+        new._mapping = mapping
+        new._set_genes = _freeze_set_genes(set_genes, table)
+        return new
+
     def _derive(self, table: pd.DataFrame, params: dict[str, Any] | None = None,
                 cls: type[EnrichmentResult] | None = None, mapping: pd.DataFrame | None = None) -> EnrichmentResult:
         """A new result from a table this object built itself (no defensive copies needed)."""
