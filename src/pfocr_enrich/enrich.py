@@ -640,16 +640,6 @@ def _bh_uncapped_grouped(p: np.ndarray, group: np.ndarray) -> np.ndarray:
     return out
 
 
-def qvalue_grouped(p: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Storey's q-value within each group: min(1, pi0 * uncapped BH), pi0 as R's qvalue estimates it.
-
-    NaN for a group whose pi0 cannot be estimated (e.g. every p below the largest lambda).
-    """
-    if p.size == 0:
-        return p.copy()
-    return _qvalue_from_scaled(p, group, _bh_uncapped_grouped(p, group))
-
-
 def _qvalue_from_scaled(p: np.ndarray, group: np.ndarray, scaled: np.ndarray) -> np.ndarray:
     """min(1, pi0 * uncapped BH) per group, pi0 estimated per group (NaN where it cannot be)."""
     out = np.full_like(p, np.nan)

@@ -120,7 +120,6 @@ class GeneSetLibrary:
         self._info = dict(info or {})
         self._gene_index: dict[str, int] | None = None
         self._namespace: str | None = None
-        self._csc: sp.csc_matrix | None = None
         self._identifier_index = None
         self._set_id_rank: np.ndarray | None = None
         self._dedup: GeneSetLibrary | None = None
@@ -391,12 +390,6 @@ class GeneSetLibrary:
             rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
             self._set_id_rank = rank
         return self._set_id_rank
-
-    def membership_csc(self) -> sp.csc_matrix:
-        """The membership in column-major form, cached for gene -> sets lookups."""
-        if self._csc is None:
-            self._csc = self._membership.tocsc()
-        return self._csc
 
     def _raw(self) -> tuple[np.ndarray, sp.csr_matrix, pd.DataFrame]:
         """Internal arrays, shared without copying (enrichment never writes to them)."""
