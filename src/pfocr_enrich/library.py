@@ -391,6 +391,21 @@ class GeneSetLibrary:
             self._set_id_rank = rank
         return self._set_id_rank
 
+    def membership_by_gene(self) -> sp.csc_matrix:
+        """The membership matrix in gene-major (CSC) form, built once (read-only).
+
+        A query's overlaps are then one column gather plus a ``bincount`` over the
+        sets of its genes, instead of a product touching every membership.
+        """
+        cached = getattr(self, "_by_gene_cache", None)
+        if cached is None:
+            cached = self._membership.tocsc()
+            cached.sort_indices()
+            for arr in (cached.data, cached.indices, cached.indptr):
+                arr.setflags(write=False)
+            self._by_gene_cache = cached
+        return cached
+
     def _raw(self) -> tuple[np.ndarray, sp.csr_matrix, pd.DataFrame]:
         """Internal arrays, shared without copying (enrichment never writes to them)."""
         return self._genes, self._membership, self._sets
