@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 logger = logging.getLogger(__name__)
@@ -547,12 +548,16 @@ def _resolve_one(
     return MappedGene(name, mapped.status, hit, mapped.note)
 
 
+_STATUS_CODE = {status: code for code, status in enumerate(MAPPING_STATUSES)}
+
+
 def mapping_frame(rows: list[MappedGene]) -> pd.DataFrame:
     """The mapping report as a DataFrame (columns input, status, mapped_to, note)."""
+    codes = np.fromiter((_STATUS_CODE[r.status] for r in rows), dtype=np.int8, count=len(rows))
     frame = pd.DataFrame(
         {
             "input": [r.input for r in rows],
-            "status": pd.Categorical([r.status for r in rows], categories=MAPPING_STATUSES),
+            "status": pd.Categorical.from_codes(codes, categories=MAPPING_STATUSES),
             "mapped_to": [r.mapped_to for r in rows],
             "note": [r.note for r in rows],
         }

@@ -406,6 +406,15 @@ class GeneSetLibrary:
             self._by_gene_cache = cached
         return cached
 
+    def _memo(self, key: Any, build: Any) -> Any:
+        """``build()`` once per ``key`` for this (immutable) library; a few keys are kept."""
+        memo = self.__dict__.setdefault("_memo_cache", {})
+        if key not in memo:
+            if len(memo) >= 8:
+                memo.pop(next(iter(memo)))  # the oldest
+            memo[key] = build()
+        return memo[key]
+
     def _raw(self) -> tuple[np.ndarray, sp.csr_matrix, pd.DataFrame]:
         """Internal arrays, shared without copying (enrichment never writes to them)."""
         return self._genes, self._membership, self._sets

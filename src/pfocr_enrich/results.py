@@ -27,6 +27,7 @@ import scipy.sparse as sp
 
 from .identifiers import KEPT_STATUSES
 from .library import GeneSetLibrary
+from .scoring import CHEAP_COLUMNS, ScoredRows
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,12 @@ class EnrichmentResult:
     1523
     """
 
+    # A result from enrich/enrich_many keeps its rows compact (scoring.ScoredRows) and builds the
+    # table on first use; `_sel` holds the positions of its rows (None: all).
+    _rows: ScoredRows | None = None
+    _sel: np.ndarray | None = None
+    _table_cache: pd.DataFrame | None = None
+
     def __new__(cls, table: pd.DataFrame | None = None, *args: Any, **kwargs: Any) -> EnrichmentResult:
         # The shape of the data decides the class: a table with a `query` column is a batch.
         table = kwargs.get("table", table)
@@ -127,6 +134,46 @@ class EnrichmentResult:
         new._mapping = mapping
         new._set_genes = _freeze_set_genes(set_genes, table)
         return new
+
+    @classmethod
+    def _from_rows(cls, rows: ScoredRows, *, params: dict[str, Any], mapping: pd.DataFrame,
+                   set_genes: GeneSetLibrary | None = None) -> EnrichmentResult:
+        """Wrap the compact rows of a run; the table is built when first needed."""
+        new = object.__new__(BatchEnrichmentResult if rows.batch else EnrichmentResult)
+        new._rows = rows
+        new._params = params
+        new._mapping = mapping
+        new._set_genes = set_genes
+        return new
+
+    def _derive_rows(self, sel: np.ndarray, params: dict[str, Any], *, rows: ScoredRows | None = None,
+                     cls: type[EnrichmentResult] | None = None, mapping: pd.DataFrame | None = None) -> EnrichmentResult:
+        """A new lazy result holding the rows ``sel`` of this one's compact rows."""
+        new = object.__new__(cls or type(self))
+        new._rows = rows or self._rows
+        new._sel = sel
+        new._params = params
+        new._mapping = self._mapping if mapping is None else mapping
+        new._set_genes = self._set_genes
+        return new
+
+    @property
+    def _lazy(self) -> bool:
+        """Whether the table is still to be built from compact rows."""
+        return self._table_cache is None and self._rows is not None
+
+    def _positions(self) -> np.ndarray:
+        return np.arange(len(self._rows)) if self._sel is None else self._sel
+
+    @property
+    def _table(self) -> pd.DataFrame:
+        if self._table_cache is None:
+            self._table_cache = self._rows.frame(self._sel)
+        return self._table_cache
+
+    @_table.setter
+    def _table(self, table: pd.DataFrame) -> None:
+        self._table_cache = table
 
     def _derive(self, table: pd.DataFrame, params: dict[str, Any] | None = None,
                 cls: type[EnrichmentResult] | None = None, mapping: pd.DataFrame | None = None) -> EnrichmentResult:
@@ -204,9 +251,13 @@ class EnrichmentResult:
         >>> pe.enrich(["IRF3", "MAVS"], pe.sample_library()).is_batch
         False
         """
+        if self._lazy:
+            return self._rows.batch
         return "query" in self._table.columns
 
     def __len__(self) -> int:
+        if self._lazy:
+            return len(self._positions())
         return len(self._table)
 
     def __eq__(self, other: object) -> bool:
@@ -246,6 +297,11 @@ class EnrichmentResult:
         """
         func = f"{type(self).__name__}.significant"
         _check_alpha(alpha, func)
+        if self._lazy and by in CHEAP_COLUMNS and not representatives_only:
+            sel = self._positions()
+            with np.errstate(invalid="ignore"):
+                keep = self._rows.column(by, sel) <= alpha
+            return self._derive_rows(sel[keep], self._add_filter(f"{by} <= {alpha}"))
         if by not in self._table.columns or not pd.api.types.is_numeric_dtype(self._table[by]):
             raise _param_error(func, "by", "a numeric column of the table (e.g. 'fdr', 'pvalue', 'qvalue')", by)
         keep = (self._table[by] <= alpha).to_numpy(dtype=bool, na_value=False)
@@ -270,11 +326,21 @@ class EnrichmentResult:
         """
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise _param_error(f"{type(self).__name__}.top", "n", "an int >= 0", n)
+        if self._lazy:
+            note = f"top {int(n)}" + (" per query" if self.is_batch else "")
+            return self._derive_rows(self._rows.first_per_query(self._positions(), int(n)), self._add_filter(note))
         if self.is_batch:
             kept = self._table.groupby("query", observed=True, sort=False).head(int(n))
         else:
             kept = self._table.head(int(n))
         return self._derive(kept.copy(), self._add_filter(f"top {int(n)}" + (" per query" if self.is_batch else "")))
+
+    def _n_significant(self, alpha: float = 0.05) -> int:
+        """Rows with fdr <= alpha."""
+        if self._lazy:
+            with np.errstate(invalid="ignore"):
+                return int((self._rows.column("fdr", self._positions()) <= alpha).sum())
+        return int((self._table["fdr"] <= alpha).sum()) if "fdr" in self._table else 0
 
     def _add_filter(self, note: str) -> dict[str, Any]:
         params = copy.deepcopy(self._params)
@@ -399,7 +465,7 @@ class EnrichmentResult:
         ['query: 4 of 4 genes tested (0 left out: see .dropped)', 'mapping: official 3; previous 1 (DDX58->RIGI)']
         """
         p = self._params
-        n_sig = int((self._table["fdr"] <= 0.05).sum()) if "fdr" in self._table else 0
+        n_sig = self._n_significant()
         if "queries" in p:
             sizes = [q["query_size"] for q in p["queries"].values()]
             first = (f"queries: {len(sizes)} (tested sizes {min(sizes)}-{max(sizes)}); "
@@ -417,7 +483,7 @@ class EnrichmentResult:
         if p.get("compat"):
             lines.append(f"compat: {p['compat']}")
         if p.get("filter"):
-            lines.append(f"filter: {p['filter']} ({len(self._table)} rows)")
+            lines.append(f"filter: {p['filter']} ({len(self)} rows)")
         if p.get("cluster"):
             c = p["cluster"]
             lines.append(f"clusters: {c['n_clusters']} among {c['by']} <= {c['alpha']} "
@@ -534,8 +600,8 @@ class EnrichmentResult:
         return " ".join(sentences)
 
     def __repr__(self) -> str:
-        cols = [c for c in _SHOWN if c in self._table.columns]
-        shown = self._glimpse(5) if self.is_batch else self._table.head(10)
+        shown = self._glimpse(5 if self.is_batch else 10)
+        cols = [c for c in _SHOWN if c in shown.columns]
         with pd.option_context("display.max_colwidth", 40, "display.width", 120):
             body = _shorten(shown[cols]).to_string() if len(shown) else "(no rows)"
         return f"{type(self).__name__}\n{self.summary()}\n{body}"
@@ -543,6 +609,10 @@ class EnrichmentResult:
     # -- HTML ---------------------------------------------------------------
     def _glimpse(self, per_query: int) -> pd.DataFrame:
         """The best rows to show at a glance: of each of the first queries, for a batch."""
+        if self._lazy:
+            sel = self._positions()
+            sel = sel[self._rows.query_codes(sel) < _GLIMPSE_QUERIES]
+            return self._rows.frame(self._rows.first_per_query(sel, per_query))
         if not self.is_batch:
             return self._table.head(per_query)
         first = self._table["query"].cat.categories[:_GLIMPSE_QUERIES]
@@ -736,17 +806,24 @@ class BatchEnrichmentResult(EnrichmentResult):
         >>> pe.enrich_many({"a": ["IRF3", "MAVS"], "b": ["RELA"]}, pe.sample_library()).queries
         ['a', 'b']
         """
+        if self._lazy:
+            return list(self._rows.names)
         return [str(q) for q in self._table["query"].cat.categories]
 
     def __getitem__(self, query: str) -> EnrichmentResult:
         """One query as an :class:`EnrichmentResult` (equal to :func:`pfocr_enrich.enrich` on it)."""
-        if query not in self.queries:
-            raise KeyError(f"{type(self).__name__} has no query {query!r}; queries: {self.queries[:10]}")
-        table = self._table[self._table["query"] == query].drop(columns="query")
+        names = self.queries
+        if query not in names:
+            raise KeyError(f"{type(self).__name__} has no query {query!r}; queries: {names[:10]}")
         params = copy.deepcopy(self._params)
         params.update(params.pop("queries", {}).get(query, {}))
         params["query_name"] = query
         mapping = self._mapping[self._mapping["query"] == query].drop(columns="query").reset_index(drop=True)
+        if self._lazy:
+            sel = self._positions()
+            sel = sel[self._rows.query_codes(sel) == names.index(query)]
+            return self._derive_rows(sel, params, rows=self._rows.single(), cls=EnrichmentResult, mapping=mapping)
+        table = self._table[self._table["query"] == query].drop(columns="query")
         return self._derive(table.copy(), params, cls=EnrichmentResult, mapping=mapping)
 
     def pivot(self, values: str = "fdr") -> pd.DataFrame:
@@ -1044,7 +1121,7 @@ def _html_header(res: EnrichmentResult) -> str:
         query = f"{len(sizes)} queries, {_range(sizes)} genes tested each"
     else:
         query = f"query: {_num(p.get('query_size'))} of {_num(p.get('query_input'))} genes tested"
-    n_sig = int((res._table["fdr"] <= 0.05).sum()) if "fdr" in res._table else 0
+    n_sig = res._n_significant()
     bits = [
         f"<b>{_esc(type(res).__name__)}</b>",
         _esc(query),
@@ -1067,12 +1144,12 @@ def _html_header(res: EnrichmentResult) -> str:
 
 def _html_more(res: EnrichmentResult, shown: int) -> str:
     if res.is_batch:
-        total = len(res._table)
-        n_queries = len(res._table["query"].cat.categories)
+        total = len(res)
+        n_queries = len(res.queries)
         which = "each query" if n_queries <= _GLIMPSE_QUERIES else f"the first {_GLIMPSE_QUERIES} of {n_queries:,} queries"
         note = f"showing the top {shown} rows of {which}; {total:,} rows in .table"
-    elif len(res._table) > shown:
-        note = f"showing {shown} of {len(res._table):,} rows; all in .table"
+    elif len(res) > shown:
+        note = f"showing {shown} of {len(res):,} rows; all in .table"
     else:
         return ""
     return f'<p style="color:#666;font-size:smaller">{_esc(note)}</p>'
@@ -1236,8 +1313,8 @@ def _report(res: EnrichmentResult, *, top: int | None, images: bool, plot: bool)
             parts.append(f'<img class="plot" alt="{kind} of the top sets" src="data:image/png;base64,{png}">')
         else:
             parts.append(f'<p class="note">{_esc(why)}</p>')
-    n_rows = len(shown._table)
-    note = (f"{n_rows:,} of {len(res._table):,} rows" + (f" (top {top} per query)" if res.is_batch and top is not None else "")
+    n_rows = len(shown)
+    note = (f"{n_rows:,} of {len(res):,} rows" + (f" (top {top} per query)" if res.is_batch and top is not None else "")
             + ". Click a column header to sort. Figure titles link to PFOCR, papers to PubMed Central.")
     parts += [
         "<h2>Results</h2>",

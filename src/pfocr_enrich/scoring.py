@@ -1,0 +1,394 @@
+"""The scoring core of ``enrich`` / ``enrich_many``, and the compact rows it produces.
+
+Three facts about PFOCR-sized libraries make this fast (issue 7, benchmarks/README.md):
+
+* a query's overlaps with every set are one column gather over the gene-major
+  membership plus a ``bincount``: no dense sets x queries matrix;
+* ~120,000 sets give only ~2,000 distinct (overlap k, set size M) pairs per query,
+  and every statistic of a row (p, FDR, q-value, effect sizes) is a function of
+  its pair. The tail, the corrections and the ranking run on these *groups*, and
+  a row stores only (set, group): 8 bytes;
+* the table columns people read (effect sizes, overlapping gene names, figure
+  metadata) are built only for the rows asked for: ``top``, ``significant``,
+  one query of a batch, an export.
+
+Exactness is unchanged: each group's p-value is :func:`~pfocr_enrich.stats.hypergeom_logsf`
+of its (k, M, n, N), and the corrections equal the per-row ones
+(:func:`~pfocr_enrich.stats.adjust_tied_pvalues`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .stats import adjust_tied_pvalues, effect_sizes, estimate_pi0, hypergeom_logsf
+
+if TYPE_CHECKING:
+    from .library import GeneSetLibrary
+
+_LN10 = np.log(10.0)
+# Metadata columns copied from lib.sets onto result rows, when the library has them.
+METADATA_COLUMNS = ("title", "paper_title", "year", "pmcid", "url", "pmc_url", "image_url", "members", "n_members")
+# Columns answered from the group arrays without building a table.
+CHEAP_COLUMNS = ("pvalue", "log10_pvalue", "fdr", "qvalue", "overlap", "set_size", "query_size")
+_LEADING = ["query", "set_id", "title", "overlap", "set_size", "query_size", "universe_size", "expected",
+            "fold_enrichment", "rich_factor", "odds_ratio", "odds_ratio_corrected", "z_score", "combined_score",
+            "GeneRatio", "BgRatio", "pvalue", "log10_pvalue", "fdr", "qvalue", "genes", "gene_symbols"]
+# Above this many (k, M) keys, group with a sort instead of a dense count table.
+_DENSE_KEYS = 1 << 22
+
+
+@dataclass(frozen=True)
+class ScoringRules:
+    """What the scoring needs of the run's options (see ``enrich.Options``)."""
+
+    correction: str = "fdr_bh"
+    fdr_over: str = "tested"  # "tested" | "hit"
+    odds_ratio: str = "haldane_if_zero"  # | "haldane_always" (gseapy) | "fold" (Enrichr)
+    enrichr_table: bool = False  # Enrichr's 2x2 table: a population of N + 2k
+    gene_ratios: bool = False  # clusterProfiler's GeneRatio / BgRatio strings
+
+
+@dataclass(frozen=True, eq=False)
+class ScoredRows:
+    """Every kept (query, set) row, ranked, as (set, group) pairs plus per-group statistics.
+
+    Rows come grouped by query in the caller's order, and within a query by
+    p-value (ties by set id). Arrays are read-only and shared between the
+    results derived from one run (filters select row positions).
+    """
+
+    library: GeneSetLibrary  # the tested library (deduplicated when collapse_duplicates)
+    names: tuple[str, ...]
+    query_genes: tuple[np.ndarray, ...]  # library gene indices counted in each query's overlaps
+    query_n: np.ndarray  # int64, n of each query
+    universe_size: int
+    rules: ScoringRules
+    symbols: np.ndarray | None  # official symbols of an Entrez vocabulary
+    batch: bool  # the table has a `query` column (enrich_many)
+    set_index: np.ndarray  # int32 (rows,): library set of each row
+    group: np.ndarray  # int32 (rows,): group of each row
+    query_start: np.ndarray  # int64 (queries + 1,): first row of each query
+    group_start: np.ndarray  # int64 (queries + 1,): first group of each query
+    g_query: np.ndarray  # int32 (groups,)
+    g_k: np.ndarray  # int64
+    g_M: np.ndarray  # int64
+    g_count: np.ndarray  # int64: tested sets in the group (kept or not)
+    g_log_p: np.ndarray  # natural log of the p-value
+    g_fdr: np.ndarray  # NaN outside the corrected family
+    g_bh: np.ndarray  # Benjamini-Hochberg before capping at 1 (NaN outside the family)
+    # Storey's pi0 of each query, estimated when its q-values are first needed (a spline fit:
+    # ~4 ms a query, more than everything else of a 120k-set query together).
+    _pi0: dict[int, float] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.set_index)
+
+    def single(self) -> ScoredRows:
+        """The same rows seen as a single-query result (no ``query`` column); arrays shared."""
+        return replace(self, batch=False)
+
+    # -- cheap views ----------------------------------------------------------
+    def query_codes(self, sel: np.ndarray | None = None) -> np.ndarray:
+        return self.g_query[self.group if sel is None else self.group[sel]]
+
+    def query_rows(self, code: int) -> np.ndarray:
+        return np.arange(self.query_start[code], self.query_start[code + 1])
+
+    def column(self, name: str, sel: np.ndarray | None = None) -> np.ndarray:
+        """One of :data:`CHEAP_COLUMNS` for the rows ``sel`` (all rows when None)."""
+        g = self.group if sel is None else self.group[sel]
+        if name == "query_size":
+            return self.query_n[self.g_query[g]]
+        values = {"pvalue": lambda: np.exp(self.g_log_p), "log10_pvalue": lambda: self.g_log_p / _LN10,
+                  "fdr": lambda: self.g_fdr, "qvalue": lambda: self.qvalues(),
+                  "overlap": lambda: self.g_k, "set_size": lambda: self.g_M}[name]()
+        return values[g]
+
+    def qvalues(self, g: np.ndarray | None = None) -> np.ndarray:
+        """Storey q-values, min(1, pi0 * BH), of groups ``g`` (all when None); NaN where pi0 cannot be estimated."""
+        g = np.arange(len(self.g_k)) if g is None else g
+        codes = self.g_query[g]
+        for code in np.unique(codes).tolist():
+            if code not in self._pi0:
+                self._pi0[code] = self._estimate_pi0(code)
+        pi0 = np.array([self._pi0.get(c, np.nan) for c in range(len(self.names))])
+        return np.minimum(pi0[codes] * self.g_bh[g], 1.0)
+
+    def _estimate_pi0(self, code: int) -> float:
+        groups = slice(self.group_start[code], self.group_start[code + 1])
+        family = ~np.isnan(self.g_bh[groups])
+        p = np.exp(self.g_log_p[groups][family])
+        try:
+            return estimate_pi0(np.repeat(p, self.g_count[groups][family]))
+        except ValueError:  # e.g. no p-value above the largest lambda
+            return np.nan
+
+    def ranks(self, sel: np.ndarray) -> np.ndarray:
+        """1-based rank of each row within its query."""
+        return sel - self.query_start[self.query_codes(sel)] + 1
+
+    def first_per_query(self, sel: np.ndarray, n: int) -> np.ndarray:
+        """The first ``n`` positions of ``sel`` (ascending) within each query."""
+        codes = self.query_codes(sel)
+        starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
+        within = np.arange(len(sel)) - np.repeat(starts, np.diff(np.r_[starts, len(sel)]))
+        return sel[within < n]
+
+    # -- the table --------------------------------------------------------------
+    def frame(self, sel: np.ndarray | None = None) -> pd.DataFrame:
+        """The result table of the rows ``sel`` (positions, ascending; all rows when None)."""
+        if sel is None:
+            sel = np.arange(len(self))
+        genes, membership, sets = self.library._raw()
+        g = self.group[sel]
+        set_index = self.set_index[sel]
+        codes = self.g_query[g]
+        cols: dict[str, object] = {"set_id": sets.index.to_numpy()[set_index]}
+        for name, values in self._group_columns(g).items():
+            cols[name] = values
+        vocabularies = [genes] if self.symbols is None else [genes, self.symbols]
+        strings = overlap_strings(membership, vocabularies, self.query_genes, set_index, codes)
+        cols["genes"] = strings[0]
+        if self.symbols is not None:
+            cols["gene_symbols"] = strings[1]  # symbols in the order of their Entrez IDs
+        for col in METADATA_COLUMNS:
+            if col in sets.columns:
+                cols[col] = sets[col].to_numpy()[set_index]
+        frame = pd.DataFrame(cols, copy=False)
+        if self.batch:
+            frame.insert(0, "query", pd.Categorical.from_codes(codes, categories=list(self.names)))
+        first = [c for c in _LEADING if c in frame.columns]
+        frame = frame[first + [c for c in frame.columns if c not in first]]
+        frame.index = self._rank_index(sel, codes)
+        return frame
+
+    def _group_columns(self, g: np.ndarray) -> dict[str, np.ndarray]:
+        """The numeric columns of rows in groups ``g``: computed per group, then gathered."""
+        if len(g) > len(self.g_k):  # more rows than groups: compute every group once
+            used, at = np.arange(len(self.g_k)), g
+        else:
+            used, at = g, np.arange(len(g))
+        k, M = self.g_k[used], self.g_M[used]
+        n = self.query_n[self.g_query[used]]
+        N = self.universe_size
+        log_p = self.g_log_p[used]
+        cols: dict[str, np.ndarray] = {"overlap": k, "set_size": M, "query_size": n,
+                                       "universe_size": np.full(len(k), N, dtype=np.int64)}
+        cols.update(effect_sizes(k, M, n, N))
+        if self.rules.odds_ratio == "haldane_always":  # gseapy: +0.5 on all four cells, always
+            a, b, c, d = k + 0.5, M - k + 0.5, n - k + 0.5, N - M - n + k + 0.5
+            cols["odds_ratio"] = (a * d) / (b * c)
+            cols["odds_ratio_corrected"] = np.ones(len(k), dtype=bool)
+        elif self.rules.odds_ratio == "fold":  # Enrichr reports the fold enrichment as "odds ratio"
+            cols["odds_ratio"] = cols["fold_enrichment"]
+            cols["odds_ratio_corrected"] = np.zeros(len(k), dtype=bool)
+        # gseapy's local variant of Enrichr's combined score; from log p, so it stays finite on underflow.
+        cols["combined_score"] = -log_p * cols["odds_ratio"]
+        if self.rules.gene_ratios:
+            cols["GeneRatio"] = np.array([f"{a}/{b}" for a, b in zip(k, n)], dtype=object)
+            cols["BgRatio"] = np.array([f"{a}/{N}" for a in M], dtype=object)
+        cols["pvalue"] = np.exp(log_p)
+        cols["log10_pvalue"] = log_p / _LN10
+        cols["fdr"] = self.g_fdr[used]
+        cols["qvalue"] = self.qvalues(used)
+        return {name: values[at] for name, values in cols.items()}
+
+    def _rank_index(self, sel: np.ndarray, codes: np.ndarray) -> pd.Index:
+        if len(sel) == 0:
+            return pd.RangeIndex(1, 1, name="rank")
+        ranks = sel - self.query_start[codes] + 1
+        if codes[0] == codes[-1] and ranks[0] == 1 and ranks[-1] == len(sel):
+            return pd.RangeIndex(1, len(sel) + 1, name="rank")  # a whole prefix of one query
+        return pd.Index(ranks, name="rank")
+
+
+# -- scoring -------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class TestedSets:
+    """The sets tested in a run, prepared once for every query."""
+
+    rows: np.ndarray | None  # int32 library set indices tested (None: every set)
+    sizes: np.ndarray  # int64, M of each tested set
+    size_values: np.ndarray  # distinct M, ascending
+    size_code: np.ndarray  # int64, index of each tested set's M in size_values
+    by_id: np.ndarray  # int32 tested positions sorted by set id (for ties)
+
+    @classmethod
+    def prepare(cls, library: GeneSetLibrary, set_size: np.ndarray, tested: np.ndarray) -> TestedSets:
+        rows = None if tested.all() else np.flatnonzero(tested)
+        sizes = set_size if rows is None else set_size[rows]
+        values, code = np.unique(sizes, return_inverse=True)
+        id_rank = library.set_id_rank() if rows is None else library.set_id_rank()[rows]
+        by_id = np.argsort(id_rank, kind="stable").astype(np.int32)
+        return cls(None if rows is None else rows.astype(np.int32), sizes, values, code.astype(np.int64).ravel(), by_id)
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def library_index(self, positions: np.ndarray) -> np.ndarray:
+        return positions if self.rows is None else self.rows[positions]
+
+
+@dataclass(frozen=True, eq=False)
+class _QueryScores:
+    rows: np.ndarray  # int32 library set index, ranked
+    group: np.ndarray  # int32 local group of each row
+    k: np.ndarray
+    M: np.ndarray
+    count: np.ndarray
+    log_p: np.ndarray
+    fdr: np.ndarray
+    bh: np.ndarray
+
+
+def overlaps(by_gene: sp.csc_matrix, genes: np.ndarray, n_sets: int) -> np.ndarray:
+    """|set ∩ query| for every set: the sets of the query's genes, counted."""
+    if len(genes) == 0:
+        return np.zeros(n_sets, dtype=np.int64)
+    return np.bincount(by_gene[:, genes].indices, minlength=n_sets)
+
+
+def score_query(k_all: np.ndarray, n: int, N: int, tested: TestedSets, rules: ScoringRules,
+                alpha: float | None) -> _QueryScores:
+    """Statistics and ranking of one query from its overlaps with every library set."""
+    k = k_all if tested.rows is None else k_all[tested.rows]
+    width = len(tested.size_values)
+    key = k * width + tested.size_code  # one int per (k, M)
+    uniq, counts, row_group = _group(key, width * (int(k.max(initial=0)) + 1))
+    gk, gM = uniq // width, tested.size_values[uniq % width]
+    # Enrichr's table has d = N - b - c + a, i.e. a population of N + 2k (see docs/statistics.md).
+    log_p = hypergeom_logsf(gk, gM, n, N + 2 * gk if rules.enrichr_table else N)
+    fdr, bh = _corrections(log_p, counts, gk, rules)
+    # Rank: by p-value (equal values share a rank), ties by set id; select rows once.
+    ids = tested.by_id
+    groups_by_id = row_group[ids]
+    if alpha is not None:
+        kept = (fdr <= alpha)[groups_by_id]
+        ids, groups_by_id = ids[kept], groups_by_id[kept]
+    rank = _dense_rank(log_p)[groups_by_id]
+    order = np.argsort(rank, kind="stable")  # radix sort on the small integer ranks
+    return _QueryScores(tested.library_index(ids[order]), groups_by_id[order], gk, gM, counts, log_p, fdr, bh)
+
+
+def _group(key: np.ndarray, key_space: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct keys (ascending), their counts, and the group of each element."""
+    if key_space <= max(_DENSE_KEYS, 4 * len(key)):
+        counts = np.bincount(key, minlength=key_space)
+        uniq = np.flatnonzero(counts)
+        lookup = np.empty(key_space, dtype=np.int32)
+        lookup[uniq] = np.arange(len(uniq), dtype=np.int32)
+        return uniq, counts[uniq], lookup[key]
+    uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    return uniq, counts, inverse.astype(np.int32).ravel()
+
+
+def _dense_rank(values: np.ndarray) -> np.ndarray:
+    """0, 1, ... by increasing value, equal values sharing a rank; as small an int type as fits."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[order] = np.cumsum(np.r_[False, ordered[1:] != ordered[:-1]])
+    return rank.astype(np.uint16) if len(values) < 1 << 16 else rank
+
+
+def _corrections(log_p: np.ndarray, counts: np.ndarray, k: np.ndarray,
+                 rules: ScoringRules) -> tuple[np.ndarray, np.ndarray]:
+    """Adjusted p-values and uncapped BH values of each group (NaN outside the corrected family)."""
+    fdr, bh = np.full(len(log_p), np.nan), np.full(len(log_p), np.nan)
+    family = k > 0 if rules.fdr_over == "hit" else np.ones(len(k), dtype=bool)
+    if family.any():
+        fdr[family], bh[family] = adjust_tied_pvalues(np.exp(log_p[family]), counts[family], rules.correction)
+    return fdr, bh
+
+
+def score_queries(library: GeneSetLibrary, tested: TestedSets, queries: Sequence[tuple[str, np.ndarray, int]],
+                  N: int, rules: ScoringRules, *, alpha: float | None, symbols: np.ndarray | None,
+                  batch: bool) -> ScoredRows:
+    """Score every (name, gene indices, n) query against the tested sets; the compact ranked rows."""
+    by_gene = library.membership_by_gene()
+    n_sets = library._raw()[1].shape[0]
+    parts: list[_QueryScores] = []
+    for _, genes, n in queries:
+        parts.append(score_query(overlaps(by_gene, genes, n_sets), n, N, tested, rules, alpha))
+    offsets = np.cumsum([0] + [len(p.k) for p in parts])
+    arrays = {
+        "group_start": offsets.astype(np.int64),
+        "set_index": np.concatenate([p.rows for p in parts]),
+        "group": np.concatenate([p.group + np.int32(off) for p, off in zip(parts, offsets)]),
+        "query_start": np.cumsum([0] + [len(p.rows) for p in parts]).astype(np.int64),
+        "g_query": np.repeat(np.arange(len(parts), dtype=np.int32), [len(p.k) for p in parts]),
+        "g_k": np.concatenate([p.k for p in parts]).astype(np.int64),
+        "g_M": np.concatenate([p.M for p in parts]).astype(np.int64),
+        "g_count": np.concatenate([p.count for p in parts]).astype(np.int64),
+        "g_log_p": np.concatenate([p.log_p for p in parts]),
+        "g_fdr": np.concatenate([p.fdr for p in parts]),
+        "g_bh": np.concatenate([p.bh for p in parts]),
+    }
+    for values in arrays.values():
+        values.setflags(write=False)
+    return ScoredRows(library, tuple(q[0] for q in queries), tuple(q[1] for q in queries),
+                      np.array([q[2] for q in queries], dtype=np.int64), N, rules, symbols, batch, **arrays)
+
+
+# -- overlapping gene names -------------------------------------------------------------
+_NEWLINE_CHECKED: dict[int, tuple[np.ndarray, bool]] = {}
+
+
+def _has_newline(vocabulary: np.ndarray) -> bool:
+    """Whether any name contains a newline; remembered per (read-only, library-owned) array."""
+    hit = _NEWLINE_CHECKED.get(id(vocabulary))
+    if hit is None or hit[0] is not vocabulary:
+        if len(_NEWLINE_CHECKED) > 64:
+            _NEWLINE_CHECKED.clear()
+        hit = _NEWLINE_CHECKED[id(vocabulary)] = (vocabulary, any("\n" in g for g in vocabulary))
+    return hit[1]
+
+
+def overlap_strings(membership: sp.csr_matrix, vocabularies: list[np.ndarray], query_genes: Sequence[np.ndarray],
+                    set_index: np.ndarray, codes: np.ndarray) -> list[np.ndarray]:
+    """For each row (set, query), the overlapping genes joined by ';' in vocabulary order
+    (sorted), once per vocabulary (identifiers, and symbols for Entrez libraries).
+
+    Rows of one query must be contiguous (they are: rows come grouped by query).
+    """
+    counts = np.zeros(len(set_index), dtype=np.int64)
+    pieces = []
+    in_query = np.zeros(membership.shape[1], dtype=bool)
+    starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1] if len(codes) else np.zeros(0, dtype=np.int64)
+    for start, stop in zip(starts, np.r_[starts[1:], len(codes)]):
+        genes = query_genes[codes[start]]
+        in_query[genes] = True
+        members = membership[set_index[start:stop]]  # scipy's C row gather
+        keep = in_query[members.indices]
+        in_query[genes] = False
+        pieces.append(members.indices[keep])
+        counts[start:stop] = np.diff(np.r_[0, np.cumsum(keep)][members.indptr])
+    hit_genes = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+    nonempty = np.flatnonzero(counts)
+    # One str.join over all names, with ';' inside a row and '\n' after it, then one split:
+    # ~3x faster than a join per row at 100k rows.
+    seps = np.full(len(hit_genes), ";", dtype=object)
+    seps[np.cumsum(counts[nonempty]) - 1] = "\n"
+    out = []
+    for vocabulary in vocabularies:
+        if _has_newline(vocabulary):
+            # a name with a newline cannot use the single-join trick: join row by row
+            names = vocabulary[hit_genes].tolist()
+            bounds = np.r_[0, np.cumsum(counts)].tolist()
+            out.append(np.array([";".join(names[a:b]) for a, b in zip(bounds[:-1], bounds[1:])], dtype=object))
+            continue
+        tokens = np.empty(2 * len(hit_genes), dtype=object)
+        tokens[0::2] = vocabulary[hit_genes]
+        tokens[1::2] = seps
+        joined = "".join(tokens.tolist()).split("\n")[:-1]
+        strings = np.full(len(set_index), "", dtype=object)
+        strings[nonempty] = joined
+        out.append(strings)
+    return out
