@@ -1,0 +1,157 @@
+"""GeneSetLibrary.save/load: the format 3 encodings, and reading files of format 2."""
+
+from __future__ import annotations
+
+import gc
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import pfocr_enrich as pe
+from pfocr_enrich import library as library_module
+from pfocr_enrich.errors import LibraryFormatError
+from pfocr_enrich.library import GeneSetLibrary
+
+
+def _round_trip(lib: GeneSetLibrary, tmp_path) -> GeneSetLibrary:
+    path = tmp_path / "lib.npz"
+    lib.save(path)
+    return GeneSetLibrary.load(path)
+
+
+def _stored(path) -> dict[str, np.ndarray]:
+    with np.load(path) as archive:
+        return {k: archive[k] for k in archive.files}
+
+
+def _kinds(path, prefix: str = "sets") -> dict[str, str]:
+    return json.loads(_stored(path)[f"{prefix}/header"].tobytes())["kinds"]
+
+
+def test_lists_and_tuples_of_text_round_trip_exactly(tmp_path):
+    ids = ["a", "b", "c", "d"]
+    sets = pd.DataFrame(
+        {
+            "organisms": [["Homo sapiens", "Mus musculus"], [], ["Homo sapiens"], ["", "é ü 漢字"]],
+            "members": [("a", "x"), ("b",), (), ("d", "d", "ß")],
+            "title": pd.Series(["plain", None, "ünïcode — dash", ""], index=ids, dtype=object),
+        },
+        index=ids,
+    )
+    lib = GeneSetLibrary.from_dict({s: ["TP53"] for s in ids}, sets=sets)
+    again = _round_trip(lib, tmp_path)
+    pd.testing.assert_frame_equal(again.sets, lib.sets)
+    assert again.sets["organisms"].map(type).eq(list).all()
+    assert again.sets["members"].map(type).eq(tuple).all()
+    assert again.sets.loc["b", "title"] is None
+    kinds = _kinds(tmp_path / "lib.npz")
+    assert kinds["organisms"] == "text_lists" and kinds["members"] == "text_tuples"
+    # Repeated items are stored once: "Homo sapiens" appears twice, "d" twice.
+    stored = _stored(tmp_path / "lib.npz")
+    organisms = stored["sets/0"].tobytes().decode("utf-8").split("\x1f")
+    assert organisms == ["Homo sapiens", "Mus musculus", "", "é ü 漢字"]
+    assert stored["sets/0_codes"].tolist() == [0, 1, 0, 2, 3]
+    assert stored["sets/0_lengths"].tolist() == [2, 0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [["x\x1fy"], ["z"]],  # an item holding the separator
+        [["x"], None],  # a missing cell
+        [["x"], ("y",)],  # lists and tuples mixed
+        [[1, 2], ["z"]],  # not text
+        [[["nested"]], ["z"]],
+    ],
+)
+def test_other_list_columns_fall_back_to_json_and_still_round_trip(cells, tmp_path):
+    lib = GeneSetLibrary.from_dict({"a": ["X"], "b": ["Y"]}, sets=pd.DataFrame({"v": cells}, index=["a", "b"]))
+    again = _round_trip(lib, tmp_path)
+    assert _kinds(tmp_path / "lib.npz")["v"] in ("json", "json_tuples")
+    assert again.sets["v"].tolist() == lib.sets["v"].tolist()
+    assert [type(v) for v in again.sets["v"]] == [type(v) for v in lib.sets["v"]]
+
+
+def test_non_ascii_text_keeps_offsets_and_ascii_text_does_not(tmp_path):
+    lib = GeneSetLibrary.from_dict(
+        {"a": ["X"], "b": ["Y"], "c": ["Z"]},
+        sets=pd.DataFrame({"ascii": ["x", None, ""], "wide": ["Δ", None, "日本"]}, index=["a", "b", "c"], dtype=object),
+    )
+    again = _round_trip(lib, tmp_path)
+    pd.testing.assert_frame_equal(again.sets, lib.sets)
+    stored = _stored(tmp_path / "lib.npz")
+    assert "sets/0_ends" not in stored
+    assert stored["sets/1_ends"].tolist() == [2, 3, 10]  # "Δ" is 2 bytes, then "", then 6 bytes
+
+
+def test_a_damaged_offset_table_is_a_format_error(tmp_path):
+    lib = GeneSetLibrary.from_dict({"a": ["X"]}, sets=pd.DataFrame({"t": ["Δ"]}, index=["a"], dtype=object))
+    path = tmp_path / "lib.npz"
+    lib.save(path)
+    arrays = _stored(path)
+    arrays["sets/0_ends"] = np.array([1], dtype=np.int64)  # the string is 2 bytes long
+    np.savez(path, **arrays)
+    with pytest.raises(LibraryFormatError, match="offsets"):
+        GeneSetLibrary.load(path)
+
+
+def test_a_figure_library_round_trips_with_the_compact_list_columns(data_dir, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lib = pe.read_figures(data_dir / "figures" / "sample")
+    again = _round_trip(lib, tmp_path)
+    assert again == lib and again.info == lib.info and again.name == lib.name
+    pd.testing.assert_frame_equal(again.sets, lib.sets)
+    pd.testing.assert_frame_equal(again.load_report, lib.load_report)
+    kinds = _kinds(tmp_path / "lib.npz")
+    assert kinds["organisms"] == kinds["entrez"] == "text_lists"
+
+
+def test_files_of_format_2_still_load_identically(data_dir, monkeypatch):
+    # Written by pfocr_enrich's format 2 code (lists as JSON, no offsets) from this same read,
+    # made from the repository root so that file paths match.
+    monkeypatch.chdir(data_dir.parent.parent)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lib = pe.read_figures("tests/data/figures/sample")
+    path = data_dir / "library" / "format2_figures.npz"
+    assert json.loads(_stored(path)["header"].tobytes())["version"] == 2
+    old = GeneSetLibrary.load(path)
+    assert old == lib and old.info == lib.info and old.name == lib.name
+    pd.testing.assert_frame_equal(old.sets, lib.sets)
+    pd.testing.assert_frame_equal(old.load_report, lib.load_report)
+    members = GeneSetLibrary.load(data_dir / "library" / "format2_members.npz")
+    assert members.sets["members"].tolist() == [("s1", "s2"), ("s3",), ("s4",)]
+
+
+def test_a_newer_format_is_refused_with_its_version(tmp_path):
+    lib = GeneSetLibrary.from_dict({"a": ["X"]})
+    path = tmp_path / "lib.npz"
+    lib.save(path)
+    arrays = _stored(path)
+    header = json.loads(arrays["header"].tobytes())
+    arrays["header"] = np.frombuffer(json.dumps(header | {"version": 99}).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(LibraryFormatError, match="format version 99, expected one of"):
+        GeneSetLibrary.load(path)
+
+
+def test_load_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    path = tmp_path / "lib.npz"
+    GeneSetLibrary.from_dict({"a": ["X"]}).save(path)
+    assert gc.isenabled()
+    GeneSetLibrary.load(path)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        GeneSetLibrary.load(path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    (tmp_path / "bad.npz").write_text("not a zip")
+    with pytest.raises(LibraryFormatError):
+        GeneSetLibrary.load(tmp_path / "bad.npz")
+    assert gc.isenabled() and library_module._FORMAT_VERSION == 3
