@@ -40,7 +40,7 @@ CHEAP_COLUMNS = ("pvalue", "log10_pvalue", "fdr", "qvalue", "overlap", "set_size
 _LEADING = ["query", "set_id", "title", "overlap", "set_size", "query_size", "universe_size", "expected",
             "fold_enrichment", "rich_factor", "odds_ratio", "odds_ratio_corrected", "z_score", "combined_score",
             "GeneRatio", "BgRatio", "pvalue", "log10_pvalue", "fdr", "qvalue", "genes", "gene_symbols"]
-# Above this many (k, M) keys, group with a sort instead of a dense count table.
+# Up to this many possible (k, M) keys, group with a dense count table (O(sets)); above, with a sort.
 _DENSE_KEYS = 1 << 22
 
 
@@ -126,7 +126,7 @@ class ScoredRows:
         family = ~np.isnan(self.g_bh[groups])
         p = np.exp(self.g_log_p[groups][family])
         try:
-            return estimate_pi0(np.repeat(p, self.g_count[groups][family]))
+            return estimate_pi0(p, counts=self.g_count[groups][family])
         except ValueError:  # e.g. no p-value above the largest lambda
             return np.nan
 
@@ -146,6 +146,9 @@ class ScoredRows:
         """The result table of the rows ``sel`` (positions, ascending; all rows when None)."""
         if sel is None:
             sel = np.arange(len(self))
+        if len(sel) == 0 and len(self):
+            # no rows: the columns keep the types they have with rows (e.g. pandas' str dtype)
+            return self.frame(np.zeros(1, dtype=np.int64)).iloc[:0]
         genes, membership, sets = self.library._raw()
         g = self.group[sel]
         set_index = self.set_index[sel]
@@ -240,9 +243,9 @@ class TestedSets:
 class _QueryScores:
     rows: np.ndarray  # int32 library set index, ranked
     group: np.ndarray  # int32 local group of each row
-    k: np.ndarray
-    M: np.ndarray
-    count: np.ndarray
+    k: np.ndarray  # int64, per group
+    M: np.ndarray  # int64
+    count: np.ndarray  # int64
     log_p: np.ndarray
     fdr: np.ndarray
     bh: np.ndarray
@@ -279,7 +282,7 @@ def score_query(k_all: np.ndarray, n: int, N: int, tested: TestedSets, rules: Sc
 
 def _group(key: np.ndarray, key_space: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct keys (ascending), their counts, and the group of each element."""
-    if key_space <= max(_DENSE_KEYS, 4 * len(key)):
+    if key_space <= _DENSE_KEYS:
         counts = np.bincount(key, minlength=key_space)
         uniq = np.flatnonzero(counts)
         lookup = np.empty(key_space, dtype=np.int32)
@@ -314,27 +317,43 @@ def score_queries(library: GeneSetLibrary, tested: TestedSets, queries: Sequence
     """Score every (name, gene indices, n) query against the tested sets; the compact ranked rows."""
     by_gene = library.membership_by_gene()
     n_sets = library._raw()[1].shape[0]
-    parts: list[_QueryScores] = []
+    rows: list[np.ndarray] = []
+    groups: list[np.ndarray] = []
+    stats: dict[str, list[np.ndarray]] = {name: [] for name in ("k", "M", "count", "log_p", "fdr", "bh")}
     for _, genes, n in queries:
-        parts.append(score_query(overlaps(by_gene, genes, n_sets), n, N, tested, rules, alpha))
-    offsets = np.cumsum([0] + [len(p.k) for p in parts])
+        scores = score_query(overlaps(by_gene, genes, n_sets), n, N, tested, rules, alpha)
+        rows.append(scores.rows)
+        groups.append(scores.group)
+        for name, values in stats.items():
+            values.append(getattr(scores, name))
+        del scores  # only the lists hold the row arrays, so joining them can release each one
+    n_groups = [len(k) for k in stats["k"]]
+    offsets = np.cumsum([0] + n_groups)
     arrays = {
         "group_start": offsets.astype(np.int64),
-        "set_index": np.concatenate([p.rows for p in parts]),
-        "group": np.concatenate([p.group + np.int32(off) for p, off in zip(parts, offsets)]),
-        "query_start": np.cumsum([0] + [len(p.rows) for p in parts]).astype(np.int64),
-        "g_query": np.repeat(np.arange(len(parts), dtype=np.int32), [len(p.k) for p in parts]),
-        "g_k": np.concatenate([p.k for p in parts]).astype(np.int64),
-        "g_M": np.concatenate([p.M for p in parts]).astype(np.int64),
-        "g_count": np.concatenate([p.count for p in parts]).astype(np.int64),
-        "g_log_p": np.concatenate([p.log_p for p in parts]),
-        "g_fdr": np.concatenate([p.fdr for p in parts]),
-        "g_bh": np.concatenate([p.bh for p in parts]),
+        "query_start": np.cumsum([0] + [len(r) for r in rows]).astype(np.int64),
+        "set_index": _concat_releasing(rows),
+        "group": _concat_releasing(groups, offsets),
+        "g_query": np.repeat(np.arange(len(queries), dtype=np.int32), n_groups),
+        **{f"g_{name}": np.concatenate(values) for name, values in stats.items()},
     }
     for values in arrays.values():
         values.setflags(write=False)
     return ScoredRows(library, tuple(q[0] for q in queries), tuple(q[1] for q in queries),
                       np.array([q[2] for q in queries], dtype=np.int64), N, rules, symbols, batch, **arrays)
+
+
+def _concat_releasing(pieces: list[np.ndarray], offsets: np.ndarray | None = None) -> np.ndarray:
+    """Concatenate per-query row arrays (adding ``offsets[i]`` to piece i), dropping each piece once
+    copied: a large batch holds the kept rows about once, not twice."""
+    out = np.empty(sum(len(p) for p in pieces), dtype=pieces[0].dtype if pieces else np.int32)
+    at = 0
+    for i in range(len(pieces)):
+        piece, pieces[i] = pieces[i], None
+        out[at : at + len(piece)] = piece if offsets is None else piece + offsets[i]
+        at += len(piece)
+        del piece
+    return out
 
 
 # -- overlapping gene names -------------------------------------------------------------

@@ -20,6 +20,7 @@ Everything is carried as natural logs, so a tail far below the smallest double
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -314,7 +315,8 @@ def adjust_pvalues(pvalues, method: str = "fdr_bh") -> np.ndarray:
     p = np.asarray(pvalues, dtype=np.float64)
     if p.size == 0:
         return p.copy()
-    return multipletests(p, method=method, is_sorted=False, returnsorted=False)[1]
+    with np.errstate(divide="ignore"):  # Sidak variants take log1p(-p): -inf at p = 1 gives 1, correctly
+        return multipletests(p, method=method, is_sorted=False, returnsorted=False)[1]
 
 
 def _bh_uncapped_tied(p: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -432,10 +434,20 @@ def _check_lambdas(lambdas) -> np.ndarray:
     return lam
 
 
-def _pi0_lambda(p: np.ndarray, lambdas: np.ndarray) -> np.ndarray:
+def _at_least(p: np.ndarray, lambdas: np.ndarray, counts: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """#{p >= lambda} for each lambda, and m; ``counts`` gives each p-value's multiplicity."""
+    if counts is None:
+        m = p.size
+        return m - np.searchsorted(np.sort(p), lambdas, side="left"), m
+    order = np.argsort(p, kind="stable")
+    below = np.r_[0, np.cumsum(counts[order])]  # copies below each sorted position
+    m = int(below[-1])
+    return m - below[np.searchsorted(p[order], lambdas, side="left")], m
+
+
+def _pi0_lambda(p: np.ndarray, lambdas: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
     """Raw estimates ``pi0(lambda) = #{p >= lambda} / (m (1 - lambda))`` for sorted ``lambdas``."""
-    m = p.size
-    count = m - np.searchsorted(np.sort(p), lambdas, side="left")
+    count, m = _at_least(p, lambdas, counts)
     return count / (m * (1.0 - lambdas))
 
 
@@ -456,9 +468,25 @@ def _r_n_knots(n: int) -> int:
 
 
 def _smooth_spline_predict(x: np.ndarray, y: np.ndarray, df: float) -> np.ndarray:
-    """Fitted values at ``x`` of R's ``smooth.spline(x, y, df = df)`` (other arguments default)."""
+    """Fitted values at ``x`` of R's ``smooth.spline(x, y, df = df)`` (other arguments default).
+
+    Everything but the final solve depends on ``x`` and ``df`` only (the smoothing
+    parameter is chosen from the trace of the smoother, not from ``y``), so it is
+    computed once per (x, df) and cached: a batch of queries pays the spline
+    search once, not once per query.
+    """
+    order, group, wbar, X, a_inv, X_pred = _smoother(x.tobytes(), float(df))
+    ybar = np.bincount(group, weights=y[order], minlength=len(wbar)) / wbar
+    coef = a_inv @ (X.T @ (wbar * ybar))
+    return X_pred @ coef
+
+
+@lru_cache(maxsize=16)
+def _smoother(x_bytes: bytes, df: float) -> tuple[np.ndarray, ...]:
+    """The y-independent part of R's ``smooth.spline`` for ``x`` and ``df`` (see above)."""
     from scipy.interpolate import BSpline
 
+    x = np.frombuffer(x_bytes, dtype=np.float64)
     # Group x values closer than 1e-6 * IQR (R's 'tol'): mean y, weight = count.
     q75, q25 = np.percentile(x, [75.0, 25.0])
     tol = 1e-6 * (q75 - q25)
@@ -476,7 +504,6 @@ def _smooth_spline_predict(x: np.ndarray, y: np.ndarray, df: float) -> np.ndarra
         )
     ux = x[order][first]
     wbar = np.bincount(group, minlength=nx).astype(np.float64)
-    ybar = np.bincount(group, weights=y[order], minlength=nx) / wbar
 
     # Cubic B-spline basis on x scaled to [0, 1], boundary knots repeated 4 times.
     lo, span = ux[0], ux[-1] - ux[0]
@@ -492,7 +519,6 @@ def _smooth_spline_predict(x: np.ndarray, y: np.ndarray, df: float) -> np.ndarra
     nk = nknots + 2
     X = BSpline.design_matrix(xbar, knots, 3).toarray()
     XtWX = X.T @ (wbar[:, None] * X)
-    XtWy = X.T @ (wbar * ybar)
     # R evaluates the leverage of a point on the right boundary just inside it.
     x_lev = np.minimum(xbar, knots[nk] - 1e-11)
     X_lev = BSpline.design_matrix(x_lev, knots, 3).toarray()
@@ -520,7 +546,7 @@ def _smooth_spline_predict(x: np.ndarray, y: np.ndarray, df: float) -> np.ndarra
             a_inv = np.linalg.inv(a)
         except np.linalg.LinAlgError:
             return 2e100
-        last["coef"] = a_inv @ XtWy
+        last["a_inv"] = a_inv
         trace = float(np.einsum("ij,jk,ik->", X_lev * wbar[:, None], a_inv, X_lev))
         crit = 3.0 + (df - trace) ** 2
         return crit if math.isfinite(crit) else 2e100
@@ -528,7 +554,11 @@ def _smooth_spline_predict(x: np.ndarray, y: np.ndarray, df: float) -> np.ndarra
     _r_brent_min(criterion, -1.5, 1.5, tol=1e-4, eps=2e-8, maxit=500)
     # Predict at the original x (all inside the fitted range).
     xs = (x - lo) / span
-    return BSpline.design_matrix(np.clip(xs, 0.0, 1.0), knots, 3).toarray() @ last["coef"]
+    X_pred = BSpline.design_matrix(np.clip(xs, 0.0, 1.0), knots, 3).toarray()
+    parts = (order, group.ravel(), wbar, X, last["a_inv"], X_pred)
+    for part in parts:
+        part.setflags(write=False)
+    return parts
 
 
 def _r_brent_min(f, ax: float, bx: float, *, tol: float, eps: float, maxit: int) -> float:
@@ -588,23 +618,23 @@ def _r_brent_min(f, ax: float, bx: float, *, tol: float, eps: float, maxit: int)
     return x
 
 
-def _estimate_pi0(p: np.ndarray, lambdas: np.ndarray, method: str, smooth_df: float) -> float:
-    """pi0 for validated, non-empty ``p`` and sorted, validated ``lambdas``."""
+def _estimate_pi0(p: np.ndarray, lambdas: np.ndarray, method: str, smooth_df: float,
+                  counts: np.ndarray | None = None) -> float:
+    """pi0 for validated, non-empty ``p`` (with multiplicities ``counts``) and sorted, validated ``lambdas``."""
     if p.max() < lambdas[-1]:
         raise ValueError(
             f"the largest p-value ({float(p.max())!r}) is below the largest lambda "
             f"({float(lambdas[-1])!r}): lower the lambdas, or pass pi0 explicitly"
         )
-    raw = _pi0_lambda(p, lambdas)
+    raw = _pi0_lambda(p, lambdas, counts)
     if lambdas.size == 1:
         pi0 = min(float(raw[0]), 1.0)
     elif method == "smoother":
         smoothed = _smooth_spline_predict(lambdas, raw, float(smooth_df))
         pi0 = min(float(smoothed[-1]), 1.0)
     else:  # bootstrap: closed form of the bootstrap MSE (D. Robinson), as qvalue
-        m = p.size
         floor_pi0 = np.quantile(raw, 0.1)
-        count = m - np.searchsorted(np.sort(p), lambdas, side="left")
+        count, m = _at_least(p, lambdas, counts)
         mse = (count / (m**2 * (1.0 - lambdas) ** 2)) * (1.0 - count / m) + (raw - floor_pi0) ** 2
         pi0 = min(float(raw[mse == mse.min()].min()), 1.0)
     if not pi0 > 0.0:
@@ -614,7 +644,7 @@ def _estimate_pi0(p: np.ndarray, lambdas: np.ndarray, method: str, smooth_df: fl
     return pi0
 
 
-def estimate_pi0(pvalues, *, lambdas=None, method: str = "smoother", smooth_df: float = 3) -> float:
+def estimate_pi0(pvalues, *, lambdas=None, method: str = "smoother", smooth_df: float = 3, counts=None) -> float:
     """Estimate the proportion of true null hypotheses, pi0 (Storey & Tibshirani 2003).
 
     Reproduces ``qvalue::pi0est`` of the Bioconductor ``qvalue`` package
@@ -638,6 +668,9 @@ def estimate_pi0(pvalues, *, lambdas=None, method: str = "smoother", smooth_df: 
     smooth_df : float
         Degrees of freedom of the smoothing spline, ``1 < smooth_df <= number
         of distinct lambdas`` (only used by ``"smoother"``).
+    counts : array_like of int, optional
+        How many tests share each p-value (default one each): the same result
+        as passing ``np.repeat(pvalues, counts)``, without expanding.
 
     Returns
     -------
@@ -673,9 +706,13 @@ def estimate_pi0(pvalues, *, lambdas=None, method: str = "smoother", smooth_df: 
     lam = _check_lambdas(lambdas)
     if method not in _PI0_METHODS:
         raise ValueError(f"method must be one of {_PI0_METHODS}, got {method!r}")
+    if counts is not None:
+        counts = np.asarray(counts, dtype=np.int64)
+        if counts.shape != p.shape or (counts < 1).any():
+            raise ValueError("counts must hold one int >= 1 per p-value")
     if p.size == 0:
         return math.nan
-    return _estimate_pi0(p, lam, method, smooth_df)
+    return _estimate_pi0(p, lam, method, smooth_df, counts)
 
 
 def qvalue(
