@@ -101,11 +101,15 @@ def quiet(fn, *args, **kwargs):
 
 
 class Ours:
-    """pfocr_enrich.enrich: mapping, statistics and the full result table."""
+    """pfocr_enrich.enrich: mapping, statistics and ranking; table columns are built when read."""
 
     name = "pfocr_enrich"
     dist = "pfocr_enrich"
-    settings = "pe.enrich(query, lib): library = pe.read_gmt(gmt); universe = library genes; fdr_bh over every set; full table with overlapping genes"
+    settings = (
+        "pe.enrich(query, lib): library = pe.read_gmt(gmt); universe = library genes; fdr_bh over every set; "
+        "returns the ranked result (every p, log10 p, FDR per set); table columns such as the overlapping "
+        "gene names are built for the rows read (see `pe.enrich(...).table`)"
+    )
     pvalue_kind = "raw"
 
     def setup(self, gmt, sets, universe):
@@ -130,71 +134,70 @@ class Ours:
         }
 
 
+class OursTable(Ours):
+    """pfocr_enrich.enrich and then every row of its table built (what gseapy returns)."""
+
+    name = "pfocr_enrich table"
+    settings = (
+        "pe.enrich(query, lib).table: as pe.enrich, then the whole DataFrame built (every tested set: "
+        "effect sizes, overlapping gene names, figure metadata)"
+    )
+
+    def run(self, lib, query):
+        res = self.pe.enrich(query, lib)
+        res.table
+        return res
+
+
 class OursCore:
-    """The bare statistics core: overlap product + logsf_grouped + BH, on prepared indices."""
+    """The bare statistics core on prepared gene indices: overlaps, grouped tail, BH and ranking."""
 
     name = "pfocr_enrich core"
     dist = "pfocr_enrich"
     pvalue_kind = "raw"
+    settings = (
+        "gene indices and tested sets prepared outside the timing; pfocr_enrich.scoring.overlaps "
+        "(gene-major gather + bincount) -> k; pfocr_enrich.scoring.score_query: tail per distinct (k, M), "
+        "BH, ranking; every set tested"
+    )
 
     def setup(self, gmt, sets, universe):
-        import importlib
-
         import numpy as np
 
         import pfocr_enrich as pe
-        from pfocr_enrich import stats
+        from pfocr_enrich import scoring
 
-        # `pfocr_enrich.enrich` is the function (re-exported); the module is needed here.
-        enrich_mod = importlib.import_module("pfocr_enrich.enrich")
-
-        self.np = np
+        self.np, self.scoring = np, scoring
         lib = pe.read_gmt(gmt)
-        raw = getattr(lib, "_raw", None)
-        self.membership = raw()[1] if raw else lib.membership
+        membership = lib._raw()[1]
+        self.by_gene = lib.membership_by_gene()
+        self.n_sets = membership.shape[0]
         self.set_ids = lib.set_ids.to_numpy().astype(str)
         self.gene_index = lib.gene_index()
         self.N = lib.n_genes
-        self.sizes = np.diff(self.membership.indptr).astype(np.int64)
-        if hasattr(enrich_mod, "logsf_grouped"):
-            self.logsf, tail = enrich_mod.logsf_grouped, "pfocr_enrich.enrich.logsf_grouped"
-        else:
-            self.logsf, tail = stats.hypergeom_logsf, "pfocr_enrich.stats.hypergeom_logsf"
-        self.adjust = stats.adjust_pvalues
-        self.settings = (
-            f"indices prepared outside the timing; membership CSR @ query indicator (int32) -> k; {tail}(k, M, n, N); "
-            "exp; pfocr_enrich.stats.adjust_pvalues(p, 'fdr_bh'); every set tested"
-        )
-        self.parts: dict[str, list[float]] = {"overlap_product": [], "tail": [], "bh": []}
+        sizes = np.diff(membership.indptr).astype(np.int64)
+        self.tested = scoring.TestedSets.prepare(lib, sizes, np.ones(len(sizes), dtype=bool))
+        self.rules = scoring.ScoringRules()
+        self.parts: dict[str, list[float]] = {"overlaps": [], "tail_bh_rank": []}
         return lib
 
     def prepare_query(self, query):
         np = self.np
-        idx = np.array(
-            sorted({self.gene_index[g] for g in query if g in self.gene_index}), dtype=np.int64
-        )
-        vec = np.zeros(self.N, dtype=np.int32)
-        vec[idx] = 1
-        return vec, len(idx)
+        return np.array(sorted({self.gene_index[g] for g in query if g in self.gene_index}), dtype=np.int64)
 
-    def run(self, lib, prepared):
-        np = self.np
-        vec, n = prepared
+    def run(self, lib, genes):
         t0 = time.perf_counter()
-        k = np.asarray(self.membership @ vec).ravel().astype(np.int64)
+        k = self.scoring.overlaps(self.by_gene, genes, self.n_sets)
         t1 = time.perf_counter()
-        logp = self.logsf(k, self.sizes, n, self.N)
-        p = np.exp(logp)
+        scores = self.scoring.score_query(k, len(genes), self.N, self.tested, self.rules, None)
         t2 = time.perf_counter()
-        fdr = self.adjust(p, "fdr_bh")
-        t3 = time.perf_counter()
-        self.parts["overlap_product"].append(t1 - t0)
-        self.parts["tail"].append(t2 - t1)
-        self.parts["bh"].append(t3 - t2)
-        return p, fdr
+        self.parts["overlaps"].append(t1 - t0)
+        self.parts["tail_bh_rank"].append(t2 - t1)
+        return scores
 
-    def pvalues(self, res):
-        return dict(zip(self.set_ids, res[0].tolist(), strict=True))
+    def pvalues(self, scores):
+        p = self.np.exp(scores.log_p[scores.group])
+        return dict(zip(self.set_ids[scores.rows], p.tolist(), strict=True))
 
 
 class ScipyElementwise:
@@ -438,6 +441,7 @@ class Genesets:
 
 TOOLS = {
     "ours": Ours,
+    "ours_table": OursTable,
     "ours_core": OursCore,
     "scipy": ScipyElementwise,
     "gseapy": Gseapy,
@@ -713,7 +717,7 @@ def job_batch(spec: dict) -> dict:
                     "total_s": total,
                     "per_query_ms": 1000 * total / len(qs),
                     "peak_delta_mb": hwm_mb() - rss0,
-                    "rows": int(len(res.table)),
+                    "rows": int(len(res)),
                     "settings": f"pe.enrich_many({{name: genes}}, lib, alpha={alpha}): rows with fdr <= {alpha} kept",
                 }
                 del res
