@@ -247,9 +247,10 @@ def enrich_many(
 ) -> EnrichmentResult:
     """Test many gene lists at once; one long table with a ``query`` column.
 
-    Overlaps come from sparse matrix products over blocks of queries and the
-    tails are evaluated once per distinct (k, M, n); rows are identical to
-    calling :func:`enrich` on each query with the same options.
+    Each query is scored on its distinct (overlap, set size) pairs (see
+    :mod:`pfocr_enrich.scoring`); rows are identical to calling :func:`enrich`
+    on each query with the same options, and the result keeps 8 bytes per row
+    until its table is read.
 
     Parameters
     ----------
