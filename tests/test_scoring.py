@@ -189,3 +189,17 @@ def test_batch_rows_are_eight_bytes_each(pfocr2018):
     assert len(res) == 20 * len(pfocr2018)
     assert rows.set_index.nbytes + rows.group.nbytes == 8 * len(res)
     assert len(rows.g_k) < len(res) / 5  # far fewer groups than rows
+
+
+@pytest.mark.parametrize("names", [
+    ["GENE1", "GENE2", "GENE3", "GENE4"],
+    ["Aß", "κ-casein", "TNFα", "G4"],  # non-ASCII: joined as bytes, decoded once
+    ["A\nB", "C", "D", "E"],  # a newline in a name: joined row by row
+])
+def test_overlap_gene_names_are_joined_exactly(names):
+    lib = pe.GeneSetLibrary.from_dict({"s1": names[:3], "s2": names[1:], "s3": [names[3]], "s4": names[:1]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pe.GeneMappingWarning)
+        table = pe.enrich(names[:3], lib, resolve_aliases=False).table.set_index("set_id")
+    expected = {sid: ";".join(g for g in sorted(lib[sid]) if g in names[:3]) for sid in lib}
+    assert table["genes"].to_dict() == expected

@@ -357,17 +357,47 @@ def _concat_releasing(pieces: list[np.ndarray], offsets: np.ndarray | None = Non
 
 
 # -- overlapping gene names -------------------------------------------------------------
-_NEWLINE_CHECKED: dict[int, tuple[np.ndarray, bool]] = {}
+_ENCODED: dict[int, tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]] = {}
 
 
-def _has_newline(vocabulary: np.ndarray) -> bool:
-    """Whether any name contains a newline; remembered per (read-only, library-owned) array."""
-    hit = _NEWLINE_CHECKED.get(id(vocabulary))
+def _encoded(vocabulary: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """The UTF-8 names of a (read-only, library-owned) vocabulary as one byte array followed by
+    ';' and a newline, with each name's start and length; None when a name holds a newline.
+    Remembered per array."""
+    hit = _ENCODED.get(id(vocabulary))
     if hit is None or hit[0] is not vocabulary:
-        if len(_NEWLINE_CHECKED) > 64:
-            _NEWLINE_CHECKED.clear()
-        hit = _NEWLINE_CHECKED[id(vocabulary)] = (vocabulary, any("\n" in g for g in vocabulary))
-    return hit[1]
+        if len(_ENCODED) > 64:
+            _ENCODED.clear()
+        names = [str(g).encode("utf-8") for g in vocabulary]
+        lengths = np.fromiter((len(b) for b in names), dtype=np.int64, count=len(names))
+        starts = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
+        blob = b"".join(names)
+        data = None if b"\n" in blob else np.frombuffer(blob + b";\n", dtype=np.uint8)
+        hit = _ENCODED[id(vocabulary)] = (vocabulary, data, starts, lengths)
+    return hit[1], hit[2], hit[3]
+
+
+def _join_rows(vocabulary: np.ndarray, hit_genes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Names of ``hit_genes`` joined by ';', ``counts[i]`` names for row i ('' for none)."""
+    out = np.full(len(counts), "", dtype=object)
+    nonempty = np.flatnonzero(counts)
+    if not len(nonempty):
+        return out
+    data, starts, lengths = _encoded(vocabulary)
+    if data is None:  # a name with a newline cannot use the byte-level join: join row by row
+        names = vocabulary[hit_genes].tolist()
+        bounds = np.r_[0, np.cumsum(counts)].tolist()
+        out[:] = [";".join(names[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+        return out
+    # Assemble every row's text as bytes in one gather (each name followed by ';', the last
+    # of a row by '\n'), decode once and split: ~1.5x faster than joining Python strings.
+    width = lengths[hit_genes] + 1
+    ends = np.cumsum(width)
+    source = np.repeat(starts[hit_genes] - (ends - width), width) + np.arange(ends[-1])
+    source[ends - 1] = len(data) - 2  # ';'
+    source[ends[np.cumsum(counts[nonempty]) - 1] - 1] = len(data) - 1  # '\n'
+    out[nonempty] = data[source].tobytes().decode("utf-8").split("\n")[:-1]
+    return out
 
 
 def overlap_strings(membership: sp.csr_matrix, vocabularies: list[np.ndarray], query_genes: Sequence[np.ndarray],
@@ -390,24 +420,4 @@ def overlap_strings(membership: sp.csr_matrix, vocabularies: list[np.ndarray], q
         pieces.append(members.indices[keep])
         counts[start:stop] = np.diff(np.r_[0, np.cumsum(keep)][members.indptr])
     hit_genes = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
-    nonempty = np.flatnonzero(counts)
-    # One str.join over all names, with ';' inside a row and '\n' after it, then one split:
-    # ~3x faster than a join per row at 100k rows.
-    seps = np.full(len(hit_genes), ";", dtype=object)
-    seps[np.cumsum(counts[nonempty]) - 1] = "\n"
-    out = []
-    for vocabulary in vocabularies:
-        if _has_newline(vocabulary):
-            # a name with a newline cannot use the single-join trick: join row by row
-            names = vocabulary[hit_genes].tolist()
-            bounds = np.r_[0, np.cumsum(counts)].tolist()
-            out.append(np.array([";".join(names[a:b]) for a, b in zip(bounds[:-1], bounds[1:])], dtype=object))
-            continue
-        tokens = np.empty(2 * len(hit_genes), dtype=object)
-        tokens[0::2] = vocabulary[hit_genes]
-        tokens[1::2] = seps
-        joined = "".join(tokens.tolist()).split("\n")[:-1]
-        strings = np.full(len(set_index), "", dtype=object)
-        strings[nonempty] = joined
-        out.append(strings)
-    return out
+    return [_join_rows(vocabulary, hit_genes, counts) for vocabulary in vocabularies]
