@@ -34,6 +34,7 @@ import json
 import logging
 import os
 import re
+import stat
 import sys
 import uuid
 import warnings
@@ -80,7 +81,7 @@ _TIMEOUT = (10.0, 120.0)  # seconds: connect, and between two reads
 _RETRIES = 2  # extra attempts after a broken or unverifiable transfer
 _CHUNK = 1 << 16
 _MANIFEST_VERSION = 1
-_SNAPSHOT_VERSION = 1
+_SNAPSHOT_VERSION = 2  # 2: listing key of names + folder mtimes, files key of file stats
 # Columns of a figure library that describe how its genes were read, not the figure.
 _GENE_COLUMNS = ("size", "gene_source", "entrez", "file", "members", "n_members")
 _CACHED_COLUMNS = ["release", "organism", "size", "sha256", "url", "downloaded", "library", "path"]
@@ -902,17 +903,49 @@ def _snapshot_dirs(folder: Path) -> tuple[Path, list[Path]]:
     return figures, data
 
 
+# Values of load_snapshot's ``verify``: how a cached snapshot is checked against the folder.
+_SNAPSHOT_CHECKS = ("full", "quick")
+
+
 def _listing_key(folders: Iterable[Path]) -> str:
+    """SHA-256 of each folder's identity, modification time and sorted entry names (no file stat).
+
+    A folder's mtime changes whenever an entry is created, deleted or renamed in it, which is
+    how git checkouts, unzip/tar, rsync and atomic editor saves replace a file: the key changes
+    although the names are the same. A file rewritten in place (same name, same inode) does not
+    touch its folder, so this key cannot see it: that is what :func:`_files_key` is for.
+    """
+    digest = hashlib.sha256()
+    for folder in folders:
+        info = os.stat(folder)  # before listing: a change in between shows in the next call
+        names = sorted(os.listdir(folder))
+        digest.update(f"\0{folder}\0{info.st_ino}\t{info.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
+        digest.update("\n".join(names).encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _files_key(folders: Iterable[Path]) -> str:
     """SHA-256 of the names, sizes and modification times of every file in the folders."""
     digest = hashlib.sha256()
     for folder in folders:
-        digest.update(f"\0{folder}\0".encode())
-        with os.scandir(folder) as it:
-            entries = sorted((e.name, e.stat()) for e in it if e.is_file())
-        for name, stat in entries:
-            digest.update(
-                f"{name}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape")
-            )
+        digest.update(f"\0{folder}\0".encode("utf-8", "surrogateescape"))
+        names = sorted(os.listdir(folder))
+        # Relative stats against an open folder skip re-resolving the folder's path for each
+        # of the ~190,000 files of a full snapshot (about 30% faster than DirEntry.stat).
+        fd = os.open(folder, os.O_RDONLY) if os.stat in os.supports_dir_fd else None
+        try:
+            lines = []
+            for name in names:
+                try:
+                    info = os.stat(name, dir_fd=fd) if fd is not None else os.stat(folder / name)
+                except FileNotFoundError:  # deleted since the listing, or a broken link
+                    continue
+                if stat.S_ISREG(info.st_mode):
+                    lines.append(f"{name}\t{info.st_size}\t{info.st_mtime_ns}\n")
+        finally:
+            if fd is not None:
+                os.close(fd)
+        digest.update("".join(lines).encode("utf-8", "surrogateescape"))  # one update per folder
     return digest.hexdigest()
 
 
@@ -923,14 +956,16 @@ def load_snapshot(
     organism: str = "Homo sapiens",
     errors: str = "warn",
     name: str = "",
+    verify: str = "full",
+    refresh: bool = False,
 ) -> GeneSetLibrary:
     r"""Read a folder of PFOCR figure pages once, then reload it from the cache.
 
     The first call runs :func:`pfocr_enrich.read_figures` and saves the library
     (:meth:`GeneSetLibrary.save`); later calls load that file while the folder
-    listing is unchanged: the names, sizes and modification times of the
-    figure pages and of the ``_data`` companion tables. Any change to them
-    (or to the options, or to pfocr_enrich's version) parses again.
+    is unchanged, as ``verify`` checks it. The options and pfocr_enrich's
+    version are part of the check. The folders checked are the figure pages'
+    and the ``_data`` folders of companion tables.
 
     Parameters
     ----------
@@ -943,12 +978,34 @@ def load_snapshot(
     organism, errors, name
         Passed to ``read_figures``. Its warning is emitted on the parsing call
         only; ``lib.load_report`` always has the details.
+    verify : {"full", "quick"}
+        How the cached library is checked against the folders.
+
+        ``"full"`` (default): the name, size and modification time of every
+        file. Any file added, removed, renamed, replaced, rewritten or touched
+        parses again. This stats every file: about 1 s for the ~190,000 files
+        of a full snapshot on a slow (virtualised) disk, 0.2 s on a fast one.
+
+        ``"quick"``: the sorted file names and the modification time of each
+        folder, with no per-file stat. It sees files added, removed or renamed,
+        and files *replaced* by a new file of the same name, which is how
+        ``git pull``/``git checkout``, ``unzip``, ``tar -x``, ``rsync`` and
+        editors that save atomically (vim, emacs, most IDEs) write. It does
+        **not** see a file rewritten in place under the same name: ``cp``
+        onto an existing file, shell redirection (``>``), ``Path.write_text``,
+        editors that overwrite (nano). Use it when the folder only changes
+        through git or whole-folder updates.
+    refresh : bool
+        Parse the folder again whatever the cache holds, and replace it (after
+        an edit neither check can see, e.g. a same-size rewrite that keeps the
+        modification time).
 
     Returns
     -------
     GeneSetLibrary
         As ``read_figures`` returns it; ``lib.info["snapshot_key"]`` identifies
-        the listing it was read from.
+        the folder listing it was read from and ``lib.info["snapshot_cached"]``
+        says whether it came from the cache.
 
     Examples
     --------
@@ -957,13 +1014,17 @@ def load_snapshot(
     >>> with open(os.path.join(folder, "PMC1__f1.md"), "w") as fh:
     ...     _ = fh.write("---\nfigid: PMC1__f1\nschema-jsonld:\n  keywords: [TP53, MDM2]\n---\n")
     >>> first = load_snapshot(folder, cache_dir=cache)
-    >>> again = load_snapshot(folder, cache_dir=cache)
+    >>> again = load_snapshot(folder, cache_dir=cache, verify="quick")
     >>> sorted(again["PMC1__f1"]), again.info["snapshot_cached"]
     (['MDM2', 'TP53'], True)
     """
     func = "load_snapshot"
     if not isinstance(folder, (str, os.PathLike)):
         raise _param_error(func, "folder", "a folder of figure pages", folder)
+    if verify not in _SNAPSHOT_CHECKS:
+        raise _param_error(func, "verify", f"one of {_SNAPSHOT_CHECKS}", verify)
+    if not isinstance(refresh, bool):
+        raise _param_error(func, "refresh", "a bool", refresh)
     source = Path(folder)
     if not source.is_dir():
         raise FileNotFoundError(f"load_snapshot: no such folder: {source}")
@@ -971,22 +1032,47 @@ def load_snapshot(
     from . import __version__
 
     figures, data = _snapshot_dirs(source)
+    folders = [figures, *data]
     options = json.dumps([_SNAPSHOT_VERSION, __version__, organism, errors, name])
     folder_key = hashlib.sha256(
         f"{figures.resolve()}".encode("utf-8", "surrogateescape")
     ).hexdigest()[:16]
-    listing_key = hashlib.sha256((options + _listing_key([figures, *data])).encode()).hexdigest()[
-        :32
-    ]
-    path = root / "snapshots" / f"snapshot-{folder_key}-{listing_key}.npz"
-    lib = _load_quietly(path)
-    if lib is not None and lib.info.get("snapshot_key") == listing_key:
-        info = lib.info | {"snapshot_cached": True}
-        return GeneSetLibrary(*lib._raw(), name=lib.name, load_report=lib.load_report, info=info)
+    snapshots = root / "snapshots"
+
+    def keyed(listing: str) -> str:
+        return hashlib.sha256((options + listing).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+    # Keys are taken before parsing, so that a change made while parsing shows next time.
+    listing_key: str | None = None
+    files_key: str | None = None
+    if verify == "quick":  # the file named by the folders' listing key
+        listing_key = keyed(_listing_key(folders))
+        candidates = [snapshots / f"snapshot-{folder_key}-{listing_key}.npz"]
+    else:  # any file of this folder (normally one) whose files match: a temporary file
+        # created and deleted since changes the folders' listing key, not the files
+        files_key = keyed(_files_key(folders))
+        candidates = sorted(snapshots.glob(f"snapshot-{folder_key}-*.npz"))
+    for candidate in [] if refresh else candidates:
+        lib = _load_quietly(candidate)
+        if lib is not None and (
+            lib.info.get("snapshot_key") == listing_key
+            if verify == "quick"
+            else lib.info.get("snapshot_files_key") == files_key
+        ):
+            info = lib.info | {"snapshot_cached": True}
+            return GeneSetLibrary(*lib._raw(), name=lib.name, load_report=lib.load_report, info=info)
     from .figures import read_figures
 
+    # Both keys go into the file, so that either check can use it later.
+    listing_key = listing_key or keyed(_listing_key(folders))
+    files_key = files_key or keyed(_files_key(folders))
+    path = snapshots / f"snapshot-{folder_key}-{listing_key}.npz"
     parsed = read_figures(os.fspath(source), errors=errors, organism=organism, name=name)
-    info = parsed.info | {"snapshot_key": listing_key, "snapshot_cached": False}
+    info = parsed.info | {
+        "snapshot_key": listing_key,
+        "snapshot_files_key": files_key,
+        "snapshot_cached": False,
+    }
     genes, membership, sets = parsed._raw()
     lib = GeneSetLibrary(
         genes, membership, sets, name=parsed.name, load_report=parsed.load_report, info=info
