@@ -8,6 +8,7 @@ equals the same filter on the built table, and the grouping fallbacks agree.
 
 from __future__ import annotations
 
+import gzip
 import pickle
 import warnings
 
@@ -203,3 +204,22 @@ def test_overlap_gene_names_are_joined_exactly(names):
         table = pe.enrich(names[:3], lib, resolve_aliases=False).table.set_index("set_id")
     expected = {sid: ";".join(g for g in sorted(lib[sid]) if g in names[:3]) for sid in lib}
     assert table["genes"].to_dict() == expected
+
+
+@pytest.mark.parametrize("suffix", [None, ".csv", ".tsv.gz"])
+def test_large_results_are_written_in_chunks_with_the_same_text(lib, monkeypatch, tmp_path, suffix):
+    from pfocr_enrich import results
+
+    many = pe.enrich_many(QUERIES, lib)
+    expected = built(pe.enrich_many(QUERIES, lib)).to_csv(sep="\t" if suffix == ".tsv.gz" else ",")
+    monkeypatch.setattr(results, "_EXPORT_CHUNK", 100)  # 648 rows: 7 chunks, none built in full
+    if suffix is None:
+        text = many.to_csv()
+    else:
+        path = tmp_path / f"res{suffix}"
+        assert many.to_csv(path) is None
+        opener = gzip.open if suffix.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8", newline="") as handle:
+            text = handle.read()
+    assert many._lazy  # the whole table was never built
+    assert text == expected

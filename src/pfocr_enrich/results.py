@@ -11,8 +11,11 @@ with a categorical ``query`` column.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
+import gzip
 import html
+import io
 import json
 import logging
 import math
@@ -44,6 +47,7 @@ PMC_IMAGE_URL = "https://www.ncbi.nlm.nih.gov/pmc/articles/{pmcid}/bin/{filename
 _SHOWN = ["query", "set_id", "title", "overlap", "set_size", "fold_enrichment", "pvalue", "fdr", "genes"]
 _METRICS = ("jaccard", "overlap")
 _GLIMPSE_QUERIES = 10  # queries of a batch shown by repr and in Jupyter
+_EXPORT_CHUNK = 250_000  # rows built at a time when a large result is written to CSV
 _CORRECTION_NAMES = {
     "fdr_bh": "the Benjamini-Hochberg false discovery rate procedure",
     "fdr_by": "the Benjamini-Yekutieli false discovery rate procedure",
@@ -673,12 +677,7 @@ class EnrichmentResult:
         >>> frame.columns[:3].tolist()
         ['rank', 'set_id', 'title']
         """
-        frame = self._table.copy()
-        frame.index.name = "rank"
-        frame = frame.reset_index()
-        if "query" in frame.columns:
-            frame = frame[["query", *[c for c in frame.columns if c != "query"]]]
-        return frame
+        return _rank_column(self._table.copy())
 
     def to_csv(self, path: str | os.PathLike[str] | None = None, *, sep: str | None = None) -> str | None:
         """Write :meth:`to_frame`; tab-separated for ``.tsv``/``.txt`` paths, comma otherwise.
@@ -695,7 +694,28 @@ class EnrichmentResult:
         """
         if sep is None:
             sep = "\t" if str(path).endswith((".tsv", ".txt", ".tsv.gz", ".txt.gz")) else ","
+        if self._lazy and len(self) > _EXPORT_CHUNK and (path is None or str(path).endswith(".gz")
+                                                         or not str(path).endswith((".bz2", ".zip", ".xz", ".zst"))):
+            return self._csv_in_chunks(path, sep)
         return _flat(self.to_frame()).to_csv(path, sep=sep, index=False)
+
+    def _csv_in_chunks(self, path: str | os.PathLike[str] | None, sep: str) -> str | None:
+        """Write a large lazy result a chunk of rows at a time: the same text as one table,
+        without building the whole table (a screen can hold tens of millions of rows)."""
+        if path is None:
+            handle: Any = io.StringIO()
+        elif str(path).endswith(".gz"):
+            handle = gzip.open(path, "wt", encoding="utf-8", newline="")
+        else:
+            handle = open(path, "w", encoding="utf-8", newline="")
+        positions = self._positions()
+        with handle if path is not None else contextlib.nullcontext(handle):
+            for start in range(0, len(positions), _EXPORT_CHUNK):
+                chunk = _rank_column(self._rows.frame(positions[start : start + _EXPORT_CHUNK]))
+                _flat(chunk).to_csv(handle, sep=sep, index=False, header=start == 0)
+            if path is None:
+                return handle.getvalue()
+        return None
 
     def to_tsv(self, path: str | os.PathLike[str] | None = None) -> str | None:
         """Write :meth:`to_frame` as tab-separated values (see :meth:`to_csv`).
@@ -1021,6 +1041,15 @@ def set_labels(table: pd.DataFrame) -> list[str]:
         else:
             labels.append(str(row.get("set_id", "")))
     return labels
+
+
+def _rank_column(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with ``rank`` as its first column (``query`` first for a batch)."""
+    frame.index.name = "rank"
+    frame = frame.reset_index()
+    if "query" in frame.columns:
+        frame = frame[["query", *[c for c in frame.columns if c != "query"]]]
+    return frame
 
 
 def _flat(frame: pd.DataFrame) -> pd.DataFrame:
