@@ -23,7 +23,6 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-
 from typing import Any
 
 import numpy as np
