@@ -223,3 +223,14 @@ def test_large_results_are_written_in_chunks_with_the_same_text(lib, monkeypatch
             text = handle.read()
     assert many._lazy  # the whole table was never built
     assert text == expected
+
+
+def test_plots_and_reports_build_only_the_rows_they_draw(lib):
+    pytest.importorskip("matplotlib")
+    many, one = pe.enrich_many(QUERIES, lib), pe.enrich(IFN, lib)
+    many.plot.dot_matrix(top=3)
+    one.plot.dot(top=5)
+    one.plot.bar(top=5)
+    page = many.to_html(top=5)
+    assert many._lazy and one._lazy
+    assert page.count('<tr class="row"') == 5 * len(QUERIES)

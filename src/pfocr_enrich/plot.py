@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from .results import EnrichmentResult, set_labels
 
@@ -100,8 +101,7 @@ def _neg_log10(values: np.ndarray) -> np.ndarray:
 def _top_rows(result: EnrichmentResult, top: int, func: str) -> Any:
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
         raise ValueError(f"The 'top' parameter of {func} must be an int >= 1. Got {top!r} instead.")
-    table = result._table
-    return table[table["overlap"] > 0].head(int(top))
+    return result._hits().top(int(top))._table
 
 
 def _empty(ax: Axes, message: str) -> Axes:
@@ -271,12 +271,8 @@ def _matrix(result: EnrichmentResult, top: int, queries: Sequence[str] | None) -
         raise TypeError(f"The 'result' parameter of dot_matrix must be an EnrichmentResult. Got {type(result).__name__} instead.")
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
         raise ValueError(f"The 'top' parameter of dot_matrix must be an int >= 1. Got {top!r} instead.")
-    table = result._table
-    if not result.is_batch:
-        table = table.assign(query=str(result._params.get("query_name", "query")))
-        names = [str(table["query"].iloc[0])] if len(table) else ["query"]
-    else:
-        names = result.queries  # type: ignore[attr-defined]
+    single = not result.is_batch
+    names = [str(result._params.get("query_name", "query"))] if single else result.queries  # type: ignore[attr-defined]
     if queries is not None:
         wanted = [str(q) for q in queries]
         unknown = [q for q in wanted if q not in names]
@@ -284,11 +280,12 @@ def _matrix(result: EnrichmentResult, top: int, queries: Sequence[str] | None) -
             raise ValueError(f"The 'queries' parameter of dot_matrix must list queries of the result "
                              f"(e.g. {names[:5]}). Got {unknown or wanted!r} instead.")
         names = wanted
-        table = table[table["query"].astype(str).isin(names)]
-    hits = table[table["overlap"] > 0]
-    chosen = hits.groupby("query", observed=True, sort=False).head(int(top))
-    set_ids = chosen["set_id"].unique()
-    rows = hits[hits["set_id"].isin(set_ids)].copy()
+    # Only the rows drawn are built: the best `top` hits of each query, then every hit of their sets.
+    hits = result._hits(None if single else names)
+    set_ids = pd.unique(hits.top(int(top))._table["set_id"])
+    rows = hits._hits(set_ids=set_ids)._table.copy()
+    if single:
+        rows = rows.assign(query=names[0])
     key = "log10_pvalue" if "log10_pvalue" in rows else "pvalue"
     best = rows.groupby("set_id")[key].min()
     order = sorted(set_ids, key=lambda s: (best[s], s))
@@ -427,7 +424,7 @@ def _figure_png(result: EnrichmentResult, *, top: int = 20, dpi: int = 110) -> b
         _, _, order = _matrix(result, per_query, names)
         fig = Figure(figsize=(4.6 + 0.7 * len(names), 1.6 + 0.38 * max(len(order), 3)), layout="constrained")
     else:
-        n = min(int((result._table["overlap"] > 0).sum()), top)
+        n = min(len(result._hits()), top)
         fig = Figure(figsize=(8.5, 1.4 + 0.42 * max(n, 3)), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()

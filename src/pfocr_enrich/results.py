@@ -339,6 +339,27 @@ class EnrichmentResult:
             kept = self._table.head(int(n))
         return self._derive(kept.copy(), self._add_filter(f"top {int(n)}" + (" per query" if self.is_batch else "")))
 
+    def _hits(self, queries: Sequence[str] | None = None, set_ids: Iterable[str] | None = None) -> EnrichmentResult:
+        """Rows with overlap >= 1, of ``queries`` and ``set_ids`` when given (for plots: a lazy
+        result builds only these rows)."""
+        if self._lazy:
+            sel = self._positions()
+            keep = self._rows.column("overlap", sel) > 0
+            if queries is not None:
+                wanted = [self._rows.names.index(q) for q in queries]
+                keep &= np.isin(self._rows.query_codes(sel), wanted)
+            if set_ids is not None:
+                ids = self._rows.library._raw()[2].index
+                keep &= np.isin(self._rows.set_index[sel], ids.get_indexer(list(set_ids)))
+            return self._derive_rows(sel[keep], copy.deepcopy(self._params))
+        table = self._table
+        keep = table["overlap"] > 0
+        if queries is not None and "query" in table:
+            keep &= table["query"].astype(str).isin(list(queries))
+        if set_ids is not None:
+            keep &= table["set_id"].isin(list(set_ids))
+        return self._derive(table[keep])
+
     def _n_significant(self, alpha: float = 0.05) -> int:
         """Rows with fdr <= alpha."""
         if self._lazy:
