@@ -83,8 +83,8 @@ class ScoredRows:
     g_log_p: np.ndarray  # natural log of the p-value
     g_fdr: np.ndarray  # NaN outside the corrected family
     g_bh: np.ndarray  # Benjamini-Hochberg before capping at 1 (NaN outside the family)
-    # Storey's pi0 of each query, estimated when its q-values are first needed (a spline fit:
-    # ~4 ms a query, more than everything else of a 120k-set query together).
+    # Storey's pi0 of each query, estimated when its q-values are first read (most uses of a
+    # large batch never read them).
     _pi0: dict[int, float] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -97,9 +97,6 @@ class ScoredRows:
     # -- cheap views ----------------------------------------------------------
     def query_codes(self, sel: np.ndarray | None = None) -> np.ndarray:
         return self.g_query[self.group if sel is None else self.group[sel]]
-
-    def query_rows(self, code: int) -> np.ndarray:
-        return np.arange(self.query_start[code], self.query_start[code + 1])
 
     def column(self, name: str, sel: np.ndarray | None = None) -> np.ndarray:
         """One of :data:`CHEAP_COLUMNS` for the rows ``sel`` (all rows when None)."""
@@ -129,10 +126,6 @@ class ScoredRows:
             return estimate_pi0(p, counts=self.g_count[groups][family])
         except ValueError:  # e.g. no p-value above the largest lambda
             return np.nan
-
-    def ranks(self, sel: np.ndarray) -> np.ndarray:
-        """1-based rank of each row within its query."""
-        return sel - self.query_start[self.query_codes(sel)] + 1
 
     def first_per_query(self, sel: np.ndarray, n: int) -> np.ndarray:
         """The first ``n`` positions of ``sel`` (ascending) within each query."""
