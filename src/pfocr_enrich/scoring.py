@@ -208,28 +208,21 @@ class ScoredRows:
 # -- scoring -------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class TestedSets:
-    """The sets tested in a run, prepared once for every query."""
+    """The sets tested in a run, prepared once for every query, in set-id order."""
 
-    rows: np.ndarray | None  # int32 library set indices tested (None: every set)
-    sizes: np.ndarray  # int64, M of each tested set
-    size_values: np.ndarray  # distinct M, ascending
-    size_code: np.ndarray  # int64, index of each tested set's M in size_values
-    by_id: np.ndarray  # int32 tested positions sorted by set id (for ties)
+    sets_by_id: np.ndarray  # int32 library set indices of the tested sets, sorted by set id
+    size_values: np.ndarray  # int64, the distinct set sizes M, ascending
+    size_code: np.ndarray  # int64, index in size_values of each tested set's M (set-id order)
 
     @classmethod
     def prepare(cls, library: GeneSetLibrary, set_size: np.ndarray, tested: np.ndarray) -> TestedSets:
-        rows = None if tested.all() else np.flatnonzero(tested)
-        sizes = set_size if rows is None else set_size[rows]
-        values, code = np.unique(sizes, return_inverse=True)
-        id_rank = library.set_id_rank() if rows is None else library.set_id_rank()[rows]
-        by_id = np.argsort(id_rank, kind="stable").astype(np.int32)
-        return cls(None if rows is None else rows.astype(np.int32), sizes, values, code.astype(np.int64).ravel(), by_id)
+        rows = np.flatnonzero(tested)
+        rows = rows[np.argsort(library.set_id_rank()[rows], kind="stable")]
+        values, code = np.unique(set_size[rows], return_inverse=True)
+        return cls(rows.astype(np.int32), values.astype(np.int64), code.astype(np.int64).ravel())
 
     def __len__(self) -> int:
-        return len(self.sizes)
-
-    def library_index(self, positions: np.ndarray) -> np.ndarray:
-        return positions if self.rows is None else self.rows[positions]
+        return len(self.sets_by_id)
 
 
 @dataclass(frozen=True, eq=False)
@@ -254,7 +247,8 @@ def overlaps(by_gene: sp.csc_matrix, genes: np.ndarray, n_sets: int) -> np.ndarr
 def score_query(k_all: np.ndarray, n: int, N: int, tested: TestedSets, rules: ScoringRules,
                 alpha: float | None) -> _QueryScores:
     """Statistics and ranking of one query from its overlaps with every library set."""
-    k = k_all if tested.rows is None else k_all[tested.rows]
+    # Everything per set runs in set-id order (tested.sets_by_id), so ties need no second key.
+    k = k_all[tested.sets_by_id]
     width = len(tested.size_values)
     key = k * width + tested.size_code  # one int per (k, M)
     uniq, counts, row_group = _group(key, width * (int(k.max(initial=0)) + 1))
@@ -263,14 +257,12 @@ def score_query(k_all: np.ndarray, n: int, N: int, tested: TestedSets, rules: Sc
     log_p = hypergeom_logsf(gk, gM, n, N + 2 * gk if rules.enrichr_table else N)
     fdr, bh = _corrections(log_p, counts, gk, rules)
     # Rank: by p-value (equal values share a rank), ties by set id; select rows once.
-    ids = tested.by_id
-    groups_by_id = row_group[ids]
+    sets = tested.sets_by_id
     if alpha is not None:
-        kept = (fdr <= alpha)[groups_by_id]
-        ids, groups_by_id = ids[kept], groups_by_id[kept]
-    rank = _dense_rank(log_p)[groups_by_id]
-    order = np.argsort(rank, kind="stable")  # radix sort on the small integer ranks
-    return _QueryScores(tested.library_index(ids[order]), groups_by_id[order], gk, gM, counts, log_p, fdr, bh)
+        kept = np.flatnonzero((fdr <= alpha)[row_group])
+        sets, row_group = sets[kept], row_group[kept]
+    order = np.argsort(_dense_rank(log_p)[row_group], kind="stable")  # radix sort on small int ranks
+    return _QueryScores(sets[order], row_group[order], gk, gM, counts, log_p, fdr, bh)
 
 
 def _group(key: np.ndarray, key_space: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
