@@ -23,6 +23,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,7 @@ from .identifiers import (
     resolve_query,
 )
 from .library import GeneSetLibrary, _check_size_bound, _param_error
-from .results import EnrichmentResult
+from .results import Deferred, EnrichmentResult
 from .scoring import ScoredRows, ScoringRules, TestedSets, score_queries
 from .stats import CORRECTION_METHODS
 
@@ -318,7 +319,7 @@ def _run(
     mapper: GeneMapper | None,
     options: dict[str, object],
     alpha: float | None = None,
-) -> tuple[ScoredRows, dict[str, Any], pd.DataFrame, GeneSetLibrary]:
+) -> tuple[ScoredRows, dict[str, Any], Deferred, GeneSetLibrary]:
     """Shared pipeline of enrich and enrich_many: the ranked rows, params, mapping and tested library."""
     opts = make_options(func=func, **options)
     mapper = mapper or GeneMapper.default()
@@ -333,11 +334,7 @@ def _run(
     for name, names in named.items():
         rows = map_query(names, library, index, universe, mapper, opts=opts)
         queries.append(MappedQuery(name, rows, *_query_counts(rows, library, universe, opts)))
-    mapping = mapping_frame([row for q in queries for row in q.rows])
-    if func != "enrich":
-        sizes = [len(q.rows) for q in queries]
-        codes = np.repeat(np.arange(len(queries)), sizes)
-        mapping["query"] = pd.Categorical.from_codes(codes, categories=list(named))
+    mapping = Deferred(partial(_mapping_table, [q.rows for q in queries], list(named), batch=func != "enrich"))
     _warn_dropped(queries)
     empty = [q for q in queries if q.n == 0]
     if empty:
@@ -467,6 +464,15 @@ def _query_counts(rows: list[MappedGene], library: GeneSetLibrary, universe: Uni
         annotated = {r.mapped_to for r in rows if r.status in (*KEPT_STATUSES, "outside_universe") and r.mapped_to in gene_index}
         n = len(annotated)
     return indices, n
+
+
+def _mapping_table(rows: list[list[MappedGene]], names: list[str], *, batch: bool) -> pd.DataFrame:
+    """The mapping report of every query (with a categorical ``query`` column for a batch)."""
+    mapping = mapping_frame([row for query_rows in rows for row in query_rows])
+    if batch:
+        codes = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
+        mapping["query"] = pd.Categorical.from_codes(codes, categories=names)
+    return mapping
 
 
 def _status_counts(rows: list[MappedGene]) -> str:

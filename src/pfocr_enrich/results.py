@@ -20,7 +20,7 @@ import json
 import logging
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,24 @@ _CORRECTION_NAMES = {
     "fdr_tsbky": "the two-stage Benjamini-Krieger-Yekutieli FDR procedure (fdr_tsbky)",
 }
 _COMPAT_NAMES = {"clusterprofiler": "clusterProfiler", "gseapy": "gseapy", "enrichr": "Enrichr"}
+
+
+class Deferred:
+    """A DataFrame built on first use, shared by the results derived from one run.
+
+    (The mapping report of a query costs about as much to build as scoring it
+    against 10,000 sets; many uses never read it.)
+    """
+
+    def __init__(self, build: Callable[[], pd.DataFrame]) -> None:
+        self._build: Callable[[], pd.DataFrame] | None = build
+        self._frame: pd.DataFrame | None = None
+
+    def get(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = self._build()  # type: ignore[misc]
+            self._build = None
+        return self._frame
 
 
 def _param_error(func: str, param: str, expected: str, got: object) -> ValueError:
@@ -104,6 +122,7 @@ class EnrichmentResult:
     _rows: ScoredRows | None = None
     _sel: np.ndarray | None = None
     _table_cache: pd.DataFrame | None = None
+    _mapping_value: pd.DataFrame | Deferred | None = None
 
     def __new__(cls, table: pd.DataFrame | None = None, *args: Any, **kwargs: Any) -> EnrichmentResult:
         # The shape of the data decides the class: a table with a `query` column is a batch.
@@ -140,7 +159,7 @@ class EnrichmentResult:
         return new
 
     @classmethod
-    def _from_rows(cls, rows: ScoredRows, *, params: dict[str, Any], mapping: pd.DataFrame,
+    def _from_rows(cls, rows: ScoredRows, *, params: dict[str, Any], mapping: pd.DataFrame | Deferred,
                    set_genes: GeneSetLibrary | None = None) -> EnrichmentResult:
         """Wrap the compact rows of a run; the table is built when first needed."""
         new = object.__new__(BatchEnrichmentResult if rows.batch else EnrichmentResult)
@@ -157,7 +176,7 @@ class EnrichmentResult:
         new._rows = rows or self._rows
         new._sel = sel
         new._params = params
-        new._mapping = self._mapping if mapping is None else mapping
+        new._mapping = self._mapping_value if mapping is None else mapping
         new._set_genes = self._set_genes
         return new
 
@@ -178,6 +197,15 @@ class EnrichmentResult:
     @_table.setter
     def _table(self, table: pd.DataFrame) -> None:
         self._table_cache = table
+
+    @property
+    def _mapping(self) -> pd.DataFrame:
+        value = self._mapping_value
+        return value.get() if isinstance(value, Deferred) else value
+
+    @_mapping.setter
+    def _mapping(self, mapping: pd.DataFrame | Deferred) -> None:
+        self._mapping_value = mapping
 
     def _derive(self, table: pd.DataFrame, params: dict[str, Any] | None = None,
                 cls: type[EnrichmentResult] | None = None, mapping: pd.DataFrame | None = None) -> EnrichmentResult:
