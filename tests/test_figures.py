@@ -812,3 +812,68 @@ def test_parallel_parsing_gives_the_same_library_and_report(tmp_path):
         read_figures(folder, n_jobs=2, errors="raise")
     with pytest.raises(ValueError, match="The 'n_jobs' parameter of read_figures"):
         read_figures(folder, n_jobs=0)
+
+
+def test_parallel_parsing_across_many_windows_keeps_reading_order(tmp_path, monkeypatch):
+    """Windows are queued one ahead; files must still be used in order, every one once."""
+    from pfocr_enrich import figures
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for src in list(SAMPLE.glob("*.md")) + list((DATA / "bad").glob("*.md")):
+        shutil.copy(src, folder / src.name)
+    shutil.copytree(SAMPLE / "_data", folder / "_data")
+    monkeypatch.setattr(figures, "_WINDOW", 4)  # ~6 windows for these files
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = read_figures(folder, n_jobs=1)
+        two = read_figures(folder, n_jobs=2)
+    assert len(list(folder.glob("*.md"))) > 5 * figures._WINDOW
+    assert two == one and list(two.set_ids) == list(one.set_ids)
+    pd.testing.assert_frame_equal(two.sets, one.sets)
+    pd.testing.assert_frame_equal(two.load_report, one.load_report)
+
+
+_TRICKY_YAML = [
+    "figid: PMC1__f1\ntitle: &t Same title\nalias: *t\nlist: &l [a, b]\nagain: *l\n",
+    "a: !!str 123\nb: '007'\nc: 2021-03-04\nd: 1.5\ne: yes\nf: ~\ng: ''\nh: \"x\\ty\"\n",
+    "base: &b {k: v, n: 1}\nmerged:\n  <<: *b\n  n: 2\n",
+    "dup: 1\ndup: two\n",
+    "multi: first line\n  continued here\nfolded: >\n  a\n  b\nliteral: |\n  x\n  y\n",
+    "bad: [unclosed\n",
+    "bad: *undefined\n",
+    "tagged: !custom x\n",
+    "key: =\n",
+    "? [complex]\n: key\n",
+]
+
+
+@pytest.mark.parametrize("text", _TRICKY_YAML)
+def test_the_figure_yaml_loader_gives_the_safe_loader_results(text):
+    import yaml
+
+    from pfocr_enrich import figures
+
+    def load(loader):
+        try:
+            return ("ok", yaml.load(text, Loader=loader))
+        except yaml.YAMLError as exc:
+            return ("error", type(exc).__name__, str(exc))
+
+    ours, reference = load(figures._LOADER), load(figures._SAFE_LOADER)  # CSafeLoader if built
+    assert ours == reference
+    if ours[0] == "ok" and "alias" in ours[1]:
+        assert ours[1]["again"] is ours[1]["list"]  # aliases stay one object
+
+
+def test_the_figure_yaml_loader_respects_a_registered_str_constructor():
+    import yaml
+
+    from pfocr_enrich import figures
+
+    class Shouting(figures._LOADER):
+        pass
+
+    Shouting.add_constructor("tag:yaml.org,2002:str", lambda loader, node: node.value.upper())
+    assert yaml.load("a: b\nc: [d]\n", Loader=Shouting) == {"A": "B", "C": ["D"]}
+    assert yaml.load("a: b\n", Loader=figures._LOADER) == {"a": "b"}
