@@ -234,3 +234,18 @@ def test_plots_and_reports_build_only_the_rows_they_draw(lib):
     page = many.to_html(top=5)
     assert many._lazy and one._lazy
     assert page.count('<tr class="row"') == 5 * len(QUERIES)
+
+
+def test_mapping_report_is_built_when_read_and_survives_pickling(lib):
+    from pfocr_enrich.results import Deferred
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pe.GeneMappingWarning)
+        res = pe.enrich([*IFN, "NOTAGENE"], lib)
+    assert isinstance(res._mapping_value, Deferred)
+    again = pickle.loads(pickle.dumps(res))
+    top = res.top(3)
+    assert top._mapping_value is res._mapping_value  # derived results share one report
+    assert res.dropped["input"].tolist() == ["NOTAGENE"]
+    pd.testing.assert_frame_equal(again.mapping, res.mapping)
+    pd.testing.assert_frame_equal(top.mapping, res.mapping)
