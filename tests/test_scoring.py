@@ -249,3 +249,13 @@ def test_mapping_report_is_built_when_read_and_survives_pickling(lib):
     assert res.dropped["input"].tolist() == ["NOTAGENE"]
     pd.testing.assert_frame_equal(again.mapping, res.mapping)
     pd.testing.assert_frame_equal(top.mapping, res.mapping)
+
+
+def test_row_buffer_joins_what_was_appended(monkeypatch):
+    monkeypatch.setattr(scoring._RowBuffer, "BLOCK", 5)
+    buffer = scoring._RowBuffer()
+    pieces = [np.arange(n, dtype=np.int32) + 100 * n for n in (0, 3, 2, 0, 11, 5, 1)]
+    for piece in pieces:
+        buffer.append(piece)
+    np.testing.assert_array_equal(buffer.join(), np.concatenate(pieces))
+    assert scoring._RowBuffer().join().size == 0

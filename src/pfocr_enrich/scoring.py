@@ -302,23 +302,24 @@ def score_queries(library: GeneSetLibrary, tested: TestedSets, queries: Sequence
     """Score every (name, gene indices, n) query against the tested sets; the compact ranked rows."""
     by_gene = library.membership_by_gene()
     n_sets = library._raw()[1].shape[0]
-    rows: list[np.ndarray] = []
-    groups: list[np.ndarray] = []
+    rows, groups = _RowBuffer(), _RowBuffer()
+    query_start = [0]
     stats: dict[str, list[np.ndarray]] = {name: [] for name in ("k", "M", "count", "log_p", "fdr", "bh")}
+    group_offset = 0
     for _, genes, n in queries:
         scores = score_query(overlaps(by_gene, genes, n_sets), n, N, tested, rules, alpha)
         rows.append(scores.rows)
-        groups.append(scores.group)
+        groups.append(scores.group + np.int32(group_offset))
+        query_start.append(query_start[-1] + len(scores.rows))
         for name, values in stats.items():
             values.append(getattr(scores, name))
-        del scores  # only the lists hold the row arrays, so joining them can release each one
+        group_offset += len(scores.k)
     n_groups = [len(k) for k in stats["k"]]
-    offsets = np.cumsum([0] + n_groups)
     arrays = {
-        "group_start": offsets.astype(np.int64),
-        "query_start": np.cumsum([0] + [len(r) for r in rows]).astype(np.int64),
-        "set_index": _concat_releasing(rows),
-        "group": _concat_releasing(groups, offsets),
+        "group_start": np.cumsum([0] + n_groups).astype(np.int64),
+        "query_start": np.array(query_start, dtype=np.int64),
+        "set_index": rows.join(),
+        "group": groups.join(),
         "g_query": np.repeat(np.arange(len(queries), dtype=np.int32), n_groups),
         **{f"g_{name}": np.concatenate(values) for name, values in stats.items()},
     }
@@ -328,17 +329,45 @@ def score_queries(library: GeneSetLibrary, tested: TestedSets, queries: Sequence
                       np.array([q[2] for q in queries], dtype=np.int64), N, rules, symbols, batch, **arrays)
 
 
-def _concat_releasing(pieces: list[np.ndarray], offsets: np.ndarray | None = None) -> np.ndarray:
-    """Concatenate per-query row arrays (adding ``offsets[i]`` to piece i), dropping each piece once
-    copied: a large batch holds the kept rows about once, not twice."""
-    out = np.empty(sum(len(p) for p in pieces), dtype=pieces[0].dtype if pieces else np.int32)
-    at = 0
-    for i in range(len(pieces)):
-        piece, pieces[i] = pieces[i], None
-        out[at : at + len(piece)] = piece if offsets is None else piece + offsets[i]
-        at += len(piece)
-        del piece
-    return out
+class _RowBuffer:
+    """An int32 array grown by appending, in large blocks.
+
+    The kept rows of a batch (tens of millions) would otherwise be thousands of
+    mid-sized arrays interleaved on the heap with each query's temporaries,
+    which the allocator cannot give back: copied into 4M-row blocks at once,
+    the resident peak stays near the size of the result.
+    """
+
+    BLOCK = 1 << 22
+
+    def __init__(self) -> None:
+        self._blocks: list[np.ndarray] = []
+        self._used = 0  # filled length of the last block
+
+    def append(self, values: np.ndarray) -> None:
+        at = 0
+        while at < len(values):
+            if not self._blocks or self._used == self.BLOCK:
+                self._blocks.append(np.empty(self.BLOCK, dtype=np.int32))
+                self._used = 0
+            take = min(self.BLOCK - self._used, len(values) - at)
+            self._blocks[-1][self._used : self._used + take] = values[at : at + take]
+            self._used += take
+            at += take
+
+    def join(self) -> np.ndarray:
+        """One array of everything appended; each block is released once copied."""
+        if not self._blocks:
+            return np.zeros(0, dtype=np.int32)
+        sizes = [len(b) for b in self._blocks[:-1]] + [self._used]
+        out = np.empty(sum(sizes), dtype=np.int32)
+        at = 0
+        for size in sizes:
+            block = self._blocks.pop(0)
+            out[at : at + size] = block[:size]
+            at += size
+            del block
+        return out
 
 
 # -- overlapping gene names -------------------------------------------------------------
