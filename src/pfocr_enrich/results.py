@@ -1,7 +1,10 @@
 """Enrichment results: a ranked table plus what was done to get it.
 
 Knows nothing of how the numbers were computed; it filters, groups redundant
-sets, formats (text, Jupyter HTML, a self-contained report) and exports.
+sets, formats (text, Jupyter HTML, a self-contained report) and exports. A
+result from ``enrich`` / ``enrich_many`` holds the run's compact rows
+(:class:`pfocr_enrich.scoring.ScoredRows`) and builds table rows when they are
+read; one made from a DataFrame holds that table.
 
 :class:`EnrichmentResult` holds one query; :class:`BatchEnrichmentResult`
 (returned by :func:`pfocr_enrich.enrich_many`) holds many, in one long table
