@@ -24,8 +24,12 @@ the end:
   layout, human rows (real NCBI genes, sizes as above) and one fly row (only
   the fly row for pages that have no human gene in the real sample).
   Measured: ``read_figures`` (files/s), ``load_snapshot`` cold (parse + save)
-  and warm, and, for comparison, ``read_figures`` on two halves in two
-  processes at once.
+  and warm (``verify="full"`` and ``"quick"``, median of ``--repeats``, in
+  this process and in a new one, where the library is the first thing in
+  memory), the
+  parts of a warm load (``GeneSetLibrary.load`` of the cached file, each cache
+  key), and, for comparison, ``read_figures`` on two halves in two processes
+  at once.
 
 Files are freshly written, so they are in the OS page cache: a first read
 from a cold disk is slower.
@@ -40,6 +44,7 @@ import platform
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -58,6 +63,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import pfocr_enrich as pe  # noqa: E402
 from pfocr_enrich import releases  # noqa: E402
 from pfocr_enrich.identifiers import _read_packaged_tsv  # noqa: E402
+from pfocr_enrich.library import GeneSetLibrary  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 RELEASE = "20240410"
@@ -193,7 +199,22 @@ def _read_half(paths: list[str]) -> int:
     return len(pe.read_figures(paths, errors="skip"))
 
 
-def bench_snapshot(work: Path, n_pages: int, rng: np.random.Generator) -> dict:
+def _warm_in_new_process(folder: Path, cache: Path, verify: str) -> float:
+    """Seconds of one warm load_snapshot in a new Python process (imports not counted)."""
+    code = (
+        "import sys, time, warnings; sys.path.insert(0, sys.argv[1]); "
+        "from pfocr_enrich import releases; warnings.simplefilter('ignore'); "
+        "t = time.perf_counter(); "
+        "lib = releases.load_snapshot(sys.argv[2], cache_dir=sys.argv[3], errors='skip', verify=sys.argv[4]); "
+        "print(time.perf_counter() - t, lib.info['snapshot_cached'])"
+    )
+    args = [sys.executable, "-c", code, str(ROOT / "src"), str(folder), str(cache), verify]
+    seconds, cached = subprocess.run(args, capture_output=True, text=True, check=True).stdout.split()
+    assert cached == "True"
+    return float(seconds)
+
+
+def bench_snapshot(work: Path, n_pages: int, rng: np.random.Generator, repeats: int) -> dict:
     folder = work / "pfocr-database"
     t = time.perf_counter()
     made = write_snapshot(folder, n_pages, rng)
@@ -208,17 +229,37 @@ def bench_snapshot(work: Path, n_pages: int, rng: np.random.Generator) -> dict:
         t = time.perf_counter()
         cold = releases.load_snapshot(folder, cache_dir=cache, errors="skip")
         cold_s = time.perf_counter() - t
+        warm_s, warm_quick_s = [], []
+        for _ in range(repeats):
+            warm = quick = None  # the previous results are freed outside the timings
+            t = time.perf_counter()
+            warm = releases.load_snapshot(folder, cache_dir=cache, errors="skip")
+            warm_s.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            quick = releases.load_snapshot(folder, cache_dir=cache, errors="skip", verify="quick")
+            warm_quick_s.append(time.perf_counter() - t)
+    assert warm == quick == cold == lib and warm.info["snapshot_cached"] and quick.info["snapshot_cached"]
+    fresh_s = {v: [_warm_in_new_process(folder, cache, v) for _ in range(repeats)] for v in ("full", "quick")}
+    npz = next((cache / "snapshots").glob("*.npz"))
+    load_s = []
+    for _ in range(repeats):
         t = time.perf_counter()
-        warm = releases.load_snapshot(folder, cache_dir=cache, errors="skip")
-        warm_s = time.perf_counter() - t
-    assert warm == cold == lib and warm.info["snapshot_cached"]
+        loaded = GeneSetLibrary.load(npz)
+        load_s.append(time.perf_counter() - t)
+        del loaded
+    dirs = [folder / "_figures", folder / "_data"]
+    t = time.perf_counter()
+    releases._files_key(dirs)
+    files_key_s = time.perf_counter() - t
+    t = time.perf_counter()
+    releases._listing_key(dirs)
+    listing_key_s = time.perf_counter() - t
     paths = sorted(str(p) for p in (folder / "_figures").glob("*.md"))
     halves = [paths[: len(paths) // 2], paths[len(paths) // 2 :]]
     t = time.perf_counter()
     with ProcessPoolExecutor(2) as pool:
         n_two = sum(pool.map(_read_half, halves))
     two_s = time.perf_counter() - t
-    npz = next((cache / "snapshots").glob("*.npz"))
     return {
         **made,
         "sets": len(lib),
@@ -227,7 +268,13 @@ def bench_snapshot(work: Path, n_pages: int, rng: np.random.Generator) -> dict:
         "read_figures_s": read_s,
         "files_per_s": n_pages / read_s,
         "load_snapshot_cold_s": cold_s,
-        "load_snapshot_warm_s": warm_s,
+        "load_snapshot_warm_s": statistics.median(warm_s),
+        "load_snapshot_warm_quick_s": statistics.median(warm_quick_s),
+        "load_snapshot_warm_new_process_s": statistics.median(fresh_s["full"]),
+        "load_snapshot_warm_quick_new_process_s": statistics.median(fresh_s["quick"]),
+        "library_load_s": statistics.median(load_s),
+        "files_key_s": files_key_s,
+        "listing_key_s": listing_key_s,
         "npz_bytes": npz.stat().st_size,
         "two_process_s": two_s,
         "two_process_files_per_s": n_pages / two_s,
@@ -256,7 +303,12 @@ def describe_snapshot(s: dict) -> str:
             f"  read_figures: {s['read_figures_s']:.1f} s = {s['files_per_s']:,.0f} files/s "
             "(1 process)",
             f"  load_snapshot cold: {s['load_snapshot_cold_s']:.1f} s; "
-            f"warm: {s['load_snapshot_warm_s']:.2f} s",
+            f"warm: {s['load_snapshot_warm_s']:.2f} s (verify='full'), "
+            f"{s['load_snapshot_warm_quick_s']:.2f} s (verify='quick')",
+            f"  warm in a new process: {s['load_snapshot_warm_new_process_s']:.2f} s (verify='full'), "
+            f"{s['load_snapshot_warm_quick_new_process_s']:.2f} s (verify='quick')",
+            f"    of which GeneSetLibrary.load {s['library_load_s']:.2f} s, stat of every file "
+            f"{s['files_key_s']:.2f} s, names + folder mtimes {s['listing_key_s']:.2f} s",
             f"  read_figures on 2 halves in 2 processes: {s['two_process_s']:.1f} s = "
             f"{s['two_process_files_per_s']:,.0f} files/s",
         ]
@@ -283,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
             out["release"] = bench_release(Path(tmp) / "release", args.sets, rng, args.repeats)
             print(describe_release(out["release"]), flush=True)
         if args.only in (None, "snapshot"):
-            out["snapshot"] = bench_snapshot(Path(tmp) / "snapshot", args.pages, rng)
+            out["snapshot"] = bench_snapshot(Path(tmp) / "snapshot", args.pages, rng, args.repeats)
             print(describe_snapshot(out["snapshot"]), flush=True)
     if args.json:
         args.json.write_text(json.dumps(out, indent=2) + "\n")
