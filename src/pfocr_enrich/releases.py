@@ -920,7 +920,7 @@ def _listing_key(folders: Iterable[Path]) -> str:
         info = os.stat(folder)  # before listing: a change in between shows in the next call
         names = sorted(os.listdir(folder))
         digest.update(f"\0{folder}\0{info.st_ino}\t{info.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
-        digest.update("\n".join(names).encode("utf-8", "surrogateescape"))
+        digest.update("\0".join(names).encode("utf-8", "surrogateescape"))  # NUL: never in a name
     return digest.hexdigest()
 
 
@@ -931,7 +931,7 @@ def _files_key(folders: Iterable[Path]) -> str:
         digest.update(f"\0{folder}\0".encode("utf-8", "surrogateescape"))
         names = sorted(os.listdir(folder))
         # Relative stats against an open folder skip re-resolving the folder's path for each
-        # of the ~190,000 files of a full snapshot (about 30% faster than DirEntry.stat).
+        # of the ~190,000 files of a full snapshot (about 20% faster than DirEntry.stat).
         fd = os.open(folder, os.O_RDONLY) if os.stat in os.supports_dir_fd else None
         try:
             lines = []
@@ -941,7 +941,7 @@ def _files_key(folders: Iterable[Path]) -> str:
                 except FileNotFoundError:  # deleted since the listing, or a broken link
                     continue
                 if stat.S_ISREG(info.st_mode):
-                    lines.append(f"{name}\t{info.st_size}\t{info.st_mtime_ns}\n")
+                    lines.append(f"{name}\0{info.st_size}\t{info.st_mtime_ns}\n")
         finally:
             if fd is not None:
                 os.close(fd)
