@@ -77,13 +77,25 @@ def test_grouping_by_sort_equals_grouping_by_count_table(pfocr2018, monkeypatch)
     pd.testing.assert_frame_equal(dense, by_sort)
 
 
-def test_many_groups_use_a_wide_rank_type(monkeypatch):
-    # more than 65,535 distinct p-values in one query: ranks no longer fit in uint16
-    values = np.linspace(0.0, 1.0, 70_000)
-    ranks = scoring._dense_rank(values)
-    assert ranks.dtype == np.int64 and ranks.max() == 69_999
+def test_dense_ranks_and_row_ranking_with_many_groups():
     assert scoring._dense_rank(np.array([0.5, 0.1, 0.5])).tolist() == [1, 0, 1]
     assert scoring._dense_rank(np.array([])).size == 0
+    # more than 65,535 groups in one query: ranks no longer fit the 16-bit radix sort
+    rng = np.random.default_rng(5)
+    group_rank = rng.permutation(70_000)
+    group = rng.integers(0, 70_000, 200_000).astype(np.int32)
+    sets = np.arange(200_000, dtype=np.int32)
+    ranked_sets, ranked_group = scoring.RowRanking(sets.copy(), group.copy(), group_rank).ranked(np.array([0, 200_000]))
+    expected = np.lexsort((sets, group_rank[group]))
+    np.testing.assert_array_equal(ranked_sets, sets[expected])
+    np.testing.assert_array_equal(ranked_group, group[expected])
+
+
+def test_rows_are_put_in_rank_order_only_when_read(lib):
+    res = pe.enrich(IFN, lib)
+    assert len(res) == 216 and res._rows.ranking._ranked is None
+    res.top(3)
+    assert res._rows.ranking._ranked is not None
 
 
 def test_pvalues_on_a_hub_heavy_synthetic_library_match_scipy():

@@ -10,7 +10,9 @@ Three facts about PFOCR-sized libraries make this fast (issue 7, benchmarks/READ
   a row stores only (set, group): 8 bytes;
 * the table columns people read (effect sizes, overlapping gene names, figure
   metadata) are built only for the rows asked for: ``top``, ``significant``,
-  one query of a batch, an export.
+  one query of a batch, an export. Rows are put in rank order (a sort of every
+  tested set) the first time rows are read; the ranks themselves (one per
+  group) are computed with the statistics.
 
 Exactness is unchanged: each group's p-value is :func:`~pfocr_enrich.stats.hypergeom_logsf`
 of its (k, M, n, N), and the corrections equal the per-row ones
@@ -72,8 +74,7 @@ class ScoredRows:
     rules: ScoringRules
     symbols: np.ndarray | None  # official symbols of an Entrez vocabulary
     batch: bool  # the table has a `query` column (enrich_many)
-    set_index: np.ndarray  # int32 (rows,): library set of each row
-    group: np.ndarray  # int32 (rows,): group of each row
+    ranking: RowRanking  # the rows: (set, group) pairs, put in rank order when first read
     query_start: np.ndarray  # int64 (queries + 1,): first row of each query
     group_start: np.ndarray  # int64 (queries + 1,): first group of each query
     g_query: np.ndarray  # int32 (groups,)
@@ -88,7 +89,17 @@ class ScoredRows:
     _pi0: dict[int, float] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
-        return len(self.set_index)
+        return int(self.query_start[-1])
+
+    @property
+    def set_index(self) -> np.ndarray:
+        """int32 (rows,): library set of each row, in rank order."""
+        return self.ranking.ranked(self.query_start)[0]
+
+    @property
+    def group(self) -> np.ndarray:
+        """int32 (rows,): group of each row, in rank order."""
+        return self.ranking.ranked(self.query_start)[1]
 
     def single(self) -> ScoredRows:
         """The same rows seen as a single-query result (no ``query`` column); arrays shared."""
@@ -225,10 +236,42 @@ class TestedSets:
         return len(self.sets_by_id)
 
 
+class RowRanking:
+    """The (set, group) rows of a run, put in rank order on first use.
+
+    Each query's rows arrive in set-id order with the rank of their group (by
+    p-value, equal p-values sharing a rank); the rank order is a stable sort of
+    every row by its group's rank, done once when rows are first read, and
+    shared by every result derived from the run.
+    """
+
+    def __init__(self, sets: np.ndarray, group: np.ndarray, group_rank: np.ndarray) -> None:
+        self._unranked: tuple[np.ndarray, np.ndarray] | None = (sets, group)
+        self._group_rank = group_rank  # per group: dense rank within its query
+        self._ranked: tuple[np.ndarray, np.ndarray] | None = None
+
+    def ranked(self, query_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self._ranked is None:
+            sets, group = self._unranked  # type: ignore[misc]
+            bounds = query_start.tolist()
+            for start, stop in zip(bounds[:-1], bounds[1:]):
+                rank = self._group_rank[group[start:stop]]
+                if len(rank) and rank.max() < 1 << 16:
+                    rank = rank.astype(np.uint16)  # numpy sorts 16-bit keys by radix
+                order = np.argsort(rank, kind="stable")
+                sets[start:stop] = sets[start:stop][order]
+                group[start:stop] = group[start:stop][order]
+            sets.setflags(write=False)
+            group.setflags(write=False)
+            self._ranked, self._unranked = (sets, group), None
+        return self._ranked
+
+
 @dataclass(frozen=True, eq=False)
 class _QueryScores:
-    rows: np.ndarray  # int32 library set index, ranked
+    rows: np.ndarray  # int32 library set index, in set-id order
     group: np.ndarray  # int32 local group of each row
+    rank: np.ndarray  # int64 dense rank of each group by p-value
     k: np.ndarray  # int64, per group
     M: np.ndarray  # int64
     count: np.ndarray  # int64
@@ -246,7 +289,7 @@ def overlaps(by_gene: sp.csc_matrix, genes: np.ndarray, n_sets: int) -> np.ndarr
 
 def score_query(k_all: np.ndarray, n: int, N: int, tested: TestedSets, rules: ScoringRules,
                 alpha: float | None) -> _QueryScores:
-    """Statistics and ranking of one query from its overlaps with every library set."""
+    """Statistics and group ranks of one query from its overlaps with every library set."""
     # Everything per set runs in set-id order (tested.sets_by_id), so ties need no second key.
     k = k_all[tested.sets_by_id]
     width = len(tested.size_values)
@@ -256,13 +299,13 @@ def score_query(k_all: np.ndarray, n: int, N: int, tested: TestedSets, rules: Sc
     # Enrichr's table has d = N - b - c + a, i.e. a population of N + 2k (see docs/statistics.md).
     log_p = hypergeom_logsf(gk, gM, n, N + 2 * gk if rules.enrichr_table else N)
     fdr, bh = _corrections(log_p, counts, gk, rules)
-    # Rank: by p-value (equal values share a rank), ties by set id; select rows once.
+    # Rows stay in set-id order (ties) with their group's rank by p-value; RowRanking sorts them
+    # when first read. Rows are selected once, here.
     sets = tested.sets_by_id
     if alpha is not None:
         kept = np.flatnonzero((fdr <= alpha)[row_group])
         sets, row_group = sets[kept], row_group[kept]
-    order = np.argsort(_dense_rank(log_p)[row_group], kind="stable")  # radix sort on small int ranks
-    return _QueryScores(sets[order], row_group[order], gk, gM, counts, log_p, fdr, bh)
+    return _QueryScores(sets, row_group, _dense_rank(log_p), gk, gM, counts, log_p, fdr, bh)
 
 
 def _group(key: np.ndarray, key_space: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -278,12 +321,12 @@ def _group(key: np.ndarray, key_space: int) -> tuple[np.ndarray, np.ndarray, np.
 
 
 def _dense_rank(values: np.ndarray) -> np.ndarray:
-    """0, 1, ... by increasing value, equal values sharing a rank; as small an int type as fits."""
+    """0, 1, ... by increasing value, equal values sharing a rank."""
     order = np.argsort(values, kind="stable")
     ordered = values[order]
     rank = np.empty(len(values), dtype=np.int64)
     rank[order] = np.cumsum(np.r_[False, ordered[1:] != ordered[:-1]])
-    return rank.astype(np.uint16) if len(values) < 1 << 16 else rank
+    return rank
 
 
 def _corrections(log_p: np.ndarray, counts: np.ndarray, k: np.ndarray,
@@ -304,7 +347,7 @@ def score_queries(library: GeneSetLibrary, tested: TestedSets, queries: Sequence
     n_sets = library._raw()[1].shape[0]
     rows, groups = _RowBuffer(), _RowBuffer()
     query_start = [0]
-    stats: dict[str, list[np.ndarray]] = {name: [] for name in ("k", "M", "count", "log_p", "fdr", "bh")}
+    stats: dict[str, list[np.ndarray]] = {name: [] for name in ("rank", "k", "M", "count", "log_p", "fdr", "bh")}
     group_offset = 0
     for _, genes, n in queries:
         scores = score_query(overlaps(by_gene, genes, n_sets), n, N, tested, rules, alpha)
@@ -315,18 +358,18 @@ def score_queries(library: GeneSetLibrary, tested: TestedSets, queries: Sequence
             values.append(getattr(scores, name))
         group_offset += len(scores.k)
     n_groups = [len(k) for k in stats["k"]]
+    ranking = RowRanking(rows.join(), groups.join(), np.concatenate(stats.pop("rank")))
     arrays = {
         "group_start": np.cumsum([0] + n_groups).astype(np.int64),
         "query_start": np.array(query_start, dtype=np.int64),
-        "set_index": rows.join(),
-        "group": groups.join(),
         "g_query": np.repeat(np.arange(len(queries), dtype=np.int32), n_groups),
         **{f"g_{name}": np.concatenate(values) for name, values in stats.items()},
     }
     for values in arrays.values():
         values.setflags(write=False)
     return ScoredRows(library, tuple(q[0] for q in queries), tuple(q[1] for q in queries),
-                      np.array([q[2] for q in queries], dtype=np.int64), N, rules, symbols, batch, **arrays)
+                      np.array([q[2] for q in queries], dtype=np.int64), N, rules, symbols, batch, ranking,
+                      **arrays)
 
 
 class _RowBuffer:
@@ -359,6 +402,8 @@ class _RowBuffer:
         """One array of everything appended; each block is released once copied."""
         if not self._blocks:
             return np.zeros(0, dtype=np.int32)
+        if len(self._blocks) == 1:  # e.g. one query: no copy (untouched pages of a block cost no memory)
+            return self._blocks.pop()[: self._used]
         sizes = [len(b) for b in self._blocks[:-1]] + [self._used]
         out = np.empty(sum(sizes), dtype=np.int32)
         at = 0
