@@ -552,7 +552,7 @@ def job_tool(spec: dict) -> dict:
         state,
         query,
         min_runs=min_runs,
-        max_runs=spec.get("max_runs", 30),
+        max_runs=spec.get("max_runs", 300),
         budget_s=spec.get("budget_s", 3.0),
     )
     peak_during = hwm_mb()
@@ -576,7 +576,7 @@ def job_tool(spec: dict) -> dict:
     for q in spec.get("series", []):  # other queries against the same library (query-size curve)
         prepared = adapter.prepare_query(q) if hasattr(adapter, "prepare_query") else q
         adapter.run(state, prepared)
-        ts = timed_runs(adapter, state, prepared, min_runs=3, max_runs=30, budget_s=1.5)
+        ts = timed_runs(adapter, state, prepared, min_runs=3, max_runs=300, budget_s=1.5)
         series.append({"query_size": len(q), "median_s": median(ts), "runs": len(ts)})
     if series:
         out["series"] = series
