@@ -332,17 +332,16 @@ def _run(
     index = library.identifier_index()
     queries: list[MappedQuery] = []
     for name, names in named.items():
-        rows = map_query(names, library, index, universe, mapper, opts=opts)
-        queries.append(MappedQuery(name, rows, *_query_counts(rows, library, universe, opts)))
+        mapped = map_query(names, library, index, universe, mapper, opts=opts)
+        queries.append(MappedQuery(name, mapped, *_query_counts(mapped, library, universe, opts)))
     mapping = Deferred(partial(_mapping_table, [q.rows for q in queries], list(named), batch=func != "enrich"))
     _warn_dropped(queries)
-    empty = [q for q in queries if q.n == 0]
-    if empty:
-        counts, empty = _status_counts(empty[0].rows), [empty[0].name]
-        where = "" if func == "enrich" else f" of query {empty[0]!r}"
+    empty = next((q for q in queries if q.n == 0), None)
+    if empty is not None:
+        where = "" if func == "enrich" else f" of query {empty.name!r}"
         msg = (
-            f"{func}: none of the {len(named[empty[0]])} query genes{where} is in the universe of "
-            f"{universe.size:,} genes ({counts}); see pfocr_enrich.map_genes() for details."
+            f"{func}: none of the {len(named[empty.name])} query genes{where} is in the universe of "
+            f"{universe.size:,} genes ({_status_counts(empty.rows)}); see pfocr_enrich.map_genes() for details."
         )
         raise EmptyQueryError(msg)
     # Entrez libraries also show symbols: one vocabulary lookup, reused by the overlap strings.

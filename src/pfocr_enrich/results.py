@@ -150,18 +150,6 @@ class EnrichmentResult:
         self._set_genes = _freeze_set_genes(set_genes, table)
 
     @classmethod
-    def _own(cls, table: pd.DataFrame, *, params: dict[str, Any], mapping: pd.DataFrame,
-             set_genes: Any = None) -> EnrichmentResult:
-        """Wrap a table that enrich() has just built and hands over: no defensive copies
-        (a batch table can hold millions of rows)."""
-        new = object.__new__(BatchEnrichmentResult if "query" in table.columns else EnrichmentResult)
-        new._table = table
-        new._params = params
-        new._mapping = mapping
-        new._set_genes = _freeze_set_genes(set_genes, table)
-        return new
-
-    @classmethod
     def _from_rows(cls, rows: ScoredRows, *, params: dict[str, Any], mapping: pd.DataFrame | Deferred,
                    set_genes: GeneSetLibrary | None = None) -> EnrichmentResult:
         """Wrap the compact rows of a run; the table is built when first needed."""
@@ -746,8 +734,8 @@ class EnrichmentResult:
         """
         if sep is None:
             sep = "\t" if str(path).endswith((".tsv", ".txt", ".tsv.gz", ".txt.gz")) else ","
-        if self._lazy and len(self) > _EXPORT_CHUNK and (path is None or str(path).endswith(".gz")
-                                                         or not str(path).endswith((".bz2", ".zip", ".xz", ".zst"))):
+        # Chunks go to plain or gzip files (and strings); other compressions get the whole table.
+        if self._lazy and len(self) > _EXPORT_CHUNK and not str(path).endswith((".bz2", ".zip", ".xz", ".zst")):
             return self._csv_in_chunks(path, sep)
         return _flat(self.to_frame()).to_csv(path, sep=sep, index=False)
 
