@@ -780,9 +780,4 @@ def qvalue(
         return p.copy(), (math.nan if pi0 is None else pi0)
     if pi0 is None:
         pi0 = _estimate_pi0(p, lam, pi0_method, smooth_df)
-    m = p.size
-    order = np.argsort(p, kind="stable")[::-1]  # decreasing p
-    rank = np.arange(m, 0, -1, dtype=np.float64)
-    q = np.empty(m)
-    q[order] = pi0 * np.minimum(1.0, np.minimum.accumulate(p[order] * m / rank))
-    return q, pi0
+    return pi0 * np.minimum(1.0, _bh_uncapped_tied(p, np.ones(p.size, dtype=np.int64))), pi0
