@@ -181,7 +181,7 @@ class OursCore:
 
         self.np, self.scoring = np, scoring
         lib = pe.read_gmt(gmt)
-        membership = lib._raw()[1]
+        membership = lib._arrays()[1]
         self.by_gene = lib.membership_by_gene()
         self.n_sets = membership.shape[0]
         self.set_ids = lib.set_ids.to_numpy().astype(str)

@@ -155,3 +155,85 @@ def test_load_leaves_the_garbage_collector_as_it_found_it(tmp_path):
     with pytest.raises(LibraryFormatError):
         GeneSetLibrary.load(tmp_path / "bad.npz")
     assert gc.isenabled() and library_module._FORMAT_VERSION == 3
+
+
+# -- loaded metadata is decoded when read ------------------------------------------------
+def _mixed_library() -> GeneSetLibrary:
+    ids = [f"PMC{i}__f{i}" for i in range(12)]
+    sets = pd.DataFrame(
+        {
+            "title": pd.Series([f"pathway {i}" if i % 5 else None for i in range(12)], index=ids, dtype=object),
+            "caption": pd.Series([("Δ ünïcode " * i) if i % 4 else "" for i in range(12)], index=ids, dtype=object),
+            "year": pd.array([2000 + i if i % 3 else None for i in range(12)], dtype="Int64"),
+            "score": np.linspace(0, 1, 12),
+            "organisms": [["Homo sapiens"] * (i % 3) for i in range(12)],
+            "members": [tuple(ids[: i % 4]) for i in range(12)],
+            "odd": [[1, i] for i in range(12)],  # JSON fallback
+        },
+        index=ids,
+    )
+    genes = {s: [f"G{j}" for j in range(i % 5 + 1)] for i, s in enumerate(ids)}
+    return GeneSetLibrary.from_dict(genes, sets=sets)
+
+
+def test_a_loaded_library_decodes_no_metadata_until_read(tmp_path):
+    lib = _mixed_library()
+    again = _round_trip(lib, tmp_path)
+    assert again._frame is None and not again._stored._decoded.keys() - {"sets/6"}  # only the JSON column
+    assert list(again.set_ids) == list(lib.set_ids) and again.set_ids.name == "set_id"
+    assert "load_report" not in repr(again) and again._columns() == list(lib.sets.columns)
+    pd.testing.assert_frame_equal(again.sets, lib.sets)
+    pd.testing.assert_frame_equal(again.load_report, lib.load_report)
+
+
+@pytest.mark.parametrize("rows", [[], [0], [3, 1, 3], [11, 0, 5, 7], list(range(12))])
+def test_taking_rows_of_a_loaded_column_matches_the_decoded_frame(rows, tmp_path):
+    lib = _mixed_library()
+    again = _round_trip(lib, tmp_path)
+    rows = np.array(rows, dtype=np.int64)
+    for col in lib.sets.columns:
+        expected = lib.sets[col].to_numpy()[rows]
+        got = again._take(col, rows)
+        assert got.dtype == expected.dtype, col
+        assert [type(v) for v in got] == [type(v) for v in expected], col
+        assert all(x == y or (x != x and y != y) for x, y in zip(got.tolist(), expected.tolist())), col  # NaN: missing year
+    assert again._frame is None  # taking rows never builds the frame
+
+
+def test_enrichment_on_a_loaded_library_reads_only_the_columns_it_shows(tmp_path):
+    lib = _mixed_library()
+    again = _round_trip(lib, tmp_path)
+    query = ["G0", "G1", "G2"]
+    top = pe.enrich(query, again, min_size=1).top(5).table
+    pd.testing.assert_frame_equal(top, pe.enrich(query, lib, min_size=1).top(5).table)
+    caption = f"sets/{list(lib.sets.columns).index('caption')}"
+    assert caption not in again._stored._decoded and again._frame is None
+
+
+def test_filters_on_a_loaded_library_match_the_built_one(tmp_path):
+    lib = _mixed_library()
+    again = _round_trip(lib, tmp_path)
+    for kwargs in ({"organisms": ["Homo sapiens"]}, {"years": [2001, 2002, 2010]}, {"min_size": 3}):
+        a, b = again.filter(**kwargs), lib.filter(**kwargs)
+        assert a == b
+        pd.testing.assert_frame_equal(a.sets, b.sets)
+    assert again.with_load_report(pd.DataFrame({"x": [1]})).load_report["x"].tolist() == [1]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda a: a.update({"sets/4_codes": a["sets/4_codes"] + 100}),  # codes past the stored items
+        lambda a: a.update({"sets/0": np.frombuffer(b"one\x1ftwo", dtype=np.uint8)}),  # 2 titles for 12 sets
+        lambda a: a.update({"sets/2_missing": a["sets/2_missing"][:3]}),
+        lambda a: a.update({"indices": a["indices"] + 1000}),  # genes out of range
+    ],
+)
+def test_damaged_columns_fail_when_loading_not_when_read(damage, tmp_path):
+    path = tmp_path / "lib.npz"
+    _mixed_library().save(path)
+    arrays = _stored(path)
+    damage(arrays)
+    np.savez(path, **arrays)
+    with pytest.raises(LibraryFormatError):
+        GeneSetLibrary.load(path)

@@ -385,8 +385,9 @@ def build_universe(library: GeneSetLibrary, background: object, mapper: GeneMapp
     if background is None:
         return Universe(np.ones(n_genes, dtype=bool), n_genes, "library", None, None, ())
     if isinstance(background, (int, np.integer)):
-        if background < library.sets["size"].max():
-            raise _param_error(func, "background", f"an int >= the largest set ({library.sets['size'].max()})", background)
+        largest = int(np.diff(library._arrays()[1].indptr).max(initial=0))
+        if background < largest:
+            raise _param_error(func, "background", f"an int >= the largest set ({largest})", background)
         return Universe(np.ones(n_genes, dtype=bool), int(background), "fixed", None, int(background), ())
     names = normalise_query(background, param="background", func=func)
     index = library.identifier_index()
@@ -511,7 +512,7 @@ def _score(library: GeneSetLibrary, universe: Universe, queries: list[MappedQuer
 
 
 def _tested_sets(library: GeneSetLibrary, universe: Universe, opts: Options) -> TestedSets:
-    set_size = _set_sizes_in_universe(library._raw()[1], universe)
+    set_size = _set_sizes_in_universe(library._arrays()[1], universe)
     tested = set_size >= max(opts.min_size, 1)
     if opts.max_size is not None:
         tested &= set_size <= opts.max_size

@@ -116,18 +116,117 @@ class GeneSetLibrary:
         sets["size"] = sizes
         membership = membership.copy() if not membership.has_sorted_indices else membership
         membership.sort_indices()
+        self._keep(genes, membership, sets.index, frame=sets, stored=None, name=name,
+                   report=load_report if load_report is not None else pd.DataFrame(), info=info)
+
+    def _keep(
+        self,
+        genes: np.ndarray,
+        membership: sp.csr_matrix,
+        index: pd.Index,
+        *,
+        frame: pd.DataFrame | None,
+        stored: _StoredFrame | None,
+        name: str,
+        report: pd.DataFrame | _StoredFrame,
+        info: Mapping[str, Any] | None,
+    ) -> None:
+        """Store checked parts; the metadata is a frame, or saved columns decoded when read."""
         self._genes = genes
         self._genes.setflags(write=False)
         self._membership = membership
-        self._sets = sets
+        self._index = index
+        self._frame = frame
+        self._stored = stored
         self._name = name
-        self._load_report = load_report if load_report is not None else pd.DataFrame()
+        self._report = report
         self._info = dict(info or {})
         self._gene_index: dict[str, int] | None = None
         self._namespace: str | None = None
         self._identifier_index = None
         self._set_id_rank: np.ndarray | None = None
         self._dedup: GeneSetLibrary | None = None
+
+    @classmethod
+    def _from_saved(
+        cls,
+        genes: np.ndarray,
+        membership: sp.csr_matrix,
+        sets: _StoredFrame,
+        *,
+        name: str,
+        report: _StoredFrame,
+        info: Mapping[str, Any],
+    ) -> GeneSetLibrary:
+        """A loaded library whose metadata columns stay encoded until first read (see :meth:`load`)."""
+        index = sets.index.astype(object)
+        index.name = "set_id"
+        if not index.is_unique:
+            raise LibraryFormatError(f"set ids are not unique; {index[index.duplicated()][0]!r} appears twice")
+        lib = cls.__new__(cls)
+        lib._keep(genes, membership, index, frame=None, stored=sets, name=name, report=report, info=info)
+        return lib
+
+    def _with_info(self, info: Mapping[str, Any]) -> GeneSetLibrary:
+        """The same sets and metadata (shared, nothing decoded) with other provenance."""
+        lib = GeneSetLibrary.__new__(GeneSetLibrary)
+        lib._keep(self._genes, self._membership, self._index, frame=self._frame, stored=self._stored,
+                  name=self._name, report=self._report, info=info)
+        return lib
+
+    # -- metadata, decoded when first read ------------------------------------
+    @property
+    def _sets(self) -> pd.DataFrame:
+        """The whole metadata frame (with ``size``); built from the saved columns once."""
+        if self._frame is None:
+            assert self._stored is not None
+            frame = self._stored.frame().drop(columns="size", errors="ignore")
+            frame.index = self._index
+            frame["size"] = self._sizes()
+            self._frame = frame
+        return self._frame
+
+    @property
+    def _load_report(self) -> pd.DataFrame:
+        if isinstance(self._report, _StoredFrame):
+            self._report = self._report.frame()
+        return self._report
+
+    def _sizes(self) -> np.ndarray:
+        return np.diff(self._membership.indptr).astype(np.int64)
+
+    def _columns(self) -> list[str]:
+        """Metadata column names, ``size`` last, without decoding any."""
+        if self._frame is not None:
+            return list(self._frame.columns)
+        assert self._stored is not None
+        return [c for c in self._stored.columns if c != "size"] + ["size"]
+
+    def _column(self, name: str) -> pd.Series:
+        """One whole metadata column (decodes that column only)."""
+        if self._frame is not None:
+            return self._frame[name]
+        if name == "size":
+            return pd.Series(self._sizes(), index=self._index, name="size")
+        assert self._stored is not None
+        return self._stored.column(name).set_axis(self._index)
+
+    def _take(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """The values of one metadata column at ``rows``, as in ``sets[name].to_numpy()[rows]``.
+
+        A result table needs titles and links of its rows only; a saved library decodes
+        just those strings (a full snapshot holds ~180 MB of metadata text).
+        """
+        if self._frame is not None:
+            return self._frame[name].to_numpy()[rows]
+        if name == "size":
+            return self._sizes()[rows]
+        assert self._stored is not None
+        return self._stored.take(name, rows)
+
+    def _arrays(self) -> tuple[np.ndarray, sp.csr_matrix]:
+        """Gene vocabulary and membership, shared without copying (nothing is decoded)."""
+        return self._genes, self._membership
 
     # -- construction ---------------------------------------------------
     @classmethod
@@ -278,22 +377,23 @@ class GeneSetLibrary:
 
     def with_load_report(self, report: pd.DataFrame) -> GeneSetLibrary:
         """The same library with another load report (readers add what they left out)."""
-        return GeneSetLibrary(self._genes, self._membership, self._sets.drop(columns="size"), name=self._name,
-                              load_report=report, info=self._info)
+        lib = self._with_info(self._info)
+        lib._report = report
+        return lib
 
     # -- basic protocol ---------------------------------------------------
     def __len__(self) -> int:
         return self._membership.shape[0]
 
     def __contains__(self, set_id: object) -> bool:
-        return set_id in self._sets.index
+        return set_id in self._index
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._sets.index)
+        return iter(self._index)
 
     def __getitem__(self, set_id: str) -> frozenset[str]:
         try:
-            row = self._sets.index.get_loc(set_id)
+            row = self._index.get_loc(set_id)
         except KeyError:
             raise KeyError(f"GeneSetLibrary has no set {set_id!r}") from None
         return frozenset(self._genes[self._row_indices(row)])
@@ -303,7 +403,7 @@ class GeneSetLibrary:
             return NotImplemented
         return (
             np.array_equal(self._genes, other._genes)
-            and self._sets.index.equals(other._sets.index)
+            and self._index.equals(other._index)
             and (self._membership != other._membership).nnz == 0
         )
 
@@ -337,7 +437,7 @@ class GeneSetLibrary:
     @property
     def set_ids(self) -> pd.Index:
         """Set ids in library order."""
-        return self._sets.index
+        return self._index
 
     @property
     def name(self) -> str:
@@ -390,7 +490,7 @@ class GeneSetLibrary:
     def set_id_rank(self) -> np.ndarray:
         """Rank of each set id in sorted order (for stable tie-breaking), computed once."""
         if self._set_id_rank is None:
-            ids = self._sets.index.to_numpy(dtype=object).astype(str)
+            ids = self._index.to_numpy(dtype=object).astype(str)
             rank = np.empty(len(ids), dtype=np.int64)
             rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
             self._set_id_rank = rank
@@ -438,9 +538,9 @@ class GeneSetLibrary:
         meta = self._sets.iloc[rows] if sets is None else sets
         info = dict(self._info)
         info["derived"] = [*info.get("derived", []), note]
-        return GeneSetLibrary(
-            self._genes[used], matrix, meta, name=self._name, load_report=self._load_report, info=info
-        )
+        lib = GeneSetLibrary(self._genes[used], matrix, meta, name=self._name, info=info)
+        lib._report = self._report  # shared as it is (a saved report stays encoded)
+        return lib
 
     def filter(
         self,
@@ -478,7 +578,7 @@ class GeneSetLibrary:
         _check_size_bound(min_size, "GeneSetLibrary.filter", "min_size")
         _check_size_bound(max_size, "GeneSetLibrary.filter", "max_size")
         keep = np.ones(len(self), dtype=bool)
-        sizes = self._sets["size"].to_numpy()
+        sizes = self._sizes()
         notes = []
         if min_size is not None:
             keep &= sizes >= min_size
@@ -491,30 +591,31 @@ class GeneSetLibrary:
             keep &= self._organism_mask(wanted)
             notes.append(f"organisms={sorted(wanted)}")
         if years is not None:
-            if "year" not in self._sets:
+            if "year" not in self._columns():
                 raise _param_error("GeneSetLibrary.filter", "years", "used on a library with a 'year' column", years)
             wanted_years = {int(y) for y in years}
-            keep &= self._sets["year"].isin(wanted_years).to_numpy()
+            keep &= self._column("year").isin(wanted_years).to_numpy()
             notes.append(f"years={sorted(wanted_years)}")
         if set_ids is not None:
             ids = [set_ids] if isinstance(set_ids, str) else list(set_ids)
-            unknown = [s for s in ids if s not in self._sets.index]
+            unknown = [s for s in ids if s not in self._index]
             if unknown:
                 raise KeyError(f"GeneSetLibrary.filter: unknown set ids {unknown[:5]!r}")
-            keep &= self._sets.index.isin(ids)
+            keep &= self._index.isin(ids)
             notes.append(f"set_ids=<{len(ids)}>")
         return self._subset_rows(np.flatnonzero(keep), note="filter(" + ", ".join(notes) + ")")
 
     def _organism_mask(self, wanted: set[str]) -> np.ndarray:
-        if "organisms" in self._sets:
-            values = self._sets["organisms"]
+        columns = self._columns()
+        if "organisms" in columns:
+            values = self._column("organisms")
             return np.fromiter(
                 (bool(wanted.intersection(v)) if isinstance(v, (list, tuple)) else v in wanted for v in values),
                 dtype=bool,
                 count=len(values),
             )
-        if "organism" in self._sets:
-            return self._sets["organism"].isin(wanted).to_numpy()
+        if "organism" in columns:
+            return self._column("organism").isin(wanted).to_numpy()
         raise _param_error("GeneSetLibrary.filter", "organisms", "used on a library with organism metadata", sorted(wanted))
 
     def deduplicate(self) -> GeneSetLibrary:
@@ -558,7 +659,7 @@ class GeneSetLibrary:
         m = self._membership
         keys = [m.indices[m.indptr[i] : m.indptr[i + 1]].tobytes() for i in range(len(self))]
         codes, _ = pd.factorize(pd.Series(keys, dtype=object), sort=False)
-        return pd.Series(codes, index=self._sets.index, name="duplicate_group")
+        return pd.Series(codes, index=self._index, name="duplicate_group")
 
     # -- export -----------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
@@ -570,13 +671,13 @@ class GeneSetLibrary:
         ['X', 'Y']
         """
         m = self._membership
-        set_ids = np.repeat(self._sets.index.to_numpy(dtype=object), np.diff(m.indptr))
+        set_ids = np.repeat(self._index.to_numpy(dtype=object), np.diff(m.indptr))
         return pd.DataFrame({"set_id": set_ids, "gene": self._genes[m.indices]})
 
     def to_dict(self) -> dict[str, list[str]]:
         """Set id -> sorted list of genes."""
         m = self._membership
-        return {s: list(self._genes[m.indices[m.indptr[i] : m.indptr[i + 1]]]) for i, s in enumerate(self._sets.index)}
+        return {s: list(self._genes[m.indices[m.indptr[i] : m.indptr[i + 1]]]) for i, s in enumerate(self._index)}
 
     def to_gmt(self, path: str | os.PathLike[str], *, description_col: str | None = None) -> None:
         """Write the library as GMT (see :func:`pfocr_enrich.write_gmt`)."""
@@ -643,15 +744,18 @@ class GeneSetLibrary:
                 blob = archive["genes"].tobytes().decode("utf-8")
                 genes = np.array(blob.split("\n") if blob else [], dtype=object)
                 indptr, indices = archive["indptr"], archive["indices"]
-                sets = _frame_from_arrays(archive, "sets")
-                report = _frame_from_arrays(archive, "load_report")
+                sets = _StoredFrame(archive, "sets")
+                report = _StoredFrame(archive, "load_report")
+            data = np.ones(len(indices), dtype=np.int8)
+            matrix = sp.csr_matrix((data, indices, indptr), shape=(len(sets), len(genes)))
+            matrix.check_format(full_check=True)  # indices in range, offsets in order
         except LibraryFormatError:
             raise
         except (OSError, ValueError, KeyError) as exc:
             raise LibraryFormatError(f"cannot read saved library ({exc})", path=path) from exc
-        data = np.ones(len(indices), dtype=np.int8)
-        matrix = sp.csr_matrix((data, indices, indptr), shape=(len(sets), len(genes)))
-        return cls(genes, matrix, sets.drop(columns="size", errors="ignore"), name=header["name"], load_report=report, info=header["info"])
+        if not matrix.has_sorted_indices:
+            matrix.sort_indices()
+        return cls._from_saved(genes, matrix, sets, name=header["name"], report=report, info=header["info"])
 
     # -- display ----------------------------------------------------------
     def __repr__(self) -> str:
@@ -660,10 +764,10 @@ class GeneSetLibrary:
         derived = self._info.get("derived")
         if derived:
             head += f" [{'; '.join(derived)}]"
-        cols = [c for c in self._sets.columns]
+        cols = self._columns()
         lines = [head, "    sets: " + ", ".join(cols)]
-        if len(self._load_report):
-            lines.append(f"    load_report: {len(self._load_report):,} item(s) left out")
+        if len(self._report):
+            lines.append(f"    load_report: {len(self._report):,} item(s) left out")
         return "\n".join(lines)
 
 
@@ -806,36 +910,147 @@ def _frame_to_arrays(frame: pd.DataFrame, prefix: str) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _frame_from_arrays(archive: Any, prefix: str) -> pd.DataFrame:
-    header = json.loads(archive[f"{prefix}/header"].tobytes().decode("utf-8"))
-    index = pd.Index(_from_text_arrays(archive, f"{prefix}/index"), name=header["index_name"], dtype=object)
-    if header.get("range_index"):
-        index = pd.RangeIndex(len(index), name=header["index_name"])
-    data = {}
-    for i, col in enumerate(header["columns"]):
-        key, kind = f"{prefix}/{i}", header["kinds"][col]
+class _StoredFrame:
+    """A frame saved by :func:`_frame_to_arrays`, its columns decoded when first read.
+
+    Loading a full snapshot's library spent most of its time turning ~180 MB of
+    metadata text (two thirds of it figure captions) into Python strings that an
+    enrichment never reads. Here the saved arrays stay in memory as they are; a
+    column is decoded the first time it is read (:meth:`column`), and :meth:`take`
+    decodes only the rows asked for (the titles and links of a result's rows).
+    Shapes and offsets are checked when loading, so a damaged file still fails there.
+    """
+
+    def __init__(self, archive: Any, prefix: str) -> None:
+        names = archive.files if hasattr(archive, "files") else list(archive)
+        self._arrays = {k: archive[k] for k in names if k.startswith(prefix + "/")}
+        self._prefix = prefix
+        header = json.loads(self._arrays[f"{prefix}/header"].tobytes().decode("utf-8"))
+        self.columns: list[str] = header["columns"]
+        self._kinds: dict[str, str] = header["kinds"]
+        index = pd.Index(_from_text_arrays(self._arrays, f"{prefix}/index"), name=header["index_name"], dtype=object)
+        if header.get("range_index"):
+            index = pd.RangeIndex(len(index), name=header["index_name"])
+        self.index = index
+        self._decoded: dict[str, pd.Series] = {}
+        self._bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._words: dict[str, np.ndarray] = {}
+        for i, col in enumerate(self.columns):
+            self._check(f"{prefix}/{i}", self._kinds[col])
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def _key(self, name: str) -> tuple[str, str]:
+        return f"{self._prefix}/{self.columns.index(name)}", self._kinds[name]
+
+    def _check(self, key: str, kind: str) -> None:
+        """Cheap structural checks of one column (lengths and offsets), no decoding."""
+        n, arrays = len(self.index), self._arrays
         if kind == "text":
-            data[col] = pd.Series(_from_text_arrays(archive, key), index=index, dtype=object)
+            if len(arrays[key + "_missing"]) != n:
+                raise ValueError(f"{key}: {len(arrays[key + '_missing'])} values for {n} rows")
+            self._text_bounds(key)
         elif kind in _SEQUENCE_KINDS:
-            values = _from_lists_arrays(archive, key, _SEQUENCE_KINDS[kind])
-            data[col] = pd.Series(values, index=index, dtype=object)
+            codes, lengths = arrays[key + "_codes"], arrays[key + "_lengths"]
+            if len(lengths) != n or int(lengths.sum()) != len(codes):
+                raise ValueError(f"{key}: {len(codes)} list items for cell lengths adding up to {int(lengths.sum())}")
+            n_words = len(arrays[key + "_missing"])
+            if len(codes) and (codes.min() < 0 or codes.max() >= n_words):
+                raise ValueError(f"{key}: item codes outside the {n_words} stored items")
+            if n_words:
+                self._text_bounds(key)
         elif kind in ("json", "json_tuples"):
-            values = json.loads(archive[key].tobytes().decode("utf-8"))
+            self._decoded[key] = self._decode(key, kind)  # rare; decoded now so that damage shows here
+            if len(self._decoded[key]) != n:
+                raise ValueError(f"{key}: {len(self._decoded[key])} values for {n} rows")
+        elif len(arrays[key]) != n or len(arrays[key + "_missing"]) != n:
+            raise ValueError(f"{key}: {len(arrays[key])} values for {n} rows")
+
+    def _text_bounds(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end byte of every string of a text blob (ASCII blobs have no stored ends)."""
+        if key not in self._bounds:
+            blob = self._arrays[key]
+            count = len(self._arrays[key + "_missing"])
+            if key + "_ends" in self._arrays:
+                ends = self._arrays[key + "_ends"]
+                if len(ends) != count or (len(ends) and ends[-1] != len(blob)):
+                    raise ValueError(f"{key}: {len(ends)} string offsets for {count} strings")
+            else:
+                ends = np.r_[np.flatnonzero(blob == ord(_SEP)), len(blob)]
+                if len(ends) != max(count, 1):
+                    raise ValueError(f"{key}: {len(ends)} strings for {count} values")
+            starts = np.r_[0, ends[:-1] + 1] if len(ends) else ends
+            self._bounds[key] = (starts, ends)
+        return self._bounds[key]
+
+    def _decode(self, key: str, kind: str) -> pd.Series:
+        """A whole column, exactly as format 3 has always loaded it."""
+        arrays, index = self._arrays, self.index
+        if kind == "text":
+            return pd.Series(_from_text_arrays(arrays, key), index=index, dtype=object)
+        if kind in _SEQUENCE_KINDS:
+            return pd.Series(_from_lists_arrays(arrays, key, _SEQUENCE_KINDS[kind]), index=index, dtype=object)
+        if kind in ("json", "json_tuples"):
+            values = json.loads(arrays[key].tobytes().decode("utf-8"))
             if kind == "json_tuples":
                 values = [_unjson(v) for v in values]
-            data[col] = pd.Series(values, index=index, dtype=object)
-        else:
-            numbers, missing = archive[key], archive[key + "_missing"]
-            if kind.startswith(("int", "Int", "uint", "UInt")):
-                values = pd.array(np.where(missing, 0, numbers).astype(np.int64), dtype="Int64" if missing.any() or kind.startswith(("Int", "UInt")) else "int64")
-                if missing.any():
-                    values[missing] = pd.NA
-                data[col] = pd.Series(values, index=index)
-            elif kind == "bool" or kind == "boolean":
-                data[col] = pd.Series(numbers.astype(bool), index=index)
-            else:
-                data[col] = pd.Series(numbers, index=index)
-    return pd.DataFrame(data, index=index, columns=header["columns"])
+            return pd.Series(values, index=index, dtype=object)
+        numbers, missing = arrays[key], arrays[key + "_missing"]
+        if kind.startswith(("int", "Int", "uint", "UInt")):
+            nullable = missing.any() or kind.startswith(("Int", "UInt"))
+            values = pd.array(np.where(missing, 0, numbers).astype(np.int64), dtype="Int64" if nullable else "int64")
+            if missing.any():
+                values[missing] = pd.NA
+            return pd.Series(values, index=index)
+        if kind in ("bool", "boolean"):
+            return pd.Series(numbers.astype(bool), index=index)
+        return pd.Series(numbers, index=index)
+
+    def column(self, name: str) -> pd.Series:
+        """The whole column ``name``, decoded once."""
+        key, kind = self._key(name)
+        if key not in self._decoded:
+            with _gc_paused():
+                self._decoded[key] = self._decode(key, kind)
+        return self._decoded[key].rename(name)
+
+    def take(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """``column(name).to_numpy()[rows]``, decoding only those rows of text columns."""
+        key, kind = self._key(name)
+        if key in self._decoded or kind not in ("text", *_SEQUENCE_KINDS) or len(rows) > len(self.index) // 4:
+            return self.column(name).to_numpy()[rows]
+        out = np.empty(len(rows), dtype=object)
+        if kind == "text":
+            starts, ends = self._text_bounds(key)
+            view, missing = memoryview(self._arrays[key]), self._arrays[key + "_missing"]
+            for i, (row, a, b) in enumerate(zip(rows.tolist(), starts[rows].tolist(), ends[rows].tolist())):
+                out[i] = None if missing[row] else str(view[a:b], "utf-8")
+            return out
+        words = self._list_words(key)
+        lengths = self._arrays[key + "_lengths"]
+        if key + "_offsets" not in self._bounds:
+            offsets = np.r_[0, np.cumsum(lengths)]
+            self._bounds[key + "_offsets"] = (offsets[:-1], offsets[1:])
+        starts, ends = self._bounds[key + "_offsets"]
+        codes, make = self._arrays[key + "_codes"], _SEQUENCE_KINDS[kind]
+        for i, (a, b) in enumerate(zip(starts[rows].tolist(), ends[rows].tolist())):
+            out[i] = make(words[codes[a:b]].tolist())
+        return out
+
+    def _list_words(self, key: str) -> np.ndarray:
+        if key not in self._words:
+            words = np.empty(len(self._arrays[key + "_missing"]), dtype=object)
+            words[:] = _text_values(self._arrays, key, len(words))
+            self._words[key] = words
+        return self._words[key]
+
+    def frame(self) -> pd.DataFrame:
+        """Every column decoded, as a DataFrame."""
+        if not self.columns:  # as pd.DataFrame() has it (e.g. an empty load report)
+            return pd.DataFrame(index=self.index)
+        data = {col: self.column(col) for col in self.columns}
+        return pd.DataFrame(data, index=self.index, columns=self.columns)
 
 
 def _jsonable(value: Any) -> Any:

@@ -368,7 +368,7 @@ class EnrichmentResult:
                 wanted = [self._rows.names.index(q) for q in queries]
                 keep &= np.isin(self._rows.query_codes(sel), wanted)
             if set_ids is not None:
-                ids = self._rows.library._raw()[2].index
+                ids = self._rows.library.set_ids
                 keep &= np.isin(self._rows.set_index[sel], ids.get_indexer(list(set_ids)))
             return self._derive_rows(sel[keep], copy.deepcopy(self._params))
         table = self._table

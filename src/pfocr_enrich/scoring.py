@@ -153,11 +153,12 @@ class ScoredRows:
         if len(sel) == 0 and len(self):
             # no rows: the columns keep the types they have with rows (e.g. pandas' str dtype)
             return self.frame(np.zeros(1, dtype=np.int64)).iloc[:0]
-        genes, membership, sets = self.library._raw()
+        library = self.library
+        genes, membership = library._arrays()
         g = self.group[sel]
         set_index = self.set_index[sel]
         codes = self.g_query[g]
-        cols: dict[str, object] = {"set_id": sets.index.to_numpy()[set_index]}
+        cols: dict[str, object] = {"set_id": library.set_ids.to_numpy()[set_index]}
         for name, values in self._group_columns(g).items():
             cols[name] = values
         vocabularies = [genes] if self.symbols is None else [genes, self.symbols]
@@ -165,9 +166,10 @@ class ScoredRows:
         cols["genes"] = strings[0]
         if self.symbols is not None:
             cols["gene_symbols"] = strings[1]  # symbols in the order of their Entrez IDs
+        present = library._columns()
         for col in METADATA_COLUMNS:
-            if col in sets.columns:
-                cols[col] = sets[col].to_numpy()[set_index]
+            if col in present:
+                cols[col] = library._take(col, set_index)  # decodes these rows only
         frame = pd.DataFrame(cols, copy=False)
         if self.batch:
             frame.insert(0, "query", pd.Categorical.from_codes(codes, categories=list(self.names)))
@@ -344,7 +346,7 @@ def score_queries(library: GeneSetLibrary, tested: TestedSets, queries: Sequence
                   batch: bool) -> ScoredRows:
     """Score every (name, gene indices, n) query against the tested sets; the compact ranked rows."""
     by_gene = library.membership_by_gene()
-    n_sets = library._raw()[1].shape[0]
+    n_sets = len(library)
     rows, groups = _RowBuffer(), _RowBuffer()
     query_start = [0]
     stats: dict[str, list[np.ndarray]] = {name: [] for name in ("rank", "k", "M", "count", "log_p", "fdr", "bh")}
