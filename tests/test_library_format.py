@@ -237,3 +237,30 @@ def test_damaged_columns_fail_when_loading_not_when_read(damage, tmp_path):
     np.savez(path, **arrays)
     with pytest.raises(LibraryFormatError):
         GeneSetLibrary.load(path)
+
+
+def test_a_saved_library_is_read_in_one_piece_and_its_checksums_are_checked(tmp_path):
+    path = tmp_path / "lib.npz"
+    lib = _mixed_library()
+    lib.save(path)
+    arrays = library_module._read_archive(path)
+    assert arrays.keys() == _stored(path).keys()
+    for key, value in _stored(path).items():
+        np.testing.assert_array_equal(arrays[key], value)
+        assert arrays[key].dtype == value.dtype
+    raw = bytearray(path.read_bytes())
+    at = raw.index(b"pathway 1")  # inside the stored titles
+    raw[at] ^= 0x20
+    path.write_bytes(bytes(raw))
+    with pytest.raises(LibraryFormatError, match="CRC"):
+        GeneSetLibrary.load(path)
+
+
+def test_a_compressed_archive_still_loads(tmp_path):
+    path = tmp_path / "lib.npz"
+    lib = _mixed_library()
+    lib.save(path)
+    np.savez_compressed(path, **_stored(path))
+    again = GeneSetLibrary.load(path)
+    assert again == lib
+    pd.testing.assert_frame_equal(again.sets, lib.sets)
