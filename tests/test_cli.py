@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from conftest import ROUND_TRIP
 import pytest
 
 import pfocr_enrich as pe
+from conftest import ROUND_TRIP
 from pfocr_enrich.cli import main, read_gene_list
 
 GENES = "IFNB1\nIRF3\nMAVS\nTBK1\n# a comment\nDDX58, STAT1\n"

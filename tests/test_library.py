@@ -131,8 +131,9 @@ def test_repr_names_sizes_and_columns(pfocr2018):
 
 
 def test_save_load_keeps_every_metadata_column_exactly(data_dir, tmp_path):
-    from pfocr_enrich.figures import read_figures
     import warnings
+
+    from pfocr_enrich.figures import read_figures
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

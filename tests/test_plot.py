@@ -21,7 +21,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 from pfocr_enrich import plot  # noqa: E402
 
 
-
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

@@ -13,13 +13,11 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from conftest import ROUND_TRIP
 import pytest
 
 import pfocr_enrich as pe
+from conftest import IFN, QUERIES, ROUND_TRIP  # noqa: E402  (shared query lists and fixtures lib/res/many)
 from pfocr_enrich.results import BatchEnrichmentResult, EnrichmentResult, leader_clusters
-
-from conftest import IFN, QUERIES  # noqa: E402  (shared query lists and fixtures lib/res/many)
 
 
 # -- types, copies, pickling ---------------------------------------------------

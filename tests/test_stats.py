@@ -12,11 +12,11 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import scipy.stats
-from conftest import read_reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.multitest import multipletests
 
+from conftest import read_reference
 from pfocr_enrich.stats import adjust_pvalues, effect_sizes, hypergeom_logsf, hypergeom_sf
 
 LN10 = math.log(10)
