@@ -1346,7 +1346,7 @@ def load_snapshot(
             else lib.info.get("snapshot_files_key") == files_key
         ):
             info = lib.info | {"snapshot_cached": True}
-            return GeneSetLibrary(*lib._raw(), name=lib.name, load_report=lib.load_report, info=info)
+            return lib._with_info(info)  # metadata stays encoded until read
     from .figures import read_figures
 
     # Both keys go into the file, so that either check can use it later.
@@ -1521,7 +1521,7 @@ def join_metadata(lib: GeneSetLibrary, metadata: object) -> GeneSetLibrary:
             MetadataJoinWarning,
             stacklevel=2,
         )
-    genes, membership, _ = lib._raw()
+    genes, membership = lib._arrays()
     return GeneSetLibrary(
         genes, membership, sets, name=lib.name, load_report=lib.load_report, info=info
     )
