@@ -11,7 +11,7 @@ import pytest
 
 import pfocr_enrich as pe
 
-MODULES = ["datasets", "enrich", "figures", "gmt", "identifiers", "library", "plot", "releases", "results", "stats"]
+MODULES = ["datasets", "enrich", "figures", "gmt", "identifiers", "library", "plot", "releases", "results", "scoring", "snapshots", "stats"]
 PUBLIC_CALLABLES = [name for name in pe.__all__ if callable(getattr(pe, name)) and not isinstance(getattr(pe, name), type)]
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 import pytest
 
 import pfocr_enrich as pe
-from pfocr_enrich import releases
+from pfocr_enrich import releases, snapshots
 from pfocr_enrich.errors import PfocrEnrichError
 from pfocr_enrich.releases import (
     ChecksumError,
@@ -40,8 +40,8 @@ from pfocr_enrich.releases import (
     join_metadata,
     list_releases,
     load_pfocr,
-    load_snapshot,
 )
+from pfocr_enrich.snapshots import load_snapshot
 
 DATA = Path(__file__).parent / "data"
 SRC = Path(__file__).parents[1] / "src"
@@ -745,11 +745,10 @@ def test_join_metadata_matches_figid_aliases_and_raises_when_nothing_matches():
 
 def test_docstring_examples_run(tmp_path, monkeypatch):
     import doctest
-
     import tempfile
 
     monkeypatch.setenv(releases.CACHE_ENV, str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # examples' temp folders stay in tmp_path
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-    result = doctest.testmod(releases, optionflags=flags, verbose=False)
-    assert result.failed == 0 and result.attempted >= 10
+    results = [doctest.testmod(mod, optionflags=flags, verbose=False) for mod in (releases, snapshots)]
+    assert sum(r.failed for r in results) == 0 and sum(r.attempted for r in results) >= 10

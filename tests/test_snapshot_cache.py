@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import pfocr_enrich as pe
-from pfocr_enrich.releases import load_snapshot
+from pfocr_enrich.snapshots import load_snapshot
 
 SAMPLE = Path(__file__).parent / "data" / "figures" / "sample"
 PAGE = "PMC8413833__gr8.md"  # genes from its schema-jsonld keywords, MIF first

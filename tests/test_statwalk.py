@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import pfocr_enrich as pe
-from pfocr_enrich import _statwalk, releases
+from pfocr_enrich import _statwalk, snapshots
 
 FRAME = 3  # names per frame in these tests: small folders still have several frames
 
@@ -65,14 +65,14 @@ def tree(tmp_path: Path) -> list[Path]:
 @pytest.fixture
 def helper(monkeypatch):
     """The helper starts for any number of files, with small frames."""
-    monkeypatch.setattr(releases, "_STAT_HELPER_MIN_FILES", 1)
-    monkeypatch.setattr(releases, "_STAT_FRAME", FRAME)
-    if releases._stat_helper_command() is None:
+    monkeypatch.setattr(snapshots, "_STAT_HELPER_MIN_FILES", 1)
+    monkeypatch.setattr(snapshots, "_STAT_FRAME", FRAME)
+    if snapshots._stat_helper_command() is None:
         pytest.skip("no helper process possible here (one core, or no python executable)")
 
 
-def _key(folders: list[Path], own: int | None = None) -> tuple[str, releases._FilesKey]:
-    job = releases._FilesKey(folders)
+def _key(folders: list[Path], own: int | None = None) -> tuple[str, snapshots._FilesKey]:
+    job = snapshots._FilesKey(folders)
     try:
         return job.result(own), job
     finally:
@@ -83,7 +83,7 @@ def _n_frames(folders: list[Path]) -> int:
     return sum(-(-len(os.listdir(folder)) // FRAME) for folder in folders)
 
 
-def _assert_reaped(job: releases._FilesKey) -> None:
+def _assert_reaped(job: snapshots._FilesKey) -> None:
     assert job.helper is not None
     assert job.helper.proc.returncode is not None  # waited for: no zombie
     assert not job.helper.thread.is_alive()
@@ -92,19 +92,19 @@ def _assert_reaped(job: releases._FilesKey) -> None:
 
 def test_the_key_is_the_one_of_earlier_versions(tree):
     expected = _reference_key(tree)
-    assert releases._files_key_here(tree) == expected
-    assert releases._files_key(tree) == expected  # few files: all of it in this process
+    assert snapshots._files_key_here(tree) == expected
+    assert snapshots._files_key(tree) == expected  # few files: all of it in this process
 
 
 def test_the_helper_starts_only_for_many_files(tree, monkeypatch):
-    job = releases._FilesKey(tree)
+    job = snapshots._FilesKey(tree)
     assert job.helper is None  # 30 files, far below _STAT_HELPER_MIN_FILES
     job.close()
-    monkeypatch.setattr(releases, "_STAT_HELPER_MIN_FILES", 20)
-    if releases._stat_helper_command() is None:
+    monkeypatch.setattr(snapshots, "_STAT_HELPER_MIN_FILES", 20)
+    if snapshots._stat_helper_command() is None:
         pytest.skip("no helper process possible here")
-    assert releases._has_files(tree, 20) and not releases._has_files(tree, 10_000)
-    job = releases._FilesKey(tree)
+    assert snapshots._has_files(tree, 20) and not snapshots._has_files(tree, 10_000)
+    job = snapshots._FilesKey(tree)
     assert job.helper is not None
     assert job.result() == _reference_key(tree)
     _assert_reaped(job)
@@ -166,16 +166,16 @@ def test_a_change_to_one_file_in_either_share_changes_the_key(tree, share, chang
 # -- the helper cannot start, fails, hangs or answers garbage: the same key ----------------
 @pytest.mark.parametrize("executable", ["", "/nonexistent/python3", sys.executable + "-app"])
 def test_no_usable_python_means_no_helper(tree, monkeypatch, executable):
-    monkeypatch.setattr(releases, "_STAT_HELPER_MIN_FILES", 1)
+    monkeypatch.setattr(snapshots, "_STAT_HELPER_MIN_FILES", 1)
     monkeypatch.setattr(sys, "executable", executable)
-    assert releases._stat_helper_command() is None
+    assert snapshots._stat_helper_command() is None
     key, job = _key(tree)
     assert job.helper is None and key == _reference_key(tree)
 
 
 def test_a_frozen_application_starts_no_helper(monkeypatch):
     monkeypatch.setattr(sys, "frozen", True, raising=False)
-    assert releases._stat_helper_command() is None
+    assert snapshots._stat_helper_command() is None
 
 
 @pytest.mark.usefixtures("helper")
@@ -183,7 +183,7 @@ def test_a_helper_that_cannot_start(tree, monkeypatch):
     def fail(*args, **kwargs):
         raise OSError("no processes left")
 
-    monkeypatch.setattr(releases.subprocess, "Popen", fail)
+    monkeypatch.setattr(snapshots.subprocess, "Popen", fail)
     key, job = _key(tree)
     assert job.helper is None and key == _reference_key(tree)
 
@@ -204,7 +204,7 @@ GARBAGE = {
 @pytest.mark.usefixtures("helper")
 @pytest.mark.parametrize("code", GARBAGE.values(), ids=GARBAGE.keys())
 def test_a_helper_that_fails_or_answers_garbage(tree, monkeypatch, code):
-    monkeypatch.setattr(releases, "_stat_helper_command", lambda: [*PYTHON, code])
+    monkeypatch.setattr(snapshots, "_stat_helper_command", lambda: [*PYTHON, code])
     for own in [None, 0, 2]:
         key, job = _key(tree, own)
         assert key == _reference_key(tree)
@@ -240,7 +240,7 @@ DOCTORED = {
 @pytest.mark.parametrize("edit", DOCTORED.values(), ids=DOCTORED.keys())
 def test_a_helper_whose_frames_are_damaged(tree, tmp_path, monkeypatch, edit):
     command = _doctored_helper(tmp_path, edit)
-    monkeypatch.setattr(releases, "_stat_helper_command", lambda: command)
+    monkeypatch.setattr(snapshots, "_stat_helper_command", lambda: command)
     key, job = _key(tree, own=0)
     _assert_reaped(job)
     assert key == _reference_key(tree)
@@ -248,9 +248,9 @@ def test_a_helper_whose_frames_are_damaged(tree, tmp_path, monkeypatch, edit):
 
 @pytest.mark.usefixtures("helper")
 def test_a_silent_helper_is_given_up_and_stopped(tree, monkeypatch):
-    monkeypatch.setattr(releases, "_STAT_HELPER_TIMEOUT", 0.3)
+    monkeypatch.setattr(snapshots, "_STAT_HELPER_TIMEOUT", 0.3)
     monkeypatch.setattr(
-        releases, "_stat_helper_command", lambda: [*PYTHON, "import time; time.sleep(60)"]
+        snapshots, "_stat_helper_command", lambda: [*PYTHON, "import time; time.sleep(60)"]
     )
     key, job = _key(tree)
     assert key == _reference_key(tree)
@@ -262,7 +262,7 @@ def test_a_silent_helper_is_given_up_and_stopped(tree, monkeypatch):
 def test_a_helper_that_stops_halfway(tree, tmp_path, monkeypatch):
     # the helper's frames before it stopped are used, the others are stat'ed here
     command = _doctored_helper(tmp_path, "data[: data.index(b'R 3 ')]")
-    monkeypatch.setattr(releases, "_stat_helper_command", lambda: command)
+    monkeypatch.setattr(snapshots, "_stat_helper_command", lambda: command)
     key, job = _key(tree, own=0)
     assert key == _reference_key(tree)
     assert 1 <= job.helper_frames <= 3 and not job.helper.bad
@@ -278,7 +278,7 @@ def test_an_error_in_the_helper_is_raised_here(tmp_path):
         (folder / f"f{i}.md").write_text("x")
     os.symlink(folder / "a-loop.md", folder / "a-loop.md")  # ELOOP: an OSError, not "missing"
     with pytest.raises(OSError) as here:
-        releases._files_key_here([folder])
+        snapshots._files_key_here([folder])
     for own in [0, None]:
         with pytest.raises(OSError) as shared:
             _key([folder], own)
@@ -308,8 +308,8 @@ def test_the_helper_imports_only_os_stat_and_sys():
 @pytest.mark.usefixtures("helper")
 def test_the_helper_prints_nothing_and_leaves_nothing(tree):
     code = (
-        "import sys; from pfocr_enrich import releases; releases._STAT_HELPER_MIN_FILES = 1; "
-        "job = releases._FilesKey(sys.argv[1:]); print(job.result(0)); job.close(); "
+        "import sys; from pfocr_enrich import snapshots; snapshots._STAT_HELPER_MIN_FILES = 1; "
+        "job = snapshots._FilesKey(sys.argv[1:]); print(job.result(0)); job.close(); "
         "assert job.helper_frames > 0"
     )
     env = {**os.environ, "PYTHONWARNINGS": "error"}
@@ -333,10 +333,10 @@ def test_load_snapshot_with_the_helper(tmp_path, monkeypatch):
         first = pe.load_snapshot(folder, cache_dir=cache, errors="skip")
         again = pe.load_snapshot(folder, cache_dir=cache, errors="skip")
         assert again.info["snapshot_cached"] is True and again == first
-        monkeypatch.setattr(releases, "_STAT_HELPER_MIN_FILES", 10**9)  # written by the helper,
+        monkeypatch.setattr(snapshots, "_STAT_HELPER_MIN_FILES", 10**9)  # written by the helper,
         alone = pe.load_snapshot(folder, cache_dir=cache, errors="skip")  # read without it
         assert alone.info["snapshot_cached"] is True
-        monkeypatch.setattr(releases, "_STAT_HELPER_MIN_FILES", 1)
+        monkeypatch.setattr(snapshots, "_STAT_HELPER_MIN_FILES", 1)
         page = next((folder / "_figures").glob("*.md"))
         info = page.stat()
         os.utime(page, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000))

@@ -31,8 +31,9 @@ from .figures import read_figures
 from .gmt import read_gmt, write_gmt
 from .identifiers import GeneMapper, map_genes
 from .library import GeneSetLibrary
-from .releases import cached_releases, clear_cache, list_releases, load_pfocr, load_snapshot
+from .releases import cached_releases, clear_cache, list_releases, load_pfocr
 from .results import BatchEnrichmentResult, EnrichmentResult
+from .snapshots import load_snapshot
 
 try:
     from importlib.metadata import PackageNotFoundError, version
