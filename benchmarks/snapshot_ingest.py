@@ -61,7 +61,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 import pfocr_enrich as pe  # noqa: E402
-from pfocr_enrich import releases  # noqa: E402
+from pfocr_enrich import releases, snapshots  # noqa: E402
 from pfocr_enrich.identifiers import _read_packaged_tsv  # noqa: E402
 from pfocr_enrich.library import GeneSetLibrary  # noqa: E402
 
@@ -199,19 +199,26 @@ def _read_half(paths: list[str]) -> int:
     return len(pe.read_figures(paths, errors="skip"))
 
 
-def _warm_in_new_process(folder: Path, cache: Path, verify: str) -> float:
-    """Seconds of one warm load_snapshot in a new Python process (imports not counted)."""
+def _warm_in_new_process(folder: Path, cache: Path, verify: str) -> dict[str, float]:
+    """One warm load_snapshot in a new Python process (imports not counted), then what follows.
+
+    After the load: the first ``enrich(...).top(20).table`` of 300 library genes (it also
+    builds the gene mapper and imports scipy.interpolate, once per process), then the
+    whole ``lib.sets`` frame, which a loaded library decodes only when asked.
+    """
     code = (
         "import sys, time, warnings; sys.path.insert(0, sys.argv[1]); "
-        "from pfocr_enrich import releases; warnings.simplefilter('ignore'); "
+        "import pfocr_enrich as pe; from pfocr_enrich import snapshots; warnings.simplefilter('ignore'); "
         "t = time.perf_counter(); "
-        "lib = releases.load_snapshot(sys.argv[2], cache_dir=sys.argv[3], errors='skip', verify=sys.argv[4]); "
-        "print(time.perf_counter() - t, lib.info['snapshot_cached'])"
+        "lib = snapshots.load_snapshot(sys.argv[2], cache_dir=sys.argv[3], errors='skip', verify=sys.argv[4]); "
+        "t1 = time.perf_counter(); top = pe.enrich(list(lib.genes[:300]), lib).top(20).table; "
+        "t2 = time.perf_counter(); sets = lib.sets; t3 = time.perf_counter(); "
+        "print(t1 - t, t2 - t1, t3 - t2, lib.info['snapshot_cached'])"
     )
     args = [sys.executable, "-c", code, str(ROOT / "src"), str(folder), str(cache), verify]
-    seconds, cached = subprocess.run(args, capture_output=True, text=True, check=True).stdout.split()
+    *seconds, cached = subprocess.run(args, capture_output=True, text=True, check=True).stdout.split()
     assert cached == "True"
-    return float(seconds)
+    return dict(zip(("load", "first_top20", "all_metadata"), map(float, seconds)))
 
 
 def bench_snapshot(work: Path, n_pages: int, rng: np.random.Generator, repeats: int) -> dict:
@@ -227,19 +234,20 @@ def bench_snapshot(work: Path, n_pages: int, rng: np.random.Generator, repeats: 
         read_s = time.perf_counter() - t
         cache = work / "cache"
         t = time.perf_counter()
-        cold = releases.load_snapshot(folder, cache_dir=cache, errors="skip")
+        cold = snapshots.load_snapshot(folder, cache_dir=cache, errors="skip")
         cold_s = time.perf_counter() - t
         warm_s, warm_quick_s = [], []
         for _ in range(repeats):
             warm = quick = None  # the previous results are freed outside the timings
             t = time.perf_counter()
-            warm = releases.load_snapshot(folder, cache_dir=cache, errors="skip")
+            warm = snapshots.load_snapshot(folder, cache_dir=cache, errors="skip")
             warm_s.append(time.perf_counter() - t)
             t = time.perf_counter()
-            quick = releases.load_snapshot(folder, cache_dir=cache, errors="skip", verify="quick")
+            quick = snapshots.load_snapshot(folder, cache_dir=cache, errors="skip", verify="quick")
             warm_quick_s.append(time.perf_counter() - t)
     assert warm == quick == cold == lib and warm.info["snapshot_cached"] and quick.info["snapshot_cached"]
-    fresh_s = {v: [_warm_in_new_process(folder, cache, v) for _ in range(repeats)] for v in ("full", "quick")}
+    fresh = {v: [_warm_in_new_process(folder, cache, v) for _ in range(repeats)] for v in ("full", "quick")}
+    fresh_s = {v: [run["load"] for run in runs] for v, runs in fresh.items()}
     npz = next((cache / "snapshots").glob("*.npz"))
     load_s = []
     for _ in range(repeats):
@@ -249,13 +257,13 @@ def bench_snapshot(work: Path, n_pages: int, rng: np.random.Generator, repeats: 
         del loaded
     dirs = [folder / "_figures", folder / "_data"]
     t = time.perf_counter()
-    releases._files_key(dirs)  # as load_snapshot does it: shared with a helper process
+    snapshots._files_key(dirs)  # as load_snapshot does it: shared with a helper process
     files_key_s = time.perf_counter() - t
     t = time.perf_counter()
-    releases._files_key_here(dirs)  # all of it in this process (as before the helper)
+    snapshots._files_key_here(dirs)  # all of it in this process (as before the helper)
     files_key_here_s = time.perf_counter() - t
     t = time.perf_counter()
-    releases._listing_key(dirs)
+    snapshots._listing_key(dirs)
     listing_key_s = time.perf_counter() - t
     paths = sorted(str(p) for p in (folder / "_figures").glob("*.md"))
     halves = [paths[: len(paths) // 2], paths[len(paths) // 2 :]]
@@ -275,6 +283,9 @@ def bench_snapshot(work: Path, n_pages: int, rng: np.random.Generator, repeats: 
         "load_snapshot_warm_quick_s": statistics.median(warm_quick_s),
         "load_snapshot_warm_new_process_s": statistics.median(fresh_s["full"]),
         "load_snapshot_warm_quick_new_process_s": statistics.median(fresh_s["quick"]),
+        "load_snapshot_warm_new_process_runs_s": fresh_s["full"],
+        "first_top20_after_warm_s": statistics.median(run["first_top20"] for run in fresh["full"]),
+        "all_metadata_after_warm_s": statistics.median(run["all_metadata"] for run in fresh["full"]),
         "library_load_s": statistics.median(load_s),
         "files_key_s": files_key_s,
         "files_key_here_s": files_key_here_s,
@@ -310,7 +321,10 @@ def describe_snapshot(s: dict) -> str:
             f"warm: {s['load_snapshot_warm_s']:.2f} s (verify='full'), "
             f"{s['load_snapshot_warm_quick_s']:.2f} s (verify='quick')",
             f"  warm in a new process: {s['load_snapshot_warm_new_process_s']:.2f} s (verify='full'), "
-            f"{s['load_snapshot_warm_quick_new_process_s']:.2f} s (verify='quick')",
+            f"{s['load_snapshot_warm_quick_new_process_s']:.2f} s (verify='quick'); runs (full): "
+            + ", ".join(f"{x:.2f}" for x in s["load_snapshot_warm_new_process_runs_s"]),
+            f"    then the first enrich(...).top(20).table {s['first_top20_after_warm_s']:.2f} s (builds the "
+            f"gene mapper once per process), the whole lib.sets {s['all_metadata_after_warm_s']:.2f} s",
             f"    of which GeneSetLibrary.load {s['library_load_s']:.2f} s, stat of every file "
             f"{s['files_key_s']:.2f} s with the helper process ({s['files_key_here_s']:.2f} s "
             f"in one process; overlapped with the load in load_snapshot), names + folder "
