@@ -27,9 +27,11 @@ Missing values are written by R: ``.na.character`` (``NA_character_``), ``NA``
 
 from __future__ import annotations
 
+import codecs
 import csv
 import errno
 import glob
+import io
 import logging
 import os
 import re
@@ -42,6 +44,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from . import _simpleyaml
 from .errors import FigureFormatError, FigureParseWarning
 from .identifiers import GeneMapper
 from .library import GeneSetLibrary
@@ -329,7 +332,7 @@ def read_figures(
         raise ValueError(msg)
     paths, folder_name, given = _resolve_source(source)
     reader = _Reader(mapper or GeneMapper.default(), taxid=taxid, strict=errors == "raise", families=families)
-    for path, parsed in _parsed_in_order(paths, _check_jobs(n_jobs, len(paths))):
+    for path, parsed in _parsed_in_order(paths, _check_jobs(n_jobs, len(paths)), taxid):
         reader.read(path, parsed)
     report = reader.report.frame()
     if not reader.gene_sets:
@@ -425,8 +428,9 @@ def _expand(path: str) -> list[str]:
     if os.path.isdir(path):
         figures = os.path.join(path, "_figures")
         folder = figures if os.path.isdir(figures) else path
-        names = sorted(n for n in os.listdir(folder) if n.endswith(".md") and not _is_readme(n))
-        found = [os.path.join(folder, n) for n in names if os.path.isfile(os.path.join(folder, n))]
+        with os.scandir(folder) as entries:  # the directory's file types: no stat per file
+            names = sorted(e.name for e in entries if e.name.endswith(".md") and not _is_readme(e.name) and _is_file(e))
+        found = [os.path.join(folder, n) for n in names]
         if not found:
             raise FileNotFoundError(
                 errno.ENOENT, "read_figures: no *.md figure files in folder", folder
@@ -442,6 +446,14 @@ def _expand(path: str) -> list[str]:
     raise FileNotFoundError(errno.ENOENT, "read_figures: no such figure file or folder", path)
 
 
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """``os.path.isfile`` of a directory entry (symlinks followed; errors mean False)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 def _is_readme(path: str) -> bool:
     return os.path.basename(path).lower() == "readme.md"
 
@@ -455,6 +467,113 @@ def _problem(
     err.problem = problem  # type: ignore[attr-defined]
     err.figid = figid  # type: ignore[attr-defined]
     return err
+
+
+def _front_matter_text(path: str) -> str:
+    """The lines between the opening and closing ``---``, as one string.
+
+    Files that fit in one 8 KB chunk (nearly all pages) are read with one system call
+    and decoded at once; what :func:`_front_matter_lines` would read and raise (the
+    same decoder, newline translation and chunks as a text-mode file) is reproduced
+    exactly, so even a decoding error past the closing line counts only when a text
+    file would have decoded it. Bigger files go through :func:`_front_matter_lines`.
+    """
+    with open(path, "rb", buffering=0) as raw:  # the same errors as a text-mode open
+        try:
+            return _OneChunk(raw).front_matter(path)
+        except _MoreThanOneChunk:
+            pass
+    return "".join(_front_matter_lines(path))
+
+
+class _MoreThanOneChunk(Exception):
+    pass
+
+
+class _OneChunk:
+    """A figure file read as a text-mode file reads it, as long as it is one chunk.
+
+    A text-mode file (``TextIOWrapper``, ``newline=None``) reads 8,192-byte chunks,
+    decodes each one with ``final=False`` (an incomplete character at its end waits
+    for the next chunk; a final "\\r" too) and translates "\\r\\n" and "\\r" to
+    "\\n"; it reads the next chunk (at the end of the file: decodes with
+    ``final=True``) only when it needs a line that is not complete yet.
+    """
+
+    _CHUNK = io.TextIOWrapper(io.BytesIO())._CHUNK_SIZE  # 8192
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.decoder = _UTF8_SIG()
+        self.pending_cr = False
+        self.eof = False
+        self.text = ""
+
+    def _decoded(self, data: bytes, *, final: bool) -> str:
+        text = self.decoder.decode(data, final=final)
+        if final and self.pending_cr:
+            text = "\r" + text
+        self.pending_cr = not final and text.endswith("\r")
+        if self.pending_cr:
+            text = text[:-1]
+        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+    def _more(self) -> None:
+        """Read on past the last complete line: the end of the file, or give up."""
+        if self.eof:
+            return
+        if self.raw.read(self._CHUNK):
+            raise _MoreThanOneChunk
+        self.eof = True
+        self.text += self._decoded(b"", final=True)
+
+    def front_matter(self, path: str) -> str:
+        """What :func:`_front_matter_lines` returns (joined) or raises."""
+        try:
+            return self._front_matter(path)
+        except UnicodeDecodeError as exc:
+            raise _problem(path, "unreadable", f"expected UTF-8 text, got {exc.reason}") from None
+
+    def _front_matter(self, path: str) -> str:
+        chunk = self.raw.read(self._CHUNK)
+        self.eof = not chunk
+        self.text = self._decoded(chunk, final=self.eof)
+        if "\n" not in self.text:
+            self._more()  # the first line goes on (or the file ends)
+        end = self.text.find("\n") + 1
+        first = self.text[:end] if end else self.text
+        if first.rstrip() != "---":
+            got = "an empty file" if not first else repr(first.rstrip("\n"))
+            raise _problem(
+                path, "no_front_matter", f"expected '---' to open the YAML front matter, got {got}", line=1
+            )
+        start = len(first)
+        closing = _closing_line(self.text, start)
+        if closing is None or not self.text.endswith("\n", 0, closing[1]):
+            # No closing line among the complete lines: a text file reads on.
+            self._more()
+            closing = _closing_line(self.text, start)
+        if closing is None:
+            detail = "the YAML front matter opened by '---' is never closed by a second '---' line"
+            raise _problem(path, "no_front_matter", detail, line=1)
+        return self.text[start : closing[0]]
+
+
+_UTF8_SIG = codecs.getincrementaldecoder("utf-8-sig")
+
+
+def _closing_line(text: str, start: int) -> tuple[int, int] | None:
+    """(start, end) of the first line from ``start`` on that is ``---`` plus white space."""
+    pos = start
+    while pos < len(text):
+        if text.startswith("---", pos):
+            end = text.find("\n", pos) + 1 or len(text)
+            if text[pos:end].rstrip() == "---":
+                return pos, end
+        pos = text.find("\n---", pos) + 1
+        if not pos:
+            return None
+    return None
 
 
 def _front_matter_lines(path: str) -> list[str]:
@@ -481,15 +600,22 @@ def _front_matter_lines(path: str) -> list[str]:
     raise _problem(path, "no_front_matter", detail, line=1)
 
 
-def _parse_yaml(path: str, lines: list[str]) -> Any:
+def _parse_yaml(path: str, text: str) -> Any:
+    # Pages in the plain shape R writes are read without PyYAML's per-node work, with
+    # the same result; anything else (and every error) is PyYAML's to read and report.
+    if _simpleyaml.usable_with(_LOADER):
+        data = _simpleyaml.load(text, _LOADER)
+        if data is not None:
+            return data
     try:
-        return yaml.load("".join(lines), Loader=_LOADER)  # a safe loader
+        return yaml.load(text, Loader=_LOADER)  # a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         if mark is None:
             raise _problem(path, "invalid_yaml", f"invalid YAML front matter ({reason})") from None
-        shown = lines[mark.line].rstrip("\n") if mark.line < len(lines) else "<end of front matter>"
+        lines = text.split("\n")[:-1]  # every line of the text ends with "\n"
+        shown = lines[mark.line] if mark.line < len(lines) else "<end of front matter>"
         detail = f"invalid YAML front matter ({reason}): {shown!r}"
         # The YAML text starts on line 2 of the file (after '---'); marks are 0-based.
         raise _problem(path, "invalid_yaml", detail, line=mark.line + 2) from None
@@ -497,8 +623,8 @@ def _parse_yaml(path: str, lines: list[str]) -> Any:
 
 def _load_front_matter(path: str) -> tuple[dict[str, Any], int | None]:
     """Return the front matter of a figure page and the 1-based file line of ``figid:``."""
-    lines = _front_matter_lines(path)
-    data = _parse_yaml(path, lines)
+    text = _front_matter_text(path)
+    data = _parse_yaml(path, text)
     if not isinstance(data, dict):
         got = "nothing" if data is None else f"a {type(data).__name__}"
         raise _problem(
@@ -515,8 +641,73 @@ def _load_front_matter(path: str) -> tuple[dict[str, Any], int | None]:
             path, "missing_figid", f"expected a 'figid' key with the figure id, got {figid!r}"
         )
     data["figid"] = figid.strip()
-    figid_line = next((i + 2 for i, line in enumerate(lines) if line.startswith("figid:")), None)
-    return data, figid_line
+    return data, _figid_line(text)
+
+
+def _figid_line(text: str) -> int | None:
+    """1-based file line of the first line starting with ``figid:`` (the YAML starts on line 2)."""
+    if text.startswith("figid:"):
+        return 2
+    at = text.find("\nfigid:")
+    return None if at < 0 else text.count("\n", 0, at + 1) + 2
+
+
+# -- one file: companion table -----------------------------------------------------------
+def _data_table(path: str, figid: str, data_dirs: dict[str, list[str]]) -> str | None:
+    """``_data/<figid>-genes.tsv`` inside the figure's folder or next to it, if it exists.
+
+    ``data_dirs`` caches the existing ``_data`` folders of each figures folder.
+    """
+    if "/" in figid or os.sep in figid:
+        return None
+    folder = os.path.dirname(path)
+    dirs = data_dirs.get(folder)
+    if dirs is None:
+        inside, beside = os.path.join(folder, "_data"), os.path.join(folder, os.pardir, "_data")
+        unique = dict.fromkeys(os.path.normpath(d) for d in (beside, inside))
+        dirs = data_dirs[folder] = [d for d in unique if os.path.isdir(d)]
+    for folder_ in dirs:
+        table = os.path.join(folder_, f"{figid}-genes.tsv")
+        if os.path.isfile(table):
+            return table
+    return None
+
+
+def _read_data_table(table: str, figid: str, taxid: str) -> list[tuple[str, str, str | None, str | None]]:
+    """(symbol, entrez, source, match) of a companion table's rows of ``taxid`` (all fields text)."""
+    try:
+        with open(table, encoding="utf-8", newline="") as fh:
+            rows = csv.reader(fh, delimiter="\t")
+            header = next(rows, [])
+            missing = [c for c in _DATA_TABLE_COLUMNS if c not in header]
+            if missing:
+                raise _problem(
+                    table,
+                    "invalid_data_table",
+                    f"expected columns {list(_DATA_TABLE_COLUMNS)}, missing {missing}",
+                    line=1,
+                    figid=figid,
+                )
+            org, sym, eid = (header.index(c) for c in _DATA_TABLE_COLUMNS)
+            src = header.index("source") if "source" in header else None
+            term = header.index("match") if "match" in header else None
+            items: list[tuple[str, str, str | None, str | None]] = []
+            for lineno, row in enumerate(rows, start=2):
+                if not row:
+                    continue
+                if len(row) != len(header):
+                    shown = "<TAB>".join(row)
+                    detail = f"expected {len(header)} fields, got {len(row)}: {shown!r}"
+                    raise _problem(table, "invalid_data_table", detail, line=lineno, figid=figid)
+                if row[org].strip() != taxid:
+                    continue
+                items.append((row[sym], row[eid], None if src is None else row[src],
+                              None if term is None else row[term]))
+    except UnicodeDecodeError as exc:
+        raise _problem(
+            table, "invalid_data_table", f"not UTF-8 text ({exc.reason})", figid=figid
+        ) from None
+    return items
 
 
 # -- parallel parsing ------------------------------------------------------------------
@@ -525,12 +716,22 @@ _WINDOW = 4096  # files parsed per round: bounds the parsed front matter held at
 
 
 class _Parsed:
-    """A worker's result for one file: the front matter, or the problem it raised (picklable)."""
+    """What one file gives on its own: its front matter and its companion table's rows.
 
-    __slots__ = ("front_matter", "figid_line", "error")
+    Built by :func:`_parse_file` in a worker process (or in the reader's, with
+    ``n_jobs=1``), so the reader only does what needs other files (duplicate figids)
+    or the gene mapper. A problem is kept, not raised, and :meth:`unwrap` and
+    :meth:`table_rows` raise it where the reader meets it, so errors and the load
+    report do not depend on where the file was parsed. Picklable.
+    """
+
+    __slots__ = ("front_matter", "figid_line", "error", "table", "table_items", "table_error")
 
     def __init__(self, front_matter: Any, figid_line: int | None, error: tuple[Any, ...] | None) -> None:
         self.front_matter, self.figid_line, self.error = front_matter, figid_line, error
+        self.table: str | None = None  # the companion table, if the figure has one
+        self.table_items: list[tuple[str, str, str | None, str | None]] | None = None
+        self.table_error: Exception | None = None  # what reading the table raised
 
     def unwrap(self, path: str) -> tuple[dict[str, Any], int | None]:
         if self.error is not None:
@@ -538,12 +739,71 @@ class _Parsed:
             raise _problem(path, problem, detail, line=line, figid=figid)
         return self.front_matter, self.figid_line
 
+    def table_rows(self) -> list[tuple[str, str, str | None, str | None]]:
+        """(symbol, entrez, source, match) of the table's rows of the organism; raises its problem."""
+        if self.table_error is not None:
+            raise self.table_error
+        return self.table_items  # type: ignore[return-value]
 
-def _parse_for_worker(path: str) -> _Parsed:
+
+def _parse_file(path: str, taxid: str, data_dirs: dict[str, list[str]]) -> _Parsed:
+    """Front matter and companion table rows of one figure page (``data_dirs``: a cache)."""
     try:
-        return _Parsed(*_load_front_matter(path), None)
+        parsed = _Parsed(*_load_front_matter(path), None)
     except FigureFormatError as err:
-        return _Parsed(None, None, (getattr(err, "problem", "invalid_yaml"), err.reason, err.line, getattr(err, "figid", None)))
+        error = (getattr(err, "problem", "invalid_yaml"), err.reason, err.line, getattr(err, "figid", None))
+        return _Parsed(None, None, error)
+    figid = parsed.front_matter["figid"]
+    parsed.table = _data_table(path, figid, data_dirs)
+    if parsed.table is not None:
+        try:
+            parsed.table_items = _read_data_table(parsed.table, figid, taxid)
+        except Exception as exc:  # noqa: BLE001 - raised again when the reader gets to the table
+            parsed.table_error = exc
+    return parsed
+
+
+# The reader uses only these front matter keys (and only "keywords" of "schema-jsonld");
+# a worker sends only them back, which halves the pickling of a page.
+_USED_KEYS = (
+    "figid", "figtitle", "papertitle", "caption", "pmcid", "year", "doi", "journal_title",
+    "organisms", "figtype", "number", "filename", "genes", "schema-jsonld",
+)  # fmt: skip
+_worker_data_dirs: dict[str, list[str]] = {}  # a worker process's cache of _data folders
+
+
+class _Joined:
+    """A list of strings sent between processes as one string: one object to pickle, not 80."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @classmethod
+    def of(cls, value: Any) -> Any:
+        """``value`` joined when it is a non-empty list of strings without newlines, else as is."""
+        if isinstance(value, list) and value and all(type(v) is str for v in value):
+            text = "\n".join(value)
+            if text.count("\n") == len(value) - 1:
+                return cls(text)
+        return value
+
+    def items(self) -> list[str]:
+        return self.text.split("\n")
+
+
+def _parse_for_worker(path: str, taxid: str) -> _Parsed:
+    """:func:`_parse_file` with only what the reader uses of the front matter (smaller pickles)."""
+    parsed = _parse_file(path, taxid, _worker_data_dirs)
+    fm = parsed.front_matter
+    if fm is not None:
+        kept = {key: fm[key] for key in _USED_KEYS if key in fm}
+        schema = kept.get("schema-jsonld")
+        if isinstance(schema, dict):
+            kept["schema-jsonld"] = {"keywords": _Joined.of(schema["keywords"])} if "keywords" in schema else {}
+        parsed.front_matter = kept
+    return parsed
 
 
 def _check_jobs(n_jobs: int | None, n_files: int) -> int:
@@ -555,22 +815,25 @@ def _check_jobs(n_jobs: int | None, n_files: int) -> int:
     return n_jobs
 
 
-def _parsed_in_order(paths: list[str], n_jobs: int) -> Iterable[tuple[str, _Parsed | None]]:
-    """(path, parsed) in reading order; YAML parsed by a process pool, one window at a time."""
+def _parsed_in_order(paths: list[str], n_jobs: int, taxid: str) -> Iterable[tuple[str, _Parsed]]:
+    """(path, parsed) in reading order; files parsed by a process pool, one window at a time."""
     if n_jobs == 1:
-        yield from ((path, None) for path in paths)
+        data_dirs: dict[str, list[str]] = {}
+        yield from ((path, _parse_file(path, taxid, data_dirs)) for path in paths)
         return
     from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
 
+    parse = partial(_parse_for_worker, taxid=taxid)
     windows = [paths[start : start + _WINDOW] for start in range(0, len(paths), _WINDOW)]
     with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-        ahead = pool.map(_parse_for_worker, windows[0], chunksize=64)
+        ahead = pool.map(parse, windows[0], chunksize=64)
         for i, window in enumerate(windows):
             current = ahead
             # The next window is queued before this one is used, so the workers never wait
             # for the reader at a window boundary (at most two windows are held).
             if i + 1 < len(windows):
-                ahead = pool.map(_parse_for_worker, windows[i + 1], chunksize=64)
+                ahead = pool.map(parse, windows[i + 1], chunksize=64)
             yield from zip(window, current)
 
 
@@ -654,11 +917,10 @@ class _Reader:
         self.seen: dict[str, str] = {}
         self.gene_sets: dict[str, list[str]] = {}
         self.meta: dict[str, list[Any]] = {c: [] for c in _META_COLUMNS}
-        self._data_dirs: dict[str, list[str]] = {}
 
     # -- per file ------------------------------------------------------------------
-    def read(self, path: str, parsed: _Parsed | None = None) -> None:
-        """Use one file (parsed here, or by a worker); a bad one raises (strict) or goes to the report."""
+    def read(self, path: str, parsed: _Parsed) -> None:
+        """Use one parsed file (see :func:`_parse_file`); a bad one raises (strict) or goes to the report."""
         try:
             self._read(path, parsed)
         except FigureFormatError as err:
@@ -667,8 +929,8 @@ class _Reader:
             logger.debug("left out %s: %s", path, err)
             self.report.add_error(err)
 
-    def _read(self, path: str, parsed: _Parsed | None) -> None:
-        front_matter, figid_line = _load_front_matter(path) if parsed is None else parsed.unwrap(path)
+    def _read(self, path: str, parsed: _Parsed) -> None:
+        front_matter, figid_line = parsed.unwrap(path)
         figid = front_matter["figid"]
         if figid in self.seen:
             detail = (
@@ -676,7 +938,7 @@ class _Reader:
             )
             raise _problem(path, "duplicate_figid", detail, line=figid_line, figid=figid)
         self.seen[figid] = path
-        genes, entrez, source = self._genes(path, front_matter, figid)
+        genes, entrez, source = self._genes(path, front_matter, figid, parsed)
         if not genes:
             self.report.add(path, figid, "no_genes", _NO_GENES_DETAIL[source])
             return
@@ -729,12 +991,14 @@ class _Reader:
         return frame
 
     # -- genes ---------------------------------------------------------------------
-    def _genes(self, path: str, fm: dict[str, Any], figid: str) -> tuple[list[str], list[str], str]:
+    def _genes(
+        self, path: str, fm: dict[str, Any], figid: str, parsed: _Parsed
+    ) -> tuple[list[str], list[str], str]:
         """(genes, entrez ids, gene_source) from the first source that exists."""
-        table = self._data_table(path, figid)
+        table = parsed.table
         if table is not None:
             try:
-                genes, entrez = self._genes_from_data_table(path, figid, table)
+                genes, entrez = self._genes_from_data_table(path, figid, parsed.table_rows())
             except FigureFormatError as err:
                 if self.strict:
                     raise
@@ -749,62 +1013,12 @@ class _Reader:
             return genes, entrez, "genes_table"
         return self._genes_from_keywords(path, figid, fm), [], "keywords"
 
-    def _data_table(self, path: str, figid: str) -> str | None:
-        """``_data/<figid>-genes.tsv`` inside the figure's folder or next to it, if it exists."""
-        if "/" in figid or os.sep in figid:
-            return None
-        folder = os.path.dirname(path)
-        dirs = self._data_dirs.get(folder)
-        if dirs is None:
-            inside, beside = os.path.join(folder, "_data"), os.path.join(folder, os.pardir, "_data")
-            unique = dict.fromkeys(os.path.normpath(d) for d in (beside, inside))
-            dirs = self._data_dirs[folder] = [d for d in unique if os.path.isdir(d)]
-        for folder_ in dirs:
-            table = os.path.join(folder_, f"{figid}-genes.tsv")
-            if os.path.isfile(table):
-                return table
-        return None
-
     def _genes_from_data_table(
-        self, path: str, figid: str, table: str
+        self, path: str, figid: str, items: list[tuple[Any, Any, Any, Any]]
     ) -> tuple[list[str], list[str]]:
-        """Genes of the target organism in a companion table (all fields read as text)."""
+        """Genes of a companion table's rows of the target organism (see :func:`_read_data_table`)."""
         genes: dict[str, None] = {}
         entrez: set[str] = set()
-        try:
-            with open(table, encoding="utf-8", newline="") as fh:
-                rows = csv.reader(fh, delimiter="\t")
-                header = next(rows, [])
-                missing = [c for c in _DATA_TABLE_COLUMNS if c not in header]
-                if missing:
-                    raise _problem(
-                        table,
-                        "invalid_data_table",
-                        f"expected columns {list(_DATA_TABLE_COLUMNS)}, missing {missing}",
-                        line=1,
-                        figid=figid,
-                    )
-                org, sym, eid = (header.index(c) for c in _DATA_TABLE_COLUMNS)
-                src = header.index("source") if "source" in header else None
-                term = header.index("match") if "match" in header else None
-                items: list[tuple[Any, Any, Any, Any]] = []
-                for lineno, row in enumerate(rows, start=2):
-                    if not row:
-                        continue
-                    if len(row) != len(header):
-                        shown = "<TAB>".join(row)
-                        detail = f"expected {len(header)} fields, got {len(row)}: {shown!r}"
-                        raise _problem(
-                            table, "invalid_data_table", detail, line=lineno, figid=figid
-                        )
-                    if row[org].strip() != self.taxid:
-                        continue
-                    items.append((row[sym], row[eid], None if src is None else row[src],
-                                  None if term is None else row[term]))
-        except UnicodeDecodeError as exc:
-            raise _problem(
-                table, "invalid_data_table", f"not UTF-8 text ({exc.reason})", figid=figid
-            ) from None
         for symbol, eid, _source, _matched in self._apply_family_policy(items, path, figid):
             self._add_gene(genes, entrez, symbol, eid, path, figid)
         return list(genes), sorted(entrez, key=_entrez_order)
@@ -894,6 +1108,8 @@ class _Reader:
         keywords = schema.get("keywords") if isinstance(schema, dict) else None
         if keywords is None:
             return []
+        if isinstance(keywords, _Joined):
+            keywords = keywords.items()
         if not isinstance(keywords, list):
             keywords = [keywords]
         official = self.mapper.official_symbol
