@@ -139,12 +139,13 @@ class _Reader:
         self.starts = list(accumulate(map(len, lines), initial=0))  # line i is at starts[i] + i
         self.i = 0
         self.resolvers = resolvers
+        self.known = _known_str(resolvers)
         self.one_by_one = 0  # lines before this one are read one by one (see plain_items)
 
     # -- block structure ---------------------------------------------------------
     def mapping(self, m: int, first: str | None = None) -> dict[str, Any]:
         """Key lines at column ``m``; ``first`` is the text after ``- `` of an item's first key."""
-        lines, indents, resolvers = self.lines, self.indents, self.resolvers
+        lines, indents, resolvers, known = self.lines, self.indents, self.resolvers, self.known
         n = len(lines)
         data: dict[str, Any] = {}
         i = self.i
@@ -154,13 +155,15 @@ class _Reader:
                     break
                 first = lines[i][m:] if m else lines[i]
             key, colon, text = first.partition(": ")
+            if not colon and first[-1:] == ":" and first[:-1] in _PLAIN_KEYS:
+                key, colon, text = first[:-1], ":", None  # "key:" and the value below
             if not (colon and key in _PLAIN_KEYS):  # not a simple key seen before
                 key, text, plain = _split_key(first)
                 if plain and key[0] in resolvers:
                     key = self.plain(key)  # ``yes:`` is a bool key, ``null:`` a None key
                     if type(key) is not str:
                         raise _NotSimple
-            elif key[0] in resolvers and type(self.plain(key)) is not str:
+            elif key[0] in resolvers and key not in known and type(self.plain(key)) is not str:
                 raise _NotSimple
             if key in data:
                 raise _NotSimple
@@ -170,7 +173,7 @@ class _Reader:
                 and text[-1] not in ": " and (i == n or indents[i] <= m)
             ):  # fmt: skip
                 # Most values of a page (a one-line plain scalar): done here, without a call.
-                data[key] = self.plain(text) if text[0] in resolvers else text
+                data[key] = text if text[0] not in resolvers or text in known else self.plain(text)
             else:
                 self.i = i
                 data[key] = self.block(m) if text is None else self.inline(text, m)
@@ -195,7 +198,7 @@ class _Reader:
 
     def sequence(self, s: int, block: int) -> list[Any]:
         """``- `` items at column ``s``."""
-        lines, indents, resolvers = self.lines, self.indents, self.resolvers
+        lines, indents, resolvers, known = self.lines, self.indents, self.resolvers, self.known
         n = len(lines)
         dash = " " * s + "- "
         items: list[Any] = []
@@ -209,7 +212,7 @@ class _Reader:
             i += 1
             if text and _one_line_plain(text) and (i == n or indents[i] <= block):
                 # Most items of a page (its keywords): done here, without a call.
-                items.append(self.plain(text) if text[0] in resolvers else text)
+                items.append(text if text[0] not in resolvers or text in known else self.plain(text))
                 continue
             if _KEY.match(text):
                 self.i = i - 1
@@ -245,11 +248,11 @@ class _Reader:
             self.one_by_one = end
             return False
         texts = run[s + 2 : -1].split("\n" + " " * s + "- ")
-        resolvers = self.resolvers
+        resolvers, known = self.resolvers, self.known
         if {text[0] for text in texts}.isdisjoint(resolvers):
             items += texts
         else:
-            items += [self.plain(text) if text[0] in resolvers else text for text in texts]
+            items += [text if text[0] not in resolvers or text in known else self.plain(text) for text in texts]
         self.i = i + count
         return True
 
@@ -266,16 +269,21 @@ class _Reader:
         if not text or head in _INDICATORS and not (head == "-" and text[1:2] not in ("", " ", "-")):
             raise _NotSimple
         _check_plain_line(text)
-        lines, indents = self.lines, self.indents
-        parts = [text]
-        while self.i < len(lines) and indents[self.i] > block:  # folded onto deeper lines
-            more = lines[self.i][indents[self.i] :]
-            if not more or more[0] == "#":  # a blank line, a comment; all else is text here
-                raise _NotSimple
-            _check_plain_line(more)
-            parts.append(more)
-            self.i += 1
-        return self.plain(" ".join(parts))
+        # The scalar goes on over the deeper lines that follow, folded with single spaces.
+        i = end = self.i
+        indents = self.indents
+        while end < len(indents) and indents[end] > block:
+            end += 1
+        if end == i:
+            return self.plain(text)
+        more = self.lines[i:end]
+        joined = "\n".join(more) + "\n"
+        # All at once: no ": " or " #" (a comment, also at a line's start: lines are
+        # indented), no line ending in ":" or a space (nor a line of spaces).
+        if ": " in joined or " #" in joined or ":\n" in joined or " \n" in joined:
+            raise _NotSimple
+        self.i = end
+        return self.plain(" ".join([text, *(line.lstrip(" ") for line in more)]))
 
     def quoted(self, text: str, block: int) -> str:
         """A single-quoted scalar after its opening quote; it may go on over deeper lines."""
@@ -312,14 +320,18 @@ class _Reader:
 
     def plain(self, value: str) -> Any:
         """A plain scalar typed as PyYAML's resolver types it (only str, null, bool, int, float)."""
+        if value in self.known:
+            return value
         for tag, regexp in self.resolvers.get(value[:1], ()):
             if regexp.match(value):
                 construct = _SCALARS.get(tag)
                 if construct is None:
                     if tag == _STR:
-                        return value
+                        break
                     raise _NotSimple
                 return construct(_CONSTRUCTOR, ScalarNode(tag, value))
+        if len(value) <= 64 and len(self.known) < 100_000:
+            self.known.add(value)
         return value
 
 
@@ -331,6 +343,21 @@ _PLAIN_START = "[^\n" + re.escape("".join(sorted(_INDICATORS))) + "]"
 def _item_run(s: int) -> re.Pattern[str]:
     """Consecutive ``- item`` lines at column ``s`` whose items start like plain text, without ":"."""
     return re.compile(f"(?: {{{s}}}- {_PLAIN_START}[^\n:]*\n)+")
+
+
+# Plain scalars that a table of implicit resolvers leaves str, found before: most keys and
+# many values recur on every page ("figid", "Figure", "NA") and would go through the
+# same regular expressions each time. One set per table; resolvers are only ever
+# added to a table (PyYAML's add_implicit_resolver), which starts a new set.
+_KNOWN_STR: dict[int, tuple[dict[Any, Any], int, set[str]]] = {}
+
+
+def _known_str(resolvers: dict[Any, list[Any]]) -> set[str]:
+    size = sum(map(len, resolvers.values()))
+    entry = _KNOWN_STR.get(id(resolvers))
+    if entry is None or entry[0] is not resolvers or entry[1] != size:
+        entry = _KNOWN_STR[id(resolvers)] = (resolvers, size, set())
+    return entry[2]
 
 
 def _split_key(line: str) -> tuple[str, str | None, bool]:
