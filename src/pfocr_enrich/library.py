@@ -723,6 +723,12 @@ class GeneSetLibrary:
     def load(cls, path: str | os.PathLike[str]) -> GeneSetLibrary:
         """Load a library written by :meth:`save`.
 
+        The file is read and checked (CRC-32 of every array, shapes, offsets) at
+        once; metadata text stays encoded until it is read: a result table
+        decodes the titles and links of its own rows only, ``lib.sets`` decodes
+        every column once. Nothing about the values differs from a library
+        built by the readers.
+
         Raises
         ------
         LibraryFormatError
