@@ -33,6 +33,7 @@ Grammar (``m`` is the indentation of the enclosing mapping)::
 
 from __future__ import annotations
 
+import operator
 import re
 from functools import lru_cache
 from itertools import accumulate
@@ -135,7 +136,8 @@ class _Reader:
     def __init__(self, text: str, lines: list[str], resolvers: dict[Any, list[tuple[str, Any]]]) -> None:
         self.text = text
         self.lines = lines
-        self.indents = [len(line) - len(line.lstrip(" ")) for line in lines]
+        self.stripped = [line.lstrip(" ") for line in lines]  # without the indentation
+        self.indents = list(map(operator.sub, map(len, lines), map(len, self.stripped)))
         self.starts = list(accumulate(map(len, lines), initial=0))  # line i is at starts[i] + i
         self.i = 0
         self.resolvers = resolvers
@@ -145,15 +147,15 @@ class _Reader:
     # -- block structure ---------------------------------------------------------
     def mapping(self, m: int, first: str | None = None) -> dict[str, Any]:
         """Key lines at column ``m``; ``first`` is the text after ``- `` of an item's first key."""
-        lines, indents, resolvers, known = self.lines, self.indents, self.resolvers, self.known
-        n = len(lines)
+        stripped, indents, resolvers, known = self.stripped, self.indents, self.resolvers, self.known
+        n = len(stripped)
         data: dict[str, Any] = {}
         i = self.i
         while True:
             if first is None:
                 if i >= n or indents[i] != m:
                     break
-                first = lines[i][m:] if m else lines[i]
+                first = stripped[i]
             key, colon, text = first.partition(": ")
             if not colon and first[-1:] == ":" and first[:-1] in _PLAIN_KEYS:
                 key, colon, text = first[:-1], ":", None  # "key:" and the value below
@@ -283,7 +285,7 @@ class _Reader:
         if ": " in joined or " #" in joined or ":\n" in joined or " \n" in joined:
             raise _NotSimple
         self.i = end
-        return self.plain(" ".join([text, *(line.lstrip(" ") for line in more)]))
+        return self.plain(" ".join([text, *self.stripped[i:end]]))
 
     def quoted(self, text: str, block: int) -> str:
         """A single-quoted scalar after its opening quote; it may go on over deeper lines."""
@@ -300,7 +302,7 @@ class _Reader:
             parts.append(text.replace("''", "'"))
             if self.i >= len(self.lines) or self.indents[self.i] <= block:
                 raise _NotSimple
-            text = self.lines[self.i][self.indents[self.i] :]
+            text = self.stripped[self.i]
             self.i += 1
 
     def literal(self, block: int, *, keep_last_break: bool) -> str:
