@@ -1242,3 +1242,20 @@ def test_simple_yaml_character_check_agrees_with_its_definition():
             continue  # never in text decoded from UTF-8
         text = f"a: b{chr(point)}c\n"
         assert _simpleyaml._printable(text) == (_simpleyaml._OTHER_CHARS.search(text) is None), hex(point)
+
+
+def test_results_sent_by_workers_as_one_string_come_back_the_same():
+    from pfocr_enrich.figures import _Joined, _Rows
+
+    for rows in (
+        [("EGFR", "1956", "ncbigene_symbol", "EGFR"), ("", "", "", "")],
+        [("EGFR", "1956", None, None), ("TP53", " 7157 ", None, None)],
+        [("EGFR", "1956", None, "x")],
+    ):
+        packed = _Rows.of(rows)
+        assert isinstance(packed, _Rows) and packed.rows() == rows
+    for rows in ([("a\tb", "1", None, None)], [("a\nb", "1", None, None)], [("a", "1", None, None), ("b", "2", "s", None)], []):
+        assert _Rows.of(rows) is rows  # kept as they are
+    assert _Joined.of(["TP53", "", "Egfr"]).items() == ["TP53", "", "Egfr"]
+    for value in (["a\nb"], [1, "a"], [], "TP53", None):
+        assert _Joined.of(value) is value
