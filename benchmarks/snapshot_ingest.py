@@ -316,7 +316,7 @@ def describe_snapshot(s: dict) -> str:
             f"snapshot: {s['pages']:,} pages ({s['tables']:,} _data tables) -> {s['sets']:,} sets, "
             f"{s['report_rows']:,} report rows (npz {s['npz_bytes'] / 1e6:.1f} MB)",
             f"  read_figures: {s['read_figures_s']:.1f} s = {s['files_per_s']:,.0f} files/s "
-            "(1 process)",
+            "(default n_jobs: 2 worker processes here)",
             f"  load_snapshot cold: {s['load_snapshot_cold_s']:.1f} s; "
             f"warm: {s['load_snapshot_warm_s']:.2f} s (verify='full'), "
             f"{s['load_snapshot_warm_quick_s']:.2f} s (verify='quick')",
