@@ -35,7 +35,7 @@ def test_single_identifiers(given, status, mapped_to):
 
 def test_ambiguous_alias_is_reported_with_its_candidates():
     mapper = GeneMapper.default()
-    ambiguous = [a for a, targets in mapper._alias_targets.items() if len(targets) > 1]
+    ambiguous = [a for a, targets in mapper._synonyms().alias_targets.items() if len(targets) > 1]
     assert ambiguous  # NCBI has many
     row = pe.map_genes([ambiguous[0]]).iloc[0]
     assert row["status"] == "ambiguous"
@@ -104,3 +104,14 @@ def test_families_are_reported_with_their_members_never_expanded():
     assert row["status"] == "ambiguous"
     assert row["note"] == "gene family of PIK3CA, PIK3CB, PIK3CD, PIK3CG, PIK3R3, PIK3R4, PIK3R5, PIK3R6"
     assert GeneMapper.default().family_members("pi3k")[:2] == ["PIK3CA", "PIK3CB"]
+
+
+def test_synonym_tables_are_built_only_when_a_name_needs_them():
+    genes = pd.DataFrame({"entrez": ["7157", "4193"], "symbol": ["TP53", "MDM2"], "ensembl": ["ENSG00000141510", ""]})
+    aliases = pd.DataFrame({"alias": ["P53", "HDM2"], "entrez": ["7157", "4193"]})
+    mapper = GeneMapper.from_tables(genes, aliases)
+    assert [mapper.resolve(n).mapped_to for n in ("TP53", "mdm2", "7157")] == ["TP53", "MDM2", "TP53"]
+    assert mapper._built is None  # official symbols and Entrez IDs need no synonym table
+    assert mapper.resolve("HDM2").status == "alias" and mapper._built is not None
+    again = GeneMapper.from_tables(genes, aliases)
+    assert again.resolve("ENSG00000141510.4").mapped_to == "TP53" and again._built is not None

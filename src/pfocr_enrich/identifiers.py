@@ -6,7 +6,8 @@ A :class:`GeneMapper` resolves what users type (symbols in any case, Entrez IDs 
 int or str, Ensembl gene IDs with or without version, unambiguous NCBI aliases) to
 the identifiers of a library, and says for every input what it did.
 
-Only ``pandas`` at the edges; lookups are plain dictionaries built once.
+Only ``pandas`` at the edges; lookups are plain dictionaries built once: official
+symbols with the mapper, the larger synonym tables on the first name that needs them.
 """
 
 from __future__ import annotations
@@ -127,6 +128,59 @@ def _multimap(keys: list[str], values: list[str]) -> dict[str, set[str]]:
     return grouped
 
 
+def _keys(names: Iterable[str]) -> list[str]:
+    """:func:`gene_key` of many names (one list comprehension: no call per name)."""
+    return [name.upper() if name.isascii() else name for name in names]
+
+
+@dataclass(frozen=True)
+class _Synonyms:
+    """The mapper's lookups beyond official symbols (tiers 1b and 3-5 of :class:`GeneMapper`)."""
+
+    ensembl_to_entrez: dict[str, str]
+    hgnc_symbols: dict[str, set[str]]  # HGNC symbols of 2018 renamed since
+    families: dict[str, set[str]]
+    alias_targets: dict[str, set[str]]
+    previous_targets: dict[str, set[str]]
+
+    @classmethod
+    def build(cls, mapper: GeneMapper) -> _Synonyms:
+        known = mapper._entrez_to_symbol.keys()
+        official = mapper._key_to_symbol
+        ensembl_to_entrez: dict[str, str] = {}
+        if mapper._ensembl is not None:
+            for entrez, ids in zip(*mapper._ensembl):  # in preference order: the first gene wins
+                for ens in filter(None, ids.split(";")):
+                    ensembl_to_entrez.setdefault(ens.upper(), entrez)
+        lexicon: dict[str, tuple[list[str], list[str]]] = {}
+        table = mapper.lexicon
+        for term, entrez, source in zip(*(table[c].astype(str).tolist() for c in ("term", "entrez", "source"))):
+            if entrez in known:  # ids withdrawn from NCBI since 2018 cannot be mapped
+                keys, ids = lexicon.setdefault(source, ([], []))
+                keys.append(term)
+                ids.append(entrez)
+        nothing: tuple[list[str], list[str]] = ([], [])
+
+        def grouped(source: str) -> dict[str, set[str]]:
+            terms, ids = lexicon.get(source, nothing)
+            return _multimap(_keys(terms), ids)
+
+        alias_names, alias_ids = [], []
+        for alias, entrez in zip(mapper.aliases["alias"].astype(str).tolist(), mapper.aliases["entrez"].astype(str).tolist()):
+            if entrez in known:
+                alias_names.append(alias.strip())
+                alias_ids.append(entrez)
+        lex_alias_terms, lex_alias_ids = lexicon.get("hgnc_alias_symbol", nothing)
+        alias_targets = _multimap(_keys(alias_names + lex_alias_terms), alias_ids + lex_alias_ids)
+        return cls(
+            ensembl_to_entrez=ensembl_to_entrez,
+            hgnc_symbols={k: v for k, v in grouped("hgnc_symbol").items() if k not in official},
+            families={k: v for k, v in grouped("bioentities_symbol").items() if k not in official},
+            alias_targets={k: v for k, v in alias_targets.items() if k and k not in official},
+            previous_targets={k: v for k, v in grouped("hgnc_prev_symbol").items() if k not in official},
+        )
+
+
 @dataclass(frozen=True, repr=False)
 class GeneMapper:
     """Resolve human gene identifiers to NCBI Gene symbols or Entrez IDs, saying how.
@@ -145,6 +199,8 @@ class GeneMapper:
        from, when that resolves to exactly one gene (``date_repaired``).
 
     Names are compared case-insensitively for ASCII only (see :func:`gene_key`).
+    Tiers 1-2 are built with the mapper; the tables of the others (three times
+    as many entries) are built once, when the first name reaches them.
 
     Parameters
     ----------
@@ -172,47 +228,32 @@ class GeneMapper:
     lexicon: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["term", "entrez", "source"]))
 
     def __post_init__(self) -> None:
+        # Only the official symbols are built now: most queries resolve through them alone.
+        # Ensembl IDs, HGNC renames, families, aliases and previous symbols (three times as
+        # many entries) are built on the first name that needs them (see _synonyms).
         # Plain lists: iterating pandas (>= 3) string arrays element by element is slow.
         genes = _entrez_preference(self.genes.astype(str))
         g_entrez, g_symbol = genes["entrez"].tolist(), genes["symbol"].tolist()
         entrez_to_symbol = dict(zip(g_entrez, g_symbol))
         symbol_to_entrez: dict[str, str] = {}
         key_to_symbol: dict[str, str] = {}
-        for entrez, symbol in zip(g_entrez, g_symbol):
+        for entrez, symbol, key in zip(g_entrez, g_symbol, _keys(g_symbol)):
             symbol_to_entrez.setdefault(symbol, entrez)
-            key_to_symbol.setdefault(gene_key(symbol), symbol)
-        ensembl_to_entrez: dict[str, str] = {}
-        if "ensembl" in genes:
-            for entrez, ids in zip(g_entrez, genes["ensembl"].tolist()):
-                for ens in filter(None, ids.split(";")):
-                    ensembl_to_entrez.setdefault(ens.upper(), entrez)
-        known = entrez_to_symbol.keys()
-        lexicon: dict[str, tuple[list[str], list[str]]] = {}
-        for term, entrez, source in zip(*(self.lexicon[c].astype(str).tolist() for c in ("term", "entrez", "source"))):
-            if entrez in known:  # ids withdrawn from NCBI since 2018 cannot be mapped
-                keys, ids = lexicon.setdefault(source, ([], []))
-                keys.append(gene_key(term))
-                ids.append(entrez)
-        nothing: tuple[list[str], list[str]] = ([], [])
-        hgnc_symbols = _multimap(*lexicon.get("hgnc_symbol", nothing))
-        families = {k: v for k, v in _multimap(*lexicon.get("bioentities_symbol", nothing)).items() if k not in key_to_symbol}
-        alias_keys, alias_ids = [], []
-        for alias, entrez in zip(self.aliases["alias"].astype(str).tolist(), self.aliases["entrez"].astype(str).tolist()):
-            if entrez in known:
-                alias_keys.append(gene_key(alias.strip()))
-                alias_ids.append(entrez)
-        lex_alias_keys, lex_alias_ids = lexicon.get("hgnc_alias_symbol", nothing)
-        alias_targets = _multimap(alias_keys + lex_alias_keys, alias_ids + lex_alias_ids)
-        previous_targets = _multimap(*lexicon.get("hgnc_prev_symbol", nothing))
+            key_to_symbol.setdefault(key, symbol)
         set_ = object.__setattr__
         set_(self, "_entrez_to_symbol", entrez_to_symbol)
         set_(self, "_symbol_to_entrez", symbol_to_entrez)
         set_(self, "_key_to_symbol", key_to_symbol)
-        set_(self, "_ensembl_to_entrez", ensembl_to_entrez)
-        set_(self, "_hgnc_symbols", {k: v for k, v in hgnc_symbols.items() if k not in key_to_symbol})
-        set_(self, "_families", families)
-        set_(self, "_alias_targets", {k: v for k, v in alias_targets.items() if k and k not in key_to_symbol})
-        set_(self, "_previous_targets", {k: v for k, v in previous_targets.items() if k not in key_to_symbol})
+        set_(self, "_ensembl", (g_entrez, genes["ensembl"].tolist()) if "ensembl" in genes else None)
+        set_(self, "_built", None)
+
+    def _synonyms(self) -> _Synonyms:
+        """Ensembl IDs, HGNC renames, families, aliases and previous symbols, built once."""
+        built = self._built
+        if built is None:
+            built = _Synonyms.build(self)
+            object.__setattr__(self, "_built", built)
+        return built
 
     @classmethod
     def default(cls) -> GeneMapper:
@@ -252,8 +293,8 @@ class GeneMapper:
 
     def __repr__(self) -> str:
         return (
-            f"GeneMapper: {len(self._entrez_to_symbol):,} genes, {len(self._alias_targets):,} alias keys, "
-            f"{len(self._previous_targets):,} previous symbols, {len(self._families):,} families"
+            f"GeneMapper: {len(self._entrez_to_symbol):,} genes, {len(self._synonyms().alias_targets):,} alias keys, "
+            f"{len(self._synonyms().previous_targets):,} previous symbols, {len(self._synonyms().families):,} families"
         )
 
     # -- single lookups -------------------------------------------------
@@ -281,7 +322,7 @@ class GeneMapper:
         >>> GeneMapper.default().family_members("AKT")
         ['AKT1', 'AKT2', 'AKT3']
         """
-        return sorted(self._entrez_to_symbol[e] for e in self._families.get(gene_key(name), ()))
+        return sorted(self._entrez_to_symbol[e] for e in self._synonyms().families.get(gene_key(name), ()))
 
     # -- resolution -----------------------------------------------------
     def resolve(self, name: str, *, namespace: str = "symbol", resolve_aliases: bool = True) -> MappedGene:
@@ -316,7 +357,7 @@ class GeneMapper:
             return None, "unknown", "not an NCBI human Entrez ID"
         ens = _ENSEMBL_GENE.match(name)
         if ens:
-            entrez = self._ensembl_to_entrez.get(ens.group(1).upper())
+            entrez = self._synonyms().ensembl_to_entrez.get(ens.group(1).upper())
             if entrez is None:
                 return None, "unknown", "Ensembl ID not in the NCBI table"
             return entrez, "ensembl", ""
@@ -345,15 +386,16 @@ class GeneMapper:
 
     def _renamed_or_synonym(self, key: str) -> tuple[str | None, str, str] | None:
         """Tiers 3-5: renamed HGNC symbol, family, aliases and previous symbols."""
-        renamed = self._hgnc_symbols.get(key)
+        synonyms = self._synonyms()
+        renamed = synonyms.hgnc_symbols.get(key)
         if renamed is not None and len(renamed) == 1:
             (entrez,) = renamed
             return entrez, "previous", f"HGNC symbol (2018) renamed {self._entrez_to_symbol[entrez]}"
-        family = self._families.get(key)
+        family = synonyms.families.get(key)
         if family:
             return None, "ambiguous", "gene family of " + ", ".join(self._symbols(family))
-        aliases = self._alias_targets.get(key, _NONE)
-        previous = self._previous_targets.get(key, _NONE)
+        aliases = synonyms.alias_targets.get(key, _NONE)
+        previous = synonyms.previous_targets.get(key, _NONE)
         targets = aliases | previous
         if not targets:
             return None
