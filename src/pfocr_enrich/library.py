@@ -836,11 +836,12 @@ def _npy_view(raw: bytes, start: int, member: zipfile.ZipInfo) -> np.ndarray:
 
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while decoding a saved library.
+    """Pause the cyclic garbage collector while building many containers and no cycle.
 
-    Decoding creates some 200,000 lists and no cycle; every few thousand new containers
-    CPython would otherwise traverse everything built so far (a third of the load time
-    of a full snapshot). Mercurial does the same when it parses its big indexes.
+    Decoding a saved library creates some 200,000 lists, read_figures keeps about a
+    million; every few thousand new containers CPython would otherwise traverse
+    everything built so far (a third of a full snapshot's load, ~2 s of its parse).
+    Mercurial does the same when it parses its big indexes.
     """
     enabled = gc.isenabled()
     gc.disable()
