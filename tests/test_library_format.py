@@ -264,3 +264,12 @@ def test_a_compressed_archive_still_loads(tmp_path):
     again = GeneSetLibrary.load(path)
     assert again == lib
     pd.testing.assert_frame_equal(again.sets, lib.sets)
+
+
+def test_a_loaded_library_pickles_with_its_encoded_metadata(tmp_path):
+    import pickle
+
+    lib = _mixed_library()
+    again = pickle.loads(pickle.dumps(_round_trip(lib, tmp_path)))
+    assert again == lib and again._frame is None
+    pd.testing.assert_frame_equal(again.sets, lib.sets)
