@@ -919,20 +919,6 @@ def _lists_arrays(values: list[Any]) -> dict[str, np.ndarray]:
     }
 
 
-def _from_lists_arrays(archive: Any, key: str, kind: type) -> list[Any]:
-    codes, lengths = archive[key + "_codes"], archive[key + "_lengths"]
-    if int(lengths.sum()) != len(codes):
-        raise ValueError(f"{key}: {len(codes)} list items for cell lengths adding up to {int(lengths.sum())}")
-    words = np.empty(len(archive[key + "_missing"]), dtype=object)
-    words[:] = _text_values(archive, key, len(words))
-    items = words[codes].tolist()
-    ends = np.cumsum(lengths).tolist()
-    starts = [0, *ends[:-1]]
-    if kind is list:
-        return [items[a:b] for a, b in zip(starts, ends)]
-    return [tuple(items[a:b]) for a, b in zip(starts, ends)]
-
-
 # Column kinds of a saved frame (besides the pandas dtype names of numeric columns):
 # "text" (str or missing), "text_lists"/"text_tuples" (every cell a list/tuple of str;
 # format 3), "json" and "json_tuples" (anything else, tuples tagged).
@@ -1054,7 +1040,12 @@ class _StoredFrame:
         if kind == "text":
             return pd.Series(_from_text_arrays(arrays, key), index=index, dtype=object)
         if kind in _SEQUENCE_KINDS:
-            return pd.Series(_from_lists_arrays(arrays, key, _SEQUENCE_KINDS[kind]), index=index, dtype=object)
+            items = self._list_words(key)[arrays[key + "_codes"]].tolist()  # each distinct string decoded once
+            starts, ends = self._list_bounds(key)
+            cells = [items[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+            if kind == "text_tuples":
+                cells = [tuple(cell) for cell in cells]
+            return pd.Series(cells, index=index, dtype=object)
         if kind in ("json", "json_tuples"):
             values = json.loads(arrays[key].tobytes().decode("utf-8"))
             if kind == "json_tuples":
@@ -1092,15 +1083,18 @@ class _StoredFrame:
                 out[i] = None if missing[row] else str(view[a:b], "utf-8")
             return out
         words = self._list_words(key)
-        lengths = self._arrays[key + "_lengths"]
-        if key + "_offsets" not in self._bounds:
-            offsets = np.r_[0, np.cumsum(lengths)]
-            self._bounds[key + "_offsets"] = (offsets[:-1], offsets[1:])
-        starts, ends = self._bounds[key + "_offsets"]
+        starts, ends = self._list_bounds(key)
         codes, make = self._arrays[key + "_codes"], _SEQUENCE_KINDS[kind]
         for i, (a, b) in enumerate(zip(starts[rows].tolist(), ends[rows].tolist())):
             out[i] = make(words[codes[a:b]].tolist())
         return out
+
+    def _list_bounds(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """First and past-the-last item of every cell of a list column."""
+        if key + "_cells" not in self._bounds:
+            offsets = np.r_[0, np.cumsum(self._arrays[key + "_lengths"])]
+            self._bounds[key + "_cells"] = (offsets[:-1], offsets[1:])
+        return self._bounds[key + "_cells"]
 
     def _list_words(self, key: str) -> np.ndarray:
         if key not in self._words:
