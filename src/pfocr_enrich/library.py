@@ -876,30 +876,6 @@ def _text_arrays(values: list[object]) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _text_values(archive: Any, key: str, count: int) -> list[str]:
-    """The ``count`` strings of a blob written by :func:`_text_arrays` (missing ones as "")."""
-    if count == 0:
-        return []
-    blob = archive[key]
-    if key + "_ends" not in archive:  # ASCII text, or a format 2 file
-        return str(memoryview(blob), "utf-8").split(_SEP)
-    ends = archive[key + "_ends"]
-    if len(ends) != count or (len(ends) and ends[-1] != len(blob)):
-        raise ValueError(f"{key}: {len(ends)} string offsets for {count} strings")
-    view = memoryview(blob)
-    stops = ends.tolist()
-    starts = [0, *(stop + 1 for stop in stops[:-1])]
-    return [str(view[a:b], "utf-8") for a, b in zip(starts, stops)]
-
-
-def _from_text_arrays(archive: Any, key: str) -> list[object]:
-    missing = archive[key + "_missing"]
-    values: list[object] = _text_values(archive, key, len(missing))  # type: ignore[assignment]
-    for i in np.flatnonzero(missing):
-        values[i] = None
-    return values
-
-
 def _is_text_sequence(value: object, kind: type) -> bool:
     return type(value) is kind and all(type(v) is str and _SEP not in v for v in value)  # type: ignore[attr-defined]
 
@@ -978,7 +954,7 @@ class _StoredFrame:
         header = json.loads(self._arrays[f"{prefix}/header"].tobytes().decode("utf-8"))
         self.columns: list[str] = header["columns"]
         self._kinds: dict[str, str] = header["kinds"]
-        index = pd.Index(_from_text_arrays(self._arrays, f"{prefix}/index"), name=header["index_name"], dtype=object)
+        index = pd.Index(self._texts(f"{prefix}/index"), name=header["index_name"], dtype=object)
         if header.get("range_index"):
             index = pd.RangeIndex(len(index), name=header["index_name"])
         self.index = index
@@ -1034,11 +1010,32 @@ class _StoredFrame:
             self._bounds[key] = (starts, ends)
         return self._bounds[key]
 
+    def _strings(self, key: str) -> list[str]:
+        """Every string of a blob written by :func:`_text_arrays` (missing ones as "")."""
+        blob, count = self._arrays[key], len(self._arrays[key + "_missing"])
+        if count == 0:
+            return []
+        if key + "_ends" not in self._arrays:  # ASCII text, or a format 2 file: one split
+            strings = str(memoryview(blob), "utf-8").split(_SEP)
+            if len(strings) != count:
+                raise ValueError(f"{key}: {len(strings)} strings for {count} values")
+            return strings
+        starts, ends = self._text_bounds(key)  # checks the stored offsets
+        view = memoryview(blob)
+        return [str(view[a:b], "utf-8") for a, b in zip(starts.tolist(), ends.tolist())]
+
+    def _texts(self, key: str) -> list[object]:
+        """:meth:`_strings` with None where a value is missing."""
+        values: list[object] = self._strings(key)  # type: ignore[assignment]
+        for i in np.flatnonzero(self._arrays[key + "_missing"]):
+            values[i] = None
+        return values
+
     def _decode(self, key: str, kind: str) -> pd.Series:
         """A whole column, exactly as format 3 has always loaded it."""
         arrays, index = self._arrays, self.index
         if kind == "text":
-            return pd.Series(_from_text_arrays(arrays, key), index=index, dtype=object)
+            return pd.Series(self._texts(key), index=index, dtype=object)
         if kind in _SEQUENCE_KINDS:
             items = self._list_words(key)[arrays[key + "_codes"]].tolist()  # each distinct string decoded once
             starts, ends = self._list_bounds(key)
@@ -1099,7 +1096,7 @@ class _StoredFrame:
     def _list_words(self, key: str) -> np.ndarray:
         if key not in self._words:
             words = np.empty(len(self._arrays[key + "_missing"]), dtype=object)
-            words[:] = _text_values(self._arrays, key, len(words))
+            words[:] = self._strings(key)
             self._words[key] = words
         return self._words[key]
 
