@@ -487,10 +487,7 @@ def load_snapshot(
         "snapshot_files_key": files_key,
         "snapshot_cached": False,
     }
-    genes, membership, sets = parsed._raw()
-    lib = GeneSetLibrary(
-        genes, membership, sets, name=parsed.name, load_report=parsed.load_report, info=info
-    )
+    lib = parsed._with_info(info)  # the same sets and report, no copies
     path.parent.mkdir(parents=True, exist_ok=True)
     _save_atomic(lib, path)
     for old in path.parent.glob(f"snapshot-{folder_key}-*.npz"):
