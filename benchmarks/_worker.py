@@ -168,8 +168,8 @@ class OursCore:
     dist = "pfocr_enrich"
     pvalue_kind = "raw"
     settings = (
-        "gene indices and tested sets prepared outside the timing; pfocr_enrich.scoring.overlaps "
-        "(gene-major gather + bincount) -> k; pfocr_enrich.scoring.score_query: tail per distinct (k, M), "
+        "gene indices and tested sets prepared outside the timing; pfocr_enrich.engine.scoring.overlaps "
+        "(gene-major gather + bincount) -> k; pfocr_enrich.engine.scoring.score_query: tail per distinct (k, M), "
         "BH, ranks of the (k, M) groups (rows are put in that order when read); every set tested"
     )
 
@@ -177,12 +177,12 @@ class OursCore:
         import numpy as np
 
         import pfocr_enrich as pe
-        from pfocr_enrich import scoring
+        from pfocr_enrich.engine import scoring
 
         self.np, self.scoring = np, scoring
         lib = pe.read_gmt(gmt)
-        membership = lib._arrays()[1]
-        self.by_gene = lib.membership_by_gene()
+        membership = lib.shared_arrays()[1]
+        self.by_gene = lib.derived.membership_by_gene()
         self.n_sets = membership.shape[0]
         self.set_ids = lib.set_ids.to_numpy().astype(str)
         self.gene_index = lib.gene_index()

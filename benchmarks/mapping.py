@@ -18,14 +18,15 @@ import time
 import numpy as np
 
 import pfocr_enrich as pe
-from pfocr_enrich.identifiers import GeneMapper, _read_packaged_tsv
+from pfocr_enrich._util.resources import read_packaged_tsv
+from pfocr_enrich.identifiers import GeneMapper
 
 
 def messy_inputs(n: int, seed: int = 0) -> list[str]:
     rng = np.random.default_rng(seed)
-    genes = _read_packaged_tsv("ncbi_genes.tsv.gz")
+    genes = read_packaged_tsv("ncbi_genes.tsv.gz")
     coding = genes[genes["gene_type"] == "protein-coding"]
-    aliases = _read_packaged_tsv("ncbi_aliases.tsv.gz")["alias"].tolist()
+    aliases = read_packaged_tsv("ncbi_aliases.tsv.gz")["alias"].tolist()
     pick = lambda values, k: list(rng.choice(np.asarray(values, dtype=object), size=k))  # noqa: E731
     parts = [
         pick(coding["symbol"], n * 4 // 10),

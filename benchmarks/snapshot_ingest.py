@@ -61,8 +61,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 import pfocr_enrich as pe  # noqa: E402
-from pfocr_enrich import releases, snapshots  # noqa: E402
-from pfocr_enrich.identifiers import _read_packaged_tsv  # noqa: E402
+from pfocr_enrich.sources import releases, snapshots  # noqa: E402
+from pfocr_enrich._util.resources import read_packaged_tsv  # noqa: E402
 from pfocr_enrich.library import GeneSetLibrary  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
@@ -77,7 +77,7 @@ def real_sizes() -> np.ndarray:
 
 # -- release GMT ---------------------------------------------------------------------
 def write_release_gmt(path: Path, n_sets: int, rng: np.random.Generator) -> None:
-    genes = _read_packaged_tsv("ncbi_genes.tsv.gz")
+    genes = read_packaged_tsv("ncbi_genes.tsv.gz")
     vocabulary = genes.loc[genes["gene_type"] == "protein-coding", "entrez"].to_numpy()
     covid = (DATA / "pfocr" / "pfocr_covid.gmt").read_text().splitlines()
     titles = [line.split("\t")[1] for line in covid if not line.split("\t")[1].startswith("http")]
@@ -170,7 +170,7 @@ def write_snapshot(folder: Path, n_pages: int, rng: np.random.Generator) -> dict
         .read_text()
         .splitlines()[0]
     )
-    genes = _read_packaged_tsv("ncbi_genes.tsv.gz")
+    genes = read_packaged_tsv("ncbi_genes.tsv.gz")
     genes = genes[genes["gene_type"] == "protein-coding"][["symbol", "entrez"]].to_numpy()
     sizes = rng.choice(real_sizes(), size=n_pages)
     human_row = "9606\tHomo sapiens\tPrimates\t{0}\t{0}\t{0}\t{1}\tncbigene_symbol\t1\t0\t1"
@@ -208,7 +208,7 @@ def _warm_in_new_process(folder: Path, cache: Path, verify: str) -> dict[str, fl
     """
     code = (
         "import sys, time, warnings; sys.path.insert(0, sys.argv[1]); "
-        "import pfocr_enrich as pe; from pfocr_enrich import snapshots; warnings.simplefilter('ignore'); "
+        "import pfocr_enrich as pe; from pfocr_enrich.sources import snapshots; warnings.simplefilter('ignore'); "
         "t = time.perf_counter(); "
         "lib = snapshots.load_snapshot(sys.argv[2], cache_dir=sys.argv[3], errors='skip', verify=sys.argv[4]); "
         "t1 = time.perf_counter(); top = pe.enrich(list(lib.genes[:300]), lib).top(20).table; "

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 
-from .datasets import sample_library
-from .enrich import enrich, enrich_many
+from . import plot
+from ._util.version import __version__
+from .engine import enrich, enrich_many
 from .errors import (
     ChecksumError,
     DownloadError,
@@ -27,20 +28,18 @@ from .errors import (
     PfocrEnrichError,
     ReleaseNotFoundError,
 )
-from .figures import read_figures
-from .gmt import read_gmt, write_gmt
 from .identifiers import GeneMapper, map_genes
+from .io import read_figures, read_gmt, sample_library, write_gmt
 from .library import GeneSetLibrary
-from .releases import cached_releases, clear_cache, list_releases, load_pfocr
 from .results import BatchEnrichmentResult, EnrichmentResult
-from .snapshots import load_snapshot
-
-try:
-    from importlib.metadata import PackageNotFoundError, version
-
-    __version__ = version("pfocr_enrich")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0+unknown"
+from .sources import (
+    cached_releases,
+    clear_cache,
+    join_metadata,
+    list_releases,
+    load_pfocr,
+    load_snapshot,
+)
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -67,10 +66,12 @@ __all__ = [
     "clear_cache",
     "enrich",
     "enrich_many",
+    "join_metadata",
     "list_releases",
     "load_pfocr",
     "load_snapshot",
     "map_genes",
+    "plot",
     "read_figures",
     "read_gmt",
     "sample_library",

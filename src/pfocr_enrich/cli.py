@@ -18,12 +18,10 @@ from typing import Any
 
 import pandas as pd
 
-from . import __version__
-from .datasets import sample_library
-from .enrich import _COMPAT, _FDR_OVER, enrich, enrich_many
+from ._util.version import __version__
+from .engine import COMPAT_PRESETS, FDR_FAMILIES, enrich, enrich_many, read_queries
 from .errors import GeneMappingWarning, PfocrEnrichError
-from .figures import read_figures
-from .gmt import read_gmt
+from .io import read_figures, read_gmt, sample_library
 from .library import GeneSetLibrary
 from .results import BatchEnrichmentResult, EnrichmentResult
 from .stats import CORRECTION_METHODS
@@ -75,9 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-size", type=int, default=None, metavar="N", help="largest set size tested (default: no limit)")
     parser.add_argument("--correction", default="fdr_bh", choices=CORRECTION_METHODS, metavar="METHOD",
                         help=f"multiple-testing method: {', '.join(CORRECTION_METHODS)} (default fdr_bh)")
-    parser.add_argument("--fdr-over", default="tested", choices=_FDR_OVER,
+    parser.add_argument("--fdr-over", default="tested", choices=FDR_FAMILIES,
                         help="sets entering the correction: every tested set or only those with overlap (default tested)")
-    parser.add_argument("--compat", default=None, choices=[c for c in _COMPAT if c],
+    parser.add_argument("--compat", default=None, choices=[c for c in COMPAT_PRESETS if c],
                         help="reproduce another tool's numbers (see docs/statistics.md)")
     parser.add_argument("--collapse-duplicates", action="store_true", help="test each distinct gene set once")
     parser.add_argument("--resolve-aliases", action=argparse.BooleanOptionalAction, default=True,
@@ -200,7 +198,6 @@ def _run_batch(queries: dict[str, list[str]] | pd.DataFrame | str, library: Gene
     """enrich_many, in chunks of queries when a progress bar is shown (rows are identical either way)."""
     if not progress:
         return enrich_many(queries, library, **options)
-    from .enrich import read_queries
 
     named = read_queries(queries)
     names = list(named)

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .results import EnrichmentResult, set_labels
-
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
+
+    from .results import EnrichmentResult
 
 __all__ = ["ResultPlots", "dot", "bar", "dot_matrix"]
 
@@ -76,9 +76,29 @@ def _tick_labels(rows: Any) -> list[str]:
     return out
 
 
-def _one_query(result: EnrichmentResult, query: str | None, func: str) -> tuple[EnrichmentResult, str | None]:
-    if not isinstance(result, EnrichmentResult):
+def _check_result(result: object, func: str) -> None:
+    """Plots read results through their public protocol; this layer never imports results."""
+    if not all(hasattr(type(result), name) for name in ("table", "is_batch", "top", "params")):
         raise TypeError(f"The 'result' parameter of {func} must be an EnrichmentResult. Got {type(result).__name__} instead.")
+
+
+def set_labels(table: pd.DataFrame) -> list[str]:
+    """A readable name per row: the figure title, else the paper title, else the set id."""
+    labels = []
+    for _, row in table.iterrows():
+        for col in ("title", "paper_title", "description", "set_id"):
+            value = row.get(col)
+            if isinstance(value, str) and value.strip() and not value.startswith(("http://", "https://")):
+                labels.append(" ".join(value.split()))
+                break
+        else:
+            labels.append(str(row.get("set_id", "")))
+    return labels
+
+
+
+def _one_query(result: EnrichmentResult, query: str | None, func: str) -> tuple[EnrichmentResult, str | None]:
+    _check_result(result, func)
     if not result.is_batch:
         if query is not None:
             raise ValueError(f"The 'query' parameter of {func} is only for batch results. Got {query!r} instead.")
@@ -267,8 +287,7 @@ def bar(result: EnrichmentResult, *, top: int = 20, ax: Axes | None = None, quer
 
 def _matrix(result: EnrichmentResult, top: int, queries: Sequence[str] | None) -> tuple[list[str], Any, list[str]]:
     """Queries shown, the (set, query) rows with overlap among the chosen sets, and the set order."""
-    if not isinstance(result, EnrichmentResult):
-        raise TypeError(f"The 'result' parameter of dot_matrix must be an EnrichmentResult. Got {type(result).__name__} instead.")
+    _check_result(result, "dot_matrix")
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
         raise ValueError(f"The 'top' parameter of dot_matrix must be an int >= 1. Got {top!r} instead.")
     single = not result.is_batch
@@ -411,7 +430,7 @@ class ResultPlots:
         return dot_matrix(self._result, top=top, ax=ax, queries=queries)
 
 
-def _figure_png(result: EnrichmentResult, *, top: int = 20, dpi: int = 110) -> bytes:
+def figure_png(result: EnrichmentResult, *, top: int = 20, dpi: int = 110) -> bytes:
     """The report's figure (dot plot, or dot matrix for several queries) as PNG bytes, without pyplot."""
     _matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg

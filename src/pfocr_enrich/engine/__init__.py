@@ -1,0 +1,7 @@
+"""Running analyses: options and compat presets, the universe, scoring, and the entry
+points that return results (``enrich``, ``enrich_many``)."""
+
+from .enrich import enrich, enrich_many, read_queries
+from .options import COMPAT_PRESETS, FDR_FAMILIES
+
+__all__ = ["COMPAT_PRESETS", "FDR_FAMILIES", "enrich", "enrich_many", "read_queries"]

@@ -1,0 +1,351 @@
+"""Over-representation analysis: query -> universe -> overlaps -> statistics -> result.
+
+The statistics contract (also in ``docs/statistics.md``):
+
+* universe U: every gene in at least one set of the library as given (before
+  size filters), intersected with ``background`` when one is given; N = |U|;
+* query: identifiers normalised and mapped to the library's namespace,
+  duplicates removed, restricted to U; n = what is left. Everything left out is
+  in ``res.mapping`` / ``res.dropped`` with a reason;
+* per set: M = |set ∩ U|, k = |set ∩ query|, p = P(X >= k) for
+  X ~ Hypergeometric(N, M, n) (one-sided Fisher's exact test);
+  sets outside ``min_size <= M <= max_size`` are not tested;
+* ``fdr``: the chosen correction over every tested set of the query,
+  zero-overlap sets included (their p is 1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .._util.validation import param_error
+from ..errors import EmptyQueryError, GeneMappingWarning
+from ..identifiers import (
+    KEPT_STATUSES,
+    MAPPING_STATUSES,
+    GeneMapper,
+    MappedGene,
+    mapping_frame,
+    normalise_query,
+)
+from ..library import GeneSetLibrary
+from ..results.model import Deferred, EnrichmentResult
+from .options import ENRICHR_BACKGROUND, Options, make_options
+from .scoring import ScoredRows, ScoringRules, TestedSets, score_queries
+from .universe import MappedQuery, Universe, build_universe, map_query, query_counts
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["enrich", "enrich_many"]
+
+
+
+def enrich(
+    genes: Iterable[str | int],
+    library: GeneSetLibrary,
+    *,
+    background: Iterable[str | int] | int | None = None,
+    background_mode: str = "intersect",
+    min_size: int | None = None,
+    max_size: int | None = None,
+    correction: str = "fdr_bh",
+    fdr_over: str = "tested",
+    collapse_duplicates: bool = False,
+    compat: str | None = None,
+    resolve_aliases: bool = True,
+    mapper: GeneMapper | None = None,
+) -> EnrichmentResult:
+    """Test a gene list for over-representation in every set of a library.
+
+    Parameters
+    ----------
+    genes : iterable of str or int
+        The query: symbols (any case), Entrez IDs, Ensembl gene IDs or
+        unambiguous aliases. Blanks and ``NA`` are ignored; duplicates count once.
+    library : GeneSetLibrary
+        The gene sets, e.g. :func:`pfocr_enrich.sample_library`.
+    background : iterable of str or int, or int, optional
+        Genes that could have been in the query (e.g. all genes measured). The
+        universe becomes library genes ∩ background (``background_mode="intersect"``)
+        or the background itself (``"as_given"``). An int N fixes the universe
+        size without restricting query or sets (the Enrichr rule).
+        Default: library genes.
+    background_mode : {"intersect", "as_given"}
+        How a background collection defines the universe (see ``background``).
+    min_size, max_size : int, optional
+        Test only sets with ``min_size <= M <= max_size`` genes in the universe
+        (defaults 1 and no limit; 10 and 500 with ``compat="clusterprofiler"``).
+    correction : str, default "fdr_bh"
+        Multiple-testing method for the ``fdr`` column: any statsmodels
+        ``multipletests`` method name (see :data:`pfocr_enrich.stats.CORRECTION_METHODS`).
+    fdr_over : {"tested", "hit"}
+        Sets entering the correction: every tested set (default, zero-overlap
+        included) or only sets with overlap >= 1 (gseapy, clusterProfiler <= 4.16);
+        other rows then have ``fdr`` NaN.
+    collapse_duplicates : bool, default False
+        Test each distinct gene set once; ``members`` lists every set id sharing it.
+    compat : {None, "clusterprofiler", "gseapy", "enrichr"}
+        Reproduce another tool's numbers (see docs/statistics.md); it overrides
+        the options that tool fixes.
+    resolve_aliases : bool, default True
+        Map unambiguous NCBI aliases to their official symbol.
+    mapper : GeneMapper, optional
+        Identifier tables; default the NCBI human tables shipped with the package.
+
+    Returns
+    -------
+    EnrichmentResult
+        ``.table`` ranks the tested sets by p-value (ties by ``set_id``);
+        ``.mapping`` says what happened to every query gene.
+
+    Raises
+    ------
+    TypeError
+        ``library`` is not a GeneSetLibrary, or ``genes`` is a bare string.
+    ValueError
+        An option is out of range.
+    EmptyQueryError
+        No query gene is in the universe.
+
+    Warns
+    -----
+    GeneMappingWarning
+        Some query genes were left out (unknown, ambiguous, outside the universe).
+
+    Examples
+    --------
+    >>> import pfocr_enrich as pe
+    >>> res = pe.enrich(["IFNB1", "IRF3", "MAVS", "TBK1", "DDX58"], pe.sample_library())
+    >>> top = res.table.iloc[0]
+    >>> top["set_id"], int(top["overlap"]), int(top["set_size"])
+    ('PMC5739664__oncotarget-08-105615-g007', 5, 9)
+    """
+    _check_library(library, "enrich")
+    names = normalise_query(genes, param="genes", func="enrich")
+    rows, params, mapping, tested_lib = _run(
+        {"query": names}, library, func="enrich", background=background, mapper=mapper,
+        options=dict(min_size=min_size, max_size=max_size, correction=correction, fdr_over=fdr_over,
+                     collapse_duplicates=collapse_duplicates, resolve_aliases=resolve_aliases,
+                     compat=compat, background_mode=background_mode))
+    params.update(params.pop("queries")["query"])
+    return EnrichmentResult._from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
+
+
+def enrich_many(
+    queries: Mapping[str, Iterable[str | int]] | pd.DataFrame | str | os.PathLike[str],
+    library: GeneSetLibrary,
+    *,
+    background: Iterable[str | int] | int | None = None,
+    background_mode: str = "intersect",
+    min_size: int | None = None,
+    max_size: int | None = None,
+    correction: str = "fdr_bh",
+    fdr_over: str = "tested",
+    collapse_duplicates: bool = False,
+    compat: str | None = None,
+    resolve_aliases: bool = True,
+    mapper: GeneMapper | None = None,
+    alpha: float | None = None,
+) -> EnrichmentResult:
+    """Test many gene lists at once; one long table with a ``query`` column.
+
+    Each query is scored on its distinct (overlap, set size) pairs (see
+    :mod:`pfocr_enrich.scoring`); rows are identical to calling :func:`enrich`
+    on each query with the same options, and the result keeps 8 bytes per row
+    until its table is read.
+
+    Parameters
+    ----------
+    queries : mapping of str to genes, DataFrame, or path
+        Name -> gene list; a long DataFrame with columns ``query`` and ``gene``;
+        or a GMT-like file (name, description, genes...).
+    library, background, background_mode, min_size, max_size, correction,
+    fdr_over, collapse_duplicates, compat, resolve_aliases, mapper
+        As for :func:`enrich`.
+    alpha : float, optional
+        Keep only rows with ``fdr <= alpha`` (for large screens, where every
+        tested row of every query would not fit in memory).
+
+    Returns
+    -------
+    EnrichmentResult
+        ``table`` has a categorical ``query`` column in the caller's order;
+        ``mapping`` has one row per (query, input).
+
+    Examples
+    --------
+    >>> import pfocr_enrich as pe
+    >>> res = pe.enrich_many({"ifn": ["IRF3", "MAVS", "TBK1"], "nfkb": ["NFKB1", "RELA", "IKBKB"]},
+    ...                      pe.sample_library())
+    >>> res.table["query"].cat.categories.tolist()
+    ['ifn', 'nfkb']
+    """
+    _check_library(library, "enrich_many")
+    if alpha is not None and not (isinstance(alpha, (int, float)) and 0 <= alpha <= 1):
+        raise param_error("enrich_many", "alpha", "None or a number in [0, 1]", alpha)
+    named = {name: normalise_query(genes, param=f"queries[{name!r}]", func="enrich_many")
+             for name, genes in read_queries(queries).items()}
+    rows, params, mapping, tested_lib = _run(named, library, func="enrich_many", background=background, mapper=mapper, alpha=alpha,
+                options=dict(min_size=min_size, max_size=max_size, correction=correction, fdr_over=fdr_over,
+                             collapse_duplicates=collapse_duplicates, resolve_aliases=resolve_aliases,
+                             compat=compat, background_mode=background_mode))
+    return EnrichmentResult._from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
+
+
+def read_queries(queries: object) -> dict[str, list[object]]:
+    """Name -> genes from a mapping, a long (query, gene) DataFrame or a GMT-like file."""
+    if isinstance(queries, pd.DataFrame):
+        for col in ("query", "gene"):
+            if col not in queries.columns:
+                raise param_error("enrich_many", "queries", "a DataFrame with columns 'query' and 'gene'", list(queries.columns))
+        grouped = queries.groupby("query", sort=False, observed=True)["gene"]
+        return {str(name): list(genes) for name, genes in grouped}
+    if isinstance(queries, (str, os.PathLike)):
+        from ..io.gmt import read_gmt
+
+        lib = read_gmt(queries)
+        return {str(k): list(v) for k, v in lib.to_dict().items()}
+    if isinstance(queries, Mapping):
+        if not queries:
+            raise param_error("enrich_many", "queries", "a non-empty mapping of name to genes", queries)
+        return {str(k): v for k, v in queries.items()}
+    raise param_error("enrich_many", "queries", "a mapping, a DataFrame or a GMT path", type(queries).__name__)
+
+
+def _run(
+    named: dict[str, list[str]],
+    library: GeneSetLibrary,
+    *,
+    func: str,
+    background: object,
+    mapper: GeneMapper | None,
+    options: dict[str, object],
+    alpha: float | None = None,
+) -> tuple[ScoredRows, dict[str, Any], Deferred, GeneSetLibrary]:
+    """Shared pipeline of enrich and enrich_many: the ranked rows, params, mapping and tested library."""
+    opts = make_options(func=func, **options)
+    mapper = mapper or GeneMapper.default()
+    tested_lib = library.deduplicate() if opts.collapse_duplicates else library
+    if isinstance(background, bool):
+        raise param_error(func, "background", "None, a collection of genes or an int", background)
+    if opts.compat == "enrichr" and background is None:
+        background = ENRICHR_BACKGROUND
+    universe = build_universe(library, background, mapper, opts=opts, func=func)
+    index = library.derived.identifier_index()
+    queries: list[MappedQuery] = []
+    for name, names in named.items():
+        mapped = map_query(names, library, index, universe, mapper, opts=opts)
+        queries.append(MappedQuery(name, mapped, *query_counts(mapped, library, universe, opts)))
+    mapping = Deferred(partial(_mapping_table, [q.rows for q in queries], list(named), batch=func != "enrich"))
+    _warn_dropped(queries)
+    empty = next((q for q in queries if q.n == 0), None)
+    if empty is not None:
+        where = "" if func == "enrich" else f" of query {empty.name!r}"
+        msg = (
+            f"{func}: none of the {len(named[empty.name])} query genes{where} is in the universe of "
+            f"{universe.size:,} genes ({_status_counts(empty.rows)}); see pfocr_enrich.map_genes() for details."
+        )
+        raise EmptyQueryError(msg)
+    # Entrez libraries also show symbols: one vocabulary lookup, reused by the overlap strings.
+    symbols = None
+    if library.namespace == "entrez":
+        symbols = tested_lib.derived.symbol_vocabulary(mapper)
+    rows, n_tested = _score(tested_lib, universe, queries, opts, alpha=alpha, symbols=symbols, batch=func != "enrich")
+    params = {
+        "test": "hypergeometric upper tail P(X >= k) (one-sided Fisher's exact test)"
+        + (" on Enrichr's 2x2 table (d = N - b - c + a)" if opts.compat == "enrichr" else ""),
+        "library": library.name,
+        "library_sets": len(library),
+        "library_genes": library.n_genes,
+        "library_info": library.info,
+        "namespace": library.namespace,
+        "universe_rule": universe.rule,
+        "background_size": universe.background_given,
+        "background_unmapped": len(universe.background_unmapped),
+        "universe_size": universe.size,
+        **opts.as_params(),
+        "alpha": alpha,
+        "sets_tested": n_tested,
+        "queries": {q.name: {"query_input": len(named[q.name]), "query_size": q.n} for q in queries},
+    }
+    # The (immutable) library travels by reference, for clustering by set similarity.
+    return rows, params, mapping, tested_lib
+
+
+def _check_library(library: object, func: str) -> None:
+    if not isinstance(library, GeneSetLibrary):
+        msg = (
+            f"The 'library' parameter of {func} must be a GeneSetLibrary (see pfocr_enrich.read_gmt, "
+            f"read_figures, sample_library). Got {type(library).__name__} instead."
+        )
+        raise TypeError(msg)
+
+
+def _mapping_table(rows: list[list[MappedGene]], names: list[str], *, batch: bool) -> pd.DataFrame:
+    """The mapping report of every query (with a categorical ``query`` column for a batch)."""
+    mapping = mapping_frame([row for query_rows in rows for row in query_rows])
+    if batch:
+        codes = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
+        mapping["query"] = pd.Categorical.from_codes(codes, categories=names)
+    return mapping
+
+
+def _status_counts(rows: list[MappedGene]) -> str:
+    """'status: count, ...' in the order of MAPPING_STATUSES."""
+    counts = Counter(r.status for r in rows)
+    return ", ".join(f"{status}: {counts[status]}" for status in MAPPING_STATUSES if counts[status])
+
+
+def _warn_dropped(queries: list[MappedQuery]) -> None:
+    dropped = [row for q in queries for row in q.rows if row.status not in KEPT_STATUSES]
+    if not dropped:
+        return
+    shown = ", ".join(repr(r.input) for r in dropped[:10])
+    more = "" if len(dropped) <= 10 else f" and {len(dropped) - 10} more"
+    scope = f" across {len(queries)} queries" if len(queries) > 1 else ""
+    total = sum(len(q.rows) for q in queries)
+    msg = (
+        f"{len(dropped)} of {total} query genes{scope} were left out ({_status_counts(dropped)}): "
+        f"{shown}{more}. See res.dropped."
+    )
+    warnings.warn(msg, GeneMappingWarning, stacklevel=4)
+
+
+# -- scoring ------------------------------------------------------------------
+def _score(library: GeneSetLibrary, universe: Universe, queries: list[MappedQuery], opts: Options, *,
+           alpha: float | None, symbols: np.ndarray | None, batch: bool) -> tuple[ScoredRows, int]:
+    """The compact ranked rows of every query (see :mod:`pfocr_enrich.scoring`) and the sets tested."""
+    rules = ScoringRules(correction=opts.correction, fdr_over=opts.fdr_over, odds_ratio=opts.odds_ratio,
+                         enrichr_table=opts.odds_ratio == "fold", gene_ratios=opts.compat == "clusterprofiler")
+    # Which sets are tested depends only on the universe and the size bounds: prepared once.
+    whole = universe.rule in ("library", "fixed")
+    key = ("tested_sets", opts.min_size, opts.max_size, whole or hashlib.sha1(universe.mask.tobytes()).hexdigest())
+    prepared = library.derived.memo(key, lambda: _tested_sets(library, universe, opts))
+    rows = score_queries(library, prepared, [(q.name, q.indices, q.n) for q in queries], universe.size, rules,
+                         alpha=alpha, symbols=symbols, batch=batch)
+    return rows, len(prepared)
+
+
+def _tested_sets(library: GeneSetLibrary, universe: Universe, opts: Options) -> TestedSets:
+    set_size = _set_sizes_in_universe(library.shared_arrays()[1], universe)
+    tested = set_size >= max(opts.min_size, 1)
+    if opts.max_size is not None:
+        tested &= set_size <= opts.max_size
+    return TestedSets.prepare(library, set_size, tested)
+
+
+def _set_sizes_in_universe(membership: sp.csr_matrix, universe: Universe) -> np.ndarray:
+    if universe.rule in ("library", "fixed"):
+        return np.diff(membership.indptr).astype(np.int64)
+    return np.asarray(membership @ universe.mask.astype(np.int32)).ravel().astype(np.int64)
