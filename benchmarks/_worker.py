@@ -195,7 +195,9 @@ class OursCore:
 
     def prepare_query(self, query):
         np = self.np
-        return np.array(sorted({self.gene_index[g] for g in query if g in self.gene_index}), dtype=np.int64)
+        return np.array(
+            sorted({self.gene_index[g] for g in query if g in self.gene_index}), dtype=np.int64
+        )
 
     def run(self, lib, genes):
         t0 = time.perf_counter()

@@ -32,9 +32,15 @@ def messy_inputs(n: int, seed: int = 0) -> list[str]:
         pick(coding["symbol"], n * 4 // 10),
         [s.capitalize() for s in pick(coding["symbol"], n // 10)],
         pick(coding["entrez"], n // 10),
-        [f"{e}.{rng.integers(1, 20)}" for e in pick([x for x in coding["ensembl"] if x], n // 10) if ";" not in e],
+        [
+            f"{e}.{rng.integers(1, 20)}"
+            for e in pick([x for x in coding["ensembl"] if x], n // 10)
+            if ";" not in e
+        ],
         pick(aliases, n // 10),
-        pick(["SEPT7", "MARCH6", "DDX58", "1-Mar", "7-Sep", "SEP2", "C11orf95", "TMEM173"], n // 20),
+        pick(
+            ["SEPT7", "MARCH6", "DDX58", "1-Mar", "7-Sep", "SEP2", "C11orf95", "TMEM173"], n // 20
+        ),
         pick(["NOTAGENE", "glucose", "Cancer", "Aß", "HSP70", "PI3K", "p65"], n // 20),
     ]
     flat = [x for part in parts for x in part]

@@ -656,7 +656,7 @@ def markdown(res: dict) -> str:
         "`pe.enrich` returns a result holding every set's p-value, FDR and rank; its rows are put in rank order "
         "and its table columns (effect sizes, overlapping gene names, metadata) built for the rows read: "
         "`.top(20).table` is what a notebook shows first, `.table` builds every row, as gseapy's table does "
-        "(\"vs our full table\" compares with it). "
+        '("vs our full table" compares with it). '
         "Agreement = max relative difference of the tool's p-values to `scipy.stats.hypergeom.sf(k - 1, N, M, n)` over the sets it reports "
         "(reference p > 1e-300), all sets / sets with p < 1e-3.",
         "",
@@ -696,7 +696,11 @@ def markdown(res: dict) -> str:
         r_big = rows.get(big) if big else None
         vs_table = "–"
         if r_big and r_big.get("status") == "ok" and table_big:
-            vs_table = fmt_ratio(r_big["median_s"] / table_big["median_s"]) if tool != "ours_table" else "1x"
+            vs_table = (
+                fmt_ratio(r_big["median_s"] / table_big["median_s"])
+                if tool != "ours_table"
+                else "1x"
+            )
         if r_big and r_big.get("status") == "ok" and ours_big:
             speed = fmt_ratio(r_big["median_s"] / ours_big["median_s"]) if tool != "ours" else "1x"
             mem = f"{r_big.get('process_peak_mb', 0):,.0f} / {r_big.get('query_peak_delta_mb') or 0:,.0f}"

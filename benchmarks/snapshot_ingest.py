@@ -61,9 +61,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 import pfocr_enrich as pe  # noqa: E402
-from pfocr_enrich.sources import releases, snapshots  # noqa: E402
 from pfocr_enrich._util.resources import read_packaged_tsv  # noqa: E402
 from pfocr_enrich.library import GeneSetLibrary  # noqa: E402
+from pfocr_enrich.sources import releases, snapshots  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 RELEASE = "20240410"
@@ -216,7 +216,9 @@ def _warm_in_new_process(folder: Path, cache: Path, verify: str) -> dict[str, fl
         "print(t1 - t, t2 - t1, t3 - t2, lib.info['snapshot_cached'])"
     )
     args = [sys.executable, "-c", code, str(ROOT / "src"), str(folder), str(cache), verify]
-    *seconds, cached = subprocess.run(args, capture_output=True, text=True, check=True).stdout.split()
+    *seconds, cached = subprocess.run(
+        args, capture_output=True, text=True, check=True
+    ).stdout.split()
     assert cached == "True"
     return dict(zip(("load", "first_top20", "all_metadata"), map(float, seconds)))
 
@@ -245,8 +247,15 @@ def bench_snapshot(work: Path, n_pages: int, rng: np.random.Generator, repeats: 
             t = time.perf_counter()
             quick = snapshots.load_snapshot(folder, cache_dir=cache, errors="skip", verify="quick")
             warm_quick_s.append(time.perf_counter() - t)
-    assert warm == quick == cold == lib and warm.info["snapshot_cached"] and quick.info["snapshot_cached"]
-    fresh = {v: [_warm_in_new_process(folder, cache, v) for _ in range(repeats)] for v in ("full", "quick")}
+    assert (
+        warm == quick == cold == lib
+        and warm.info["snapshot_cached"]
+        and quick.info["snapshot_cached"]
+    )
+    fresh = {
+        v: [_warm_in_new_process(folder, cache, v) for _ in range(repeats)]
+        for v in ("full", "quick")
+    }
     fresh_s = {v: [run["load"] for run in runs] for v, runs in fresh.items()}
     npz = next((cache / "snapshots").glob("*.npz"))
     load_s = []
@@ -285,7 +294,9 @@ def bench_snapshot(work: Path, n_pages: int, rng: np.random.Generator, repeats: 
         "load_snapshot_warm_quick_new_process_s": statistics.median(fresh_s["quick"]),
         "load_snapshot_warm_new_process_runs_s": fresh_s["full"],
         "first_top20_after_warm_s": statistics.median(run["first_top20"] for run in fresh["full"]),
-        "all_metadata_after_warm_s": statistics.median(run["all_metadata"] for run in fresh["full"]),
+        "all_metadata_after_warm_s": statistics.median(
+            run["all_metadata"] for run in fresh["full"]
+        ),
         "library_load_s": statistics.median(load_s),
         "files_key_s": files_key_s,
         "files_key_here_s": files_key_here_s,

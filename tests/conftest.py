@@ -36,8 +36,27 @@ def pfocr2018(pfocr2018_gmt):
 
 # Result fixtures shared by the results and plot tests: the sample library, an
 # interferon-response list, and a three-query batch.
-IFN = ["IFNB1", "IRF3", "MAVS", "TBK1", "DDX58", "STAT1", "STAT2", "IRF7", "ISG15", "MX1", "OAS1", "IFIT1",
-       "TLR3", "TLR7", "MYD88", "NFKB1", "RELA", "TNF", "IL6"]
+IFN = [
+    "IFNB1",
+    "IRF3",
+    "MAVS",
+    "TBK1",
+    "DDX58",
+    "STAT1",
+    "STAT2",
+    "IRF7",
+    "ISG15",
+    "MX1",
+    "OAS1",
+    "IFIT1",
+    "TLR3",
+    "TLR7",
+    "MYD88",
+    "NFKB1",
+    "RELA",
+    "TNF",
+    "IL6",
+]
 QUERIES = {
     "ifn": ["IFNB1", "IRF3", "MAVS", "TBK1", "DDX58"],
     "nfkb": ["NFKB1", "RELA", "IKBKB", "TNF", "IL6"],

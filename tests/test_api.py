@@ -16,7 +16,11 @@ import pfocr_enrich as pe
 
 # Every module of the package, so that a new module's examples run without being listed here.
 MODULES = sorted(m.name for m in pkgutil.walk_packages(pe.__path__, prefix="pfocr_enrich."))
-PUBLIC_CALLABLES = [name for name in pe.__all__ if callable(getattr(pe, name)) and not isinstance(getattr(pe, name), type)]
+PUBLIC_CALLABLES = [
+    name
+    for name in pe.__all__
+    if callable(getattr(pe, name)) and not isinstance(getattr(pe, name), type)
+]
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -24,7 +28,9 @@ def test_docstring_examples_run(module, tmp_path, monkeypatch):
     # Examples write to tempfile folders: keep them inside pytest's tmp_path, not /tmp.
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     mod = importlib.import_module(module)
-    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
+    result = doctest.testmod(
+        mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False
+    )
     assert result.failed == 0
 
 

@@ -31,7 +31,9 @@ def gene_file(tmp_path):
 def test_default_library_prints_ranked_table(gene_file, capsys):
     assert main([str(gene_file)]) == 0
     out, err = capsys.readouterr()
-    expected = pe.enrich(["IFNB1", "IRF3", "MAVS", "TBK1", "DDX58", "STAT1"], pe.sample_library()).table
+    expected = pe.enrich(
+        ["IFNB1", "IRF3", "MAVS", "TBK1", "DDX58", "STAT1"], pe.sample_library()
+    ).table
     first_row = out.splitlines()[2]
     assert expected.iloc[0]["set_id"] in first_row
     assert "query: 6 of 6 genes tested" in err
@@ -43,9 +45,13 @@ def test_output_file_matches_api(gene_file, tmp_path, data_dir):
     gmt = data_dir / "pfocr" / "pfocr_covid_symbols.gmt"
     assert main([str(gene_file), "--library", str(gmt), "-o", str(out), "--min-size", "3"]) == 0
     written = pd.read_csv(out, sep="\t", **ROUND_TRIP)
-    expected = pe.enrich(["IFNB1", "IRF3", "MAVS", "TBK1", "DDX58", "STAT1"], pe.read_gmt(gmt), min_size=3).table
+    expected = pe.enrich(
+        ["IFNB1", "IRF3", "MAVS", "TBK1", "DDX58", "STAT1"], pe.read_gmt(gmt), min_size=3
+    ).table
     assert written["set_id"].tolist() == expected["set_id"].tolist()
-    pd.testing.assert_series_equal(written["pvalue"], expected["pvalue"].reset_index(drop=True), rtol=1e-15)
+    pd.testing.assert_series_equal(
+        written["pvalue"], expected["pvalue"].reset_index(drop=True), rtol=1e-15
+    )
 
 
 def test_bad_input_gives_one_line_and_exit_2(tmp_path, capsys):
@@ -66,12 +72,17 @@ def test_unknown_genes_only_is_an_error(tmp_path, capsys):
     assert "none of the 1 query genes" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(shutil.which("pfocr-enrich") is None and not (Path(sys.executable).parent / "pfocr-enrich").exists(),
-                    reason="console script not installed (run from an installed package)")
+@pytest.mark.skipif(
+    shutil.which("pfocr-enrich") is None
+    and not (Path(sys.executable).parent / "pfocr-enrich").exists(),
+    reason="console script not installed (run from an installed package)",
+)
 def test_console_script_runs_as_subprocess(gene_file):
     script = str(Path(sys.executable).parent / "pfocr-enrich")
     script = script if Path(script).exists() else "pfocr-enrich"
-    done = subprocess.run([script, str(gene_file), "--top", "3"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [script, str(gene_file), "--top", "3"], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
     rows = [line for line in done.stdout.splitlines() if line[:1].isdigit()]
     assert [r.split()[0] for r in rows] == ["1", "2", "3"]
@@ -80,8 +91,13 @@ def test_console_script_runs_as_subprocess(gene_file):
 
 
 def test_module_runs_from_stdin(gene_file):
-    done = subprocess.run([sys.executable, "-m", "pfocr_enrich.cli", "-", "--top", "2"], input=GENES,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pfocr_enrich.cli", "-", "--top", "2"],
+        input=GENES,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "IRF3" in done.stdout
 
@@ -142,13 +158,17 @@ def test_queries_file(layout, tmp_path):
         sep = "," if layout.startswith("csv") else "\t"
         path = tmp_path / ("q.csv" if sep == "," else "q.tsv")
         lines = ([f"query{sep}gene"] if layout.endswith("header") else []) + [
-            f"{n}{sep}{g}" for n, genes in QUERIES.items() for g in genes]
+            f"{n}{sep}{g}" for n, genes in QUERIES.items() for g in genes
+        ]
         path.write_text("\n".join(lines) + "\n")
     out = tmp_path / "res.csv"
     assert main(["--queries", str(path), "-o", str(out), "--alpha", "0.05"]) == 0
     expected = pe.enrich_many(QUERIES, pe.sample_library(), alpha=0.05).to_frame()
     written = _read(out)
-    assert written[["query", "set_id"]].values.tolist() == expected[["query", "set_id"]].astype(str).values.tolist()
+    assert (
+        written[["query", "set_id"]].values.tolist()
+        == expected[["query", "set_id"]].astype(str).values.tolist()
+    )
     assert (written["fdr"] <= 0.05).all()
 
 
@@ -160,15 +180,18 @@ def test_queries_table_with_one_column_is_an_input_error(tmp_path, capsys):
     assert len(err) == 1 and "two-column table" in err[0]
 
 
-@pytest.mark.parametrize(("flags", "kwargs"), [
-    (["--min-size", "5", "--max-size", "40"], {"min_size": 5, "max_size": 40}),
-    (["--correction", "bonferroni"], {"correction": "bonferroni"}),
-    (["--fdr-over", "hit"], {"fdr_over": "hit"}),
-    (["--compat", "gseapy"], {"compat": "gseapy"}),
-    (["--collapse-duplicates"], {"collapse_duplicates": True}),
-    (["--no-resolve-aliases"], {"resolve_aliases": False}),
-    (["--background", "22000"], {"background": 22000}),
-])
+@pytest.mark.parametrize(
+    ("flags", "kwargs"),
+    [
+        (["--min-size", "5", "--max-size", "40"], {"min_size": 5, "max_size": 40}),
+        (["--correction", "bonferroni"], {"correction": "bonferroni"}),
+        (["--fdr-over", "hit"], {"fdr_over": "hit"}),
+        (["--compat", "gseapy"], {"compat": "gseapy"}),
+        (["--collapse-duplicates"], {"collapse_duplicates": True}),
+        (["--no-resolve-aliases"], {"resolve_aliases": False}),
+        (["--background", "22000"], {"background": 22000}),
+    ],
+)
 def test_flags_are_the_api_parameters(gene_file, tmp_path, flags, kwargs):
     out = tmp_path / "r.json"
     gmt = Path(__file__).parent / "data" / "pfocr" / "pfocr2018_4000_symbols.gmt"
@@ -178,7 +201,9 @@ def test_flags_are_the_api_parameters(gene_file, tmp_path, flags, kwargs):
         expected = pe.enrich(read_gene_list(str(gene_file)), pe.read_gmt(gmt), **kwargs)
     doc = json.loads(out.read_text())
     assert [r["set_id"] for r in doc["results"]] == expected.table["set_id"].tolist()
-    np.testing.assert_array_equal([r["pvalue"] for r in doc["results"]], expected.table["pvalue"].to_numpy())
+    np.testing.assert_array_equal(
+        [r["pvalue"] for r in doc["results"]], expected.table["pvalue"].to_numpy()
+    )
     for key, value in kwargs.items():
         if key != "background":
             assert doc["params"][key] == value
@@ -186,7 +211,19 @@ def test_flags_are_the_api_parameters(gene_file, tmp_path, flags, kwargs):
 
 def test_background_file(gene_file, tmp_path):
     bg = tmp_path / "bg.txt"
-    background = ["IFNB1", "IRF3", "MAVS", "TBK1", "RIGI", "STAT1", "AKT1", "TP53", "TNF", "IL6", "NFKB1"]
+    background = [
+        "IFNB1",
+        "IRF3",
+        "MAVS",
+        "TBK1",
+        "RIGI",
+        "STAT1",
+        "AKT1",
+        "TP53",
+        "TNF",
+        "IL6",
+        "NFKB1",
+    ]
     bg.write_text("\n".join(background))
     out = tmp_path / "r.tsv"
     assert main([str(gene_file), "--background", str(bg), "-o", str(out)]) == 0
@@ -200,7 +237,9 @@ def test_alpha_and_top_for_one_query(gene_file, tmp_path):
     out = tmp_path / "r.tsv"
     assert main([str(gene_file), "--alpha", "0.01", "-o", str(out)]) == 0
     written = _read(out)
-    assert len(written) == int((pe.enrich(read_gene_list(str(gene_file)), pe.sample_library()).table["fdr"] <= 0.01).sum())
+    assert len(written) == int(
+        (pe.enrich(read_gene_list(str(gene_file)), pe.sample_library()).table["fdr"] <= 0.01).sum()
+    )
     assert main([str(gene_file), "--top", "7", "-o", str(out)]) == 0
     assert _read(out)["rank"].tolist() == list(range(1, 8))
 
@@ -215,7 +254,9 @@ def test_every_output_format(gene_file, query_files, tmp_path):
     assert len(json.loads((tmp_path / "r.json").read_text())["results"]) == 12
     page = (tmp_path / "r.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and page.count('<tr class="row"') == 12
-    assert "216 of 216 sets tested" in page  # the report summarises the whole result, not just the rows it lists
+    assert (
+        "216 of 216 sets tested" in page
+    )  # the report summarises the whole result, not just the rows it lists
     assert main([*query_files, "-o", str(tmp_path / "b.html"), "-q"]) == 0
     assert (tmp_path / "b.html").read_text().count('<tr class="row"') == 3 * 100
 
@@ -228,24 +269,29 @@ def test_excel_output(gene_file, tmp_path):
     assert list(sheets) == ["results", "mapping", "parameters"] and len(sheets["results"]) == 216
 
 
-def test_excel_without_openpyxl_exits_1_with_the_install_hint(gene_file, tmp_path, monkeypatch, capsys):
+def test_excel_without_openpyxl_exits_1_with_the_install_hint(
+    gene_file, tmp_path, monkeypatch, capsys
+):
     monkeypatch.setitem(sys.modules, "openpyxl", None)
     assert main([str(gene_file), "-o", str(tmp_path / "r.xlsx")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and 'pip install "pfocr_enrich[excel]"' in err[0]
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["{genes}", "-o", "out.pdf"], "cannot tell the output format of 'out.pdf'"),
-    ([], "no gene list given"),
-    (["{genes}", "--queries", "{genes}"], "not both"),
-    (["-", "-"], "standard input"),
-    (["{genes}", "--top", "-1"], "--top must be >= 0"),
-    (["{genes}", "--min-size", "-1"], "'min_size' parameter of enrich must be"),
-    (["{genes}", "--alpha", "2"], "'alpha' parameter"),
-    (["{genes}", "--library", "missing.gmt"], "no such library file or folder: missing.gmt"),
-    (["--queries", "missing.gmt"], "no such queries file"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["{genes}", "-o", "out.pdf"], "cannot tell the output format of 'out.pdf'"),
+        ([], "no gene list given"),
+        (["{genes}", "--queries", "{genes}"], "not both"),
+        (["-", "-"], "standard input"),
+        (["{genes}", "--top", "-1"], "--top must be >= 0"),
+        (["{genes}", "--min-size", "-1"], "'min_size' parameter of enrich must be"),
+        (["{genes}", "--alpha", "2"], "'alpha' parameter"),
+        (["{genes}", "--library", "missing.gmt"], "no such library file or folder: missing.gmt"),
+        (["--queries", "missing.gmt"], "no such queries file"),
+    ],
+)
 def test_input_errors_are_one_line_and_exit_2(gene_file, capsys, argv, message):
     argv = [a.replace("{genes}", str(gene_file)) for a in argv]
     assert main(argv) == 2
@@ -258,7 +304,9 @@ def test_usage_errors_help_and_version_return_codes(capsys):
     assert "invalid choice: 'nope'" in capsys.readouterr().err
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    assert "examples:" in out and "--queries" in out and "--min-size N" in out and "--fdr-over" in out
+    assert (
+        "examples:" in out and "--queries" in out and "--min-size N" in out and "--fdr-over" in out
+    )
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"pfocr-enrich {pe.__version__}"
 
@@ -279,7 +327,9 @@ def test_progress_bar_on_a_terminal_and_identical_rows(query_files, tmp_path, mo
     monkeypatch.setattr(sys, "stderr", terminal)
     chunked = tmp_path / "chunked.tsv"
     assert main([*query_files, "-o", str(chunked)]) == 0
-    assert "pfocr-enrich:" in terminal.getvalue() and "/3 [" in terminal.getvalue()  # a tqdm bar over 3 queries
+    assert (
+        "pfocr-enrich:" in terminal.getvalue() and "/3 [" in terminal.getvalue()
+    )  # a tqdm bar over 3 queries
     pd.testing.assert_frame_equal(_read(plain), _read(chunked))
     quiet = _Terminal()
     monkeypatch.setattr(sys, "stderr", quiet)
@@ -300,19 +350,30 @@ def test_chunked_batches_warn_once(tmp_path, monkeypatch):
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     assert main([*files, "-o", str(tmp_path / "r.tsv")]) == 0
-    warnings_printed = [line for line in terminal.getvalue().splitlines() if line.startswith("warning:")]
+    warnings_printed = [
+        line for line in terminal.getvalue().splitlines() if line.startswith("warning:")
+    ]
     assert len(warnings_printed) == 1 and "'NOTAGENEa', 'NOTAGENEb'" in warnings_printed[0]
 
 
-@pytest.mark.skipif(_console_script() is None, reason="console script not installed (pip install -e .)")
+@pytest.mark.skipif(
+    _console_script() is None, reason="console script not installed (pip install -e .)"
+)
 def test_console_script_batch_report_and_version(query_files, tmp_path):
     script = _console_script()
     out = tmp_path / "report.html"
-    done = subprocess.run([script, *query_files, "--top", "4", "-o", str(out)], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [script, *query_files, "--top", "4", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert out.read_text().count('<tr class="row"') == 12
     assert done.stderr.strip() == f"wrote 12 rows to {out}"  # not a terminal: no progress bar
-    bad = subprocess.run([script, str(tmp_path / "nope.txt")], capture_output=True, text=True, check=False)
+    bad = subprocess.run(
+        [script, str(tmp_path / "nope.txt")], capture_output=True, text=True, check=False
+    )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "nope.txt" in bad.stderr
     version = subprocess.run([script, "--version"], capture_output=True, text=True, check=False)
     assert version.stdout.strip() == f"pfocr-enrich {pe.__version__}"

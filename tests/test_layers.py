@@ -21,7 +21,10 @@ def _lint_imports(src: Path, config: Path) -> subprocess.CompletedProcess[str]:
     env_path = f"{src}"
     return subprocess.run(
         [sys.executable, "-c", code, "--config", str(config), "--no-cache"],
-        capture_output=True, text=True, timeout=120, cwd=src.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=src.parent,
         env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"},
     )
 
@@ -36,10 +39,14 @@ def test_the_layer_contract_holds():
 def test_the_layer_contract_fails_on_an_upward_import(tmp_path):
     pytest.importorskip("importlinter")
     src = tmp_path / "src"
-    shutil.copytree(PACKAGE, src / "pfocr_enrich", ignore=shutil.ignore_patterns("__pycache__", "data"))
+    shutil.copytree(
+        PACKAGE, src / "pfocr_enrich", ignore=shutil.ignore_patterns("__pycache__", "data")
+    )
     stats = src / "pfocr_enrich" / "stats" / "hypergeom.py"
-    stats.write_text(stats.read_text(encoding="utf-8") + "\n\ndef _upward():\n    from ..cli import main\n",
-                     encoding="utf-8")
+    stats.write_text(
+        stats.read_text(encoding="utf-8") + "\n\ndef _upward():\n    from ..cli import main\n",
+        encoding="utf-8",
+    )
     config = tmp_path / "pyproject.toml"
     shutil.copy(ROOT / "pyproject.toml", config)
     done = _lint_imports(src, config)
@@ -83,5 +90,7 @@ def test_no_private_name_is_imported_across_folders():
                 continue
             for alias in node.names:
                 if alias.name.startswith("_") and alias.name != "__version__":
-                    crossing.append(f"{module.relative_to(PACKAGE)}: {alias.name} from {node.module}")
+                    crossing.append(
+                        f"{module.relative_to(PACKAGE)}: {alias.name} from {node.module}"
+                    )
     assert not crossing, crossing

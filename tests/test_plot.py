@@ -68,7 +68,9 @@ def test_dot_plot_is_labelled_and_ordered(res, tmp_path):
 def test_dot_plot_shortens_long_titles(res):
     long_title = "A " + "very long pathway figure title about interferon signalling " * 4
     assert max(len(line) for line in plot._label(long_title).splitlines()) <= plot._LABEL_WIDTH
-    assert len(plot._label(long_title).splitlines()) == 2 and plot._label(long_title).endswith("\u2026")
+    assert len(plot._label(long_title).splitlines()) == 2 and plot._label(long_title).endswith(
+        "\u2026"
+    )
     assert plot._label("Type III IFN signaling pathway") == "Type III IFN signaling pathway"
     ax = res.plot.dot(top=20)
     for label in ax.get_yticklabels():
@@ -113,7 +115,9 @@ def test_dot_matrix_is_sets_by_queries(many, tmp_path):
     (points,) = ax.collections
     expected = hits[hits["set_id"].isin(chosen)]
     assert len(points.get_offsets()) == len(expected)  # one dot per (set, query) with overlap
-    assert ax.get_xlabel() == "query" and "Top 4 PFOCR figures per query" in ax.get_title(loc="left")
+    assert ax.get_xlabel() == "query" and "Top 4 PFOCR figures per query" in ax.get_title(
+        loc="left"
+    )
 
 
 def test_batch_dot_needs_a_query(many):
@@ -141,10 +145,15 @@ def test_bad_arguments(res):
 
 def test_missing_matplotlib_gives_a_clear_message(res, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(ImportError, match=re.escape('pfocr_enrich.plot needs matplotlib: pip install "pfocr_enrich[plot]"')):
+    with pytest.raises(
+        ImportError,
+        match=re.escape('pfocr_enrich.plot needs matplotlib: pip install "pfocr_enrich[plot]"'),
+    ):
         res.plot.dot()
     page = res.to_html(top=3)
-    assert "data:image/png" not in page and 'pip install "pfocr_enrich[plot]"' in page.replace("&quot;", '"')
+    assert "data:image/png" not in page and 'pip install "pfocr_enrich[plot]"' in page.replace(
+        "&quot;", '"'
+    )
 
 
 def test_report_embeds_the_dot_plot(res, many):
@@ -156,7 +165,9 @@ def test_report_embeds_the_dot_plot(res, many):
 
 
 def test_plot_doctests_run_headless():
-    result = doctest.testmod(plot, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
+    result = doctest.testmod(
+        plot, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False
+    )
     assert result.failed == 0 and result.attempted > 5
 
 

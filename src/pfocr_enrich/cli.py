@@ -29,8 +29,18 @@ from .stats import CORRECTION_METHODS
 _DEFAULT_SHOWN = 20
 _BATCH_SHOWN = 5  # rows per query printed for a batch
 _REPORT_ROWS = 100  # rows per query in an HTML report unless --top says otherwise
-_OUTPUTS = {".tsv": "tsv", ".txt": "tsv", ".tsv.gz": "tsv", ".txt.gz": "tsv", ".csv": "csv", ".csv.gz": "csv",
-            ".json": "json", ".html": "html", ".htm": "html", ".xlsx": "xlsx"}
+_OUTPUTS = {
+    ".tsv": "tsv",
+    ".txt": "tsv",
+    ".tsv.gz": "tsv",
+    ".txt.gz": "tsv",
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".xlsx": "xlsx",
+}
 _BATCH_CHUNK = 64  # queries per enrich_many call when a progress bar is shown
 
 EXAMPLES = """\
@@ -60,30 +70,92 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("genes", nargs="*", metavar="GENES",
-                        help="gene list file(s), '-' for standard input; several files run one query each")
-    parser.add_argument("--queries", metavar="FILE", help="many named gene lists: GMT, or a query<TAB>gene table")
-    parser.add_argument("--library", help="figure folder, .md file or glob; GMT (.gmt, .gmt.gz); saved library (.npz); "
-                                          "default: the embedded PFOCR sample")
-    parser.add_argument("--background", help="file of background genes (universe = library genes ∩ background), "
-                                             "or an integer N for a fixed universe size")
-    parser.add_argument("--background-mode", choices=["intersect", "as_given"], default="intersect",
-                        help="how --background defines the universe (default intersect)")
-    parser.add_argument("--min-size", type=int, default=None, metavar="N", help="smallest set size tested (default 1)")
-    parser.add_argument("--max-size", type=int, default=None, metavar="N", help="largest set size tested (default: no limit)")
-    parser.add_argument("--correction", default="fdr_bh", choices=CORRECTION_METHODS, metavar="METHOD",
-                        help=f"multiple-testing method: {', '.join(CORRECTION_METHODS)} (default fdr_bh)")
-    parser.add_argument("--fdr-over", default="tested", choices=FDR_FAMILIES,
-                        help="sets entering the correction: every tested set or only those with overlap (default tested)")
-    parser.add_argument("--compat", default=None, choices=[c for c in COMPAT_PRESETS if c],
-                        help="reproduce another tool's numbers (see docs/statistics.md)")
-    parser.add_argument("--collapse-duplicates", action="store_true", help="test each distinct gene set once")
-    parser.add_argument("--resolve-aliases", action=argparse.BooleanOptionalAction, default=True,
-                        help="map unambiguous NCBI aliases to official symbols (default on)")
-    parser.add_argument("--alpha", type=float, default=None, help="keep only rows with fdr <= ALPHA")
-    parser.add_argument("--top", type=int, default=None, metavar="N", help="print or write only the best N rows (per query)")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write the results (.tsv .csv .json .html .xlsx); default: print")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, summary or 'wrote' message")
+    parser.add_argument(
+        "genes",
+        nargs="*",
+        metavar="GENES",
+        help="gene list file(s), '-' for standard input; several files run one query each",
+    )
+    parser.add_argument(
+        "--queries", metavar="FILE", help="many named gene lists: GMT, or a query<TAB>gene table"
+    )
+    parser.add_argument(
+        "--library",
+        help="figure folder, .md file or glob; GMT (.gmt, .gmt.gz); saved library (.npz); "
+        "default: the embedded PFOCR sample",
+    )
+    parser.add_argument(
+        "--background",
+        help="file of background genes (universe = library genes ∩ background), "
+        "or an integer N for a fixed universe size",
+    )
+    parser.add_argument(
+        "--background-mode",
+        choices=["intersect", "as_given"],
+        default="intersect",
+        help="how --background defines the universe (default intersect)",
+    )
+    parser.add_argument(
+        "--min-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="smallest set size tested (default 1)",
+    )
+    parser.add_argument(
+        "--max-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="largest set size tested (default: no limit)",
+    )
+    parser.add_argument(
+        "--correction",
+        default="fdr_bh",
+        choices=CORRECTION_METHODS,
+        metavar="METHOD",
+        help=f"multiple-testing method: {', '.join(CORRECTION_METHODS)} (default fdr_bh)",
+    )
+    parser.add_argument(
+        "--fdr-over",
+        default="tested",
+        choices=FDR_FAMILIES,
+        help="sets entering the correction: every tested set or only those with overlap (default tested)",
+    )
+    parser.add_argument(
+        "--compat",
+        default=None,
+        choices=[c for c in COMPAT_PRESETS if c],
+        help="reproduce another tool's numbers (see docs/statistics.md)",
+    )
+    parser.add_argument(
+        "--collapse-duplicates", action="store_true", help="test each distinct gene set once"
+    )
+    parser.add_argument(
+        "--resolve-aliases",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="map unambiguous NCBI aliases to official symbols (default on)",
+    )
+    parser.add_argument(
+        "--alpha", type=float, default=None, help="keep only rows with fdr <= ALPHA"
+    )
+    parser.add_argument(
+        "--top",
+        type=int,
+        default=None,
+        metavar="N",
+        help="print or write only the best N rows (per query)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the results (.tsv .csv .json .html .xlsx); default: print",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar, summary or 'wrote' message"
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -109,14 +181,25 @@ def read_query_table(path: str) -> pd.DataFrame | str:
             raise FileNotFoundError(f"no such queries file: {path}")
         return path
     sep = "," if path.endswith((".csv", ".csv.gz")) else "\t"
-    raw = pd.read_csv(path, sep=sep, header=None, dtype=str, comment="#", skip_blank_lines=True,
-                      keep_default_na=False)
+    raw = pd.read_csv(
+        path,
+        sep=sep,
+        header=None,
+        dtype=str,
+        comment="#",
+        skip_blank_lines=True,
+        keep_default_na=False,
+    )
     if raw.shape[1] < 2:
-        raise InputError(f"{path}: expected a GMT (.gmt) or a two-column table query<TAB>gene, "
-                         f"got {raw.shape[1]} column(s)")
+        raise InputError(
+            f"{path}: expected a GMT (.gmt) or a two-column table query<TAB>gene, "
+            f"got {raw.shape[1]} column(s)"
+        )
     first = [str(v).strip().lower() for v in raw.iloc[0]]
     if "query" in first and "gene" in first:
-        table = raw.iloc[1:].rename(columns={first.index("query"): "query", first.index("gene"): "gene"})
+        table = raw.iloc[1:].rename(
+            columns={first.index("query"): "query", first.index("gene"): "gene"}
+        )
     else:
         table = raw.rename(columns={0: "query", 1: "gene"})
     table = table[["query", "gene"]]
@@ -163,7 +246,9 @@ def _queries(args: argparse.Namespace) -> dict[str, list[str]] | pd.DataFrame | 
     if args.queries:
         return read_query_table(args.queries)
     if not args.genes:
-        raise InputError("no gene list given: name a file, '-' for standard input, or --queries FILE")
+        raise InputError(
+            "no gene list given: name a file, '-' for standard input, or --queries FILE"
+        )
     if args.genes.count("-") > 1:
         raise InputError("standard input ('-') can be read only once")
     if len(args.genes) == 1:
@@ -193,8 +278,13 @@ def _progress(total: int, *, enabled: bool) -> Iterator[Any]:
             bar.close()
 
 
-def _run_batch(queries: dict[str, list[str]] | pd.DataFrame | str, library: GeneSetLibrary, options: dict[str, Any],
-               *, progress: bool) -> EnrichmentResult:
+def _run_batch(
+    queries: dict[str, list[str]] | pd.DataFrame | str,
+    library: GeneSetLibrary,
+    options: dict[str, Any],
+    *,
+    progress: bool,
+) -> EnrichmentResult:
     """enrich_many, in chunks of queries when a progress bar is shown (rows are identical either way)."""
     if not progress:
         return enrich_many(queries, library, **options)
@@ -220,7 +310,10 @@ def _terminal_table(table: pd.DataFrame, width: int = 50) -> str:
     short = table.copy()
     for col in ("title", "genes"):
         if col in short:
-            short[col] = [v if len(v) <= width else v[: width - 1] + "…" for v in short[col].fillna("").astype(str)]
+            short[col] = [
+                v if len(v) <= width else v[: width - 1] + "…"
+                for v in short[col].fillna("").astype(str)
+            ]
     with pd.option_context("display.max_rows", None, "display.width", 250):
         return short.to_string()
 
@@ -244,7 +337,10 @@ def _print_warnings(caught: list[warnings.WarningMessage], result: EnrichmentRes
         shown = ", ".join(repr(g) for g in dropped["input"].head(10))
         more = "" if len(dropped) <= 10 else f" and {len(dropped) - 10} more"
         counts = ", ".join(f"{s}: {n}" for s, n in dropped["status"].value_counts().items())
-        print(f"warning: {len(dropped)} query genes were left out ({counts}): {shown}{more}", file=sys.stderr)
+        print(
+            f"warning: {len(dropped)} query genes were left out ({counts}): {shown}{more}",
+            file=sys.stderr,
+        )
         caught = [w for w in caught if w not in mapping_warnings]
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
@@ -284,7 +380,9 @@ def main(argv: list[str] | None = None) -> int:
                     result = result.significant(args.alpha, by="fdr")
             else:
                 progress = not args.quiet and sys.stderr.isatty()
-                result = _run_batch(queries, library, {**options, "alpha": args.alpha}, progress=progress)
+                result = _run_batch(
+                    queries, library, {**options, "alpha": args.alpha}, progress=progress
+                )
         _print_warnings(caught, result)
     except ImportError as exc:
         print(f"pfocr-enrich: error: {exc}", file=sys.stderr)
@@ -299,7 +397,9 @@ def main(argv: list[str] | None = None) -> int:
     shown = result if args.top is None else result.top(args.top)
     if args.output:
         try:
-            if kind == "html":  # the report summarises every row and lists the best (100 per query by default)
+            if (
+                kind == "html"
+            ):  # the report summarises every row and lists the best (100 per query by default)
                 result.to_html(args.output, top=_REPORT_ROWS if args.top is None else args.top)
                 shown = result.top(_REPORT_ROWS if args.top is None else args.top)
             else:
@@ -308,7 +408,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"pfocr-enrich: error: {exc}", file=sys.stderr)
             return 1
         except OSError as exc:
-            print(f"pfocr-enrich: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            print(
+                f"pfocr-enrich: error: cannot write {args.output}: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
             return 2
         if not args.quiet:
             print(f"wrote {len(shown)} rows to {args.output}", file=sys.stderr)
@@ -317,12 +420,19 @@ def main(argv: list[str] | None = None) -> int:
         print(result.summary(), file=sys.stderr)
     if args.top is None:  # a terminal-sized view; files get every row
         shown = result.top(_BATCH_SHOWN) if result.is_batch else result.top(_DEFAULT_SHOWN)
-    columns = [c for c in ("query", "set_id", "title", "overlap", "set_size", "pvalue", "fdr", "genes") if c in shown.table.columns]
+    columns = [
+        c
+        for c in ("query", "set_id", "title", "overlap", "set_size", "pvalue", "fdr", "genes")
+        if c in shown.table.columns
+    ]
     print(_terminal_table(shown.table[columns]))
     if len(shown) < len(result) and not args.quiet:
         per = " per query" if result.is_batch else ""
-        print(f"(showing {len(shown)} of {len(result)} rows: the best {args.top or (_BATCH_SHOWN if result.is_batch else _DEFAULT_SHOWN)}"
-              f"{per}; use --top N or -o FILE for more)", file=sys.stderr)
+        print(
+            f"(showing {len(shown)} of {len(result)} rows: the best {args.top or (_BATCH_SHOWN if result.is_batch else _DEFAULT_SHOWN)}"
+            f"{per}; use --top N or -o FILE for more)",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -79,7 +79,9 @@ def _tick_labels(rows: Any) -> list[str]:
 def _check_result(result: object, func: str) -> None:
     """Plots read results through their public protocol; this layer never imports results."""
     if not all(hasattr(type(result), name) for name in ("table", "is_batch", "top", "params")):
-        raise TypeError(f"The 'result' parameter of {func} must be an EnrichmentResult. Got {type(result).__name__} instead.")
+        raise TypeError(
+            f"The 'result' parameter of {func} must be an EnrichmentResult. Got {type(result).__name__} instead."
+        )
 
 
 def set_labels(table: pd.DataFrame) -> list[str]:
@@ -88,7 +90,11 @@ def set_labels(table: pd.DataFrame) -> list[str]:
     for _, row in table.iterrows():
         for col in ("title", "paper_title", "description", "set_id"):
             value = row.get(col)
-            if isinstance(value, str) and value.strip() and not value.startswith(("http://", "https://")):
+            if (
+                isinstance(value, str)
+                and value.strip()
+                and not value.startswith(("http://", "https://"))
+            ):
                 labels.append(" ".join(value.split()))
                 break
         else:
@@ -96,18 +102,23 @@ def set_labels(table: pd.DataFrame) -> list[str]:
     return labels
 
 
-
-def _one_query(result: EnrichmentResult, query: str | None, func: str) -> tuple[EnrichmentResult, str | None]:
+def _one_query(
+    result: EnrichmentResult, query: str | None, func: str
+) -> tuple[EnrichmentResult, str | None]:
     _check_result(result, func)
     if not result.is_batch:
         if query is not None:
-            raise ValueError(f"The 'query' parameter of {func} is only for batch results. Got {query!r} instead.")
+            raise ValueError(
+                f"The 'query' parameter of {func} is only for batch results. Got {query!r} instead."
+            )
         return result, None
     names = result.queries  # type: ignore[attr-defined]
     if query is None:
         if len(names) != 1:
-            raise ValueError(f"{func} draws one query: pass query= (one of {names[:10]}), "
-                             "or use res.plot.dot_matrix() for every query.")
+            raise ValueError(
+                f"{func} draws one query: pass query= (one of {names[:10]}), "
+                "or use res.plot.dot_matrix() for every query."
+            )
         query = names[0]
     return result[query], query  # type: ignore[index]
 
@@ -140,11 +151,32 @@ def _size_legend(ax: Axes, kmax: int, anchor_ax: Axes) -> None:
     from matplotlib.lines import Line2D
 
     # Handles drawn nowhere (a scatter would add empty collections to ax); marker size is sqrt(area).
-    handles = [Line2D([], [], marker="o", linestyle="", color="0.5", markeredgecolor="0.2", markeredgewidth=0.5,
-                      markersize=math.sqrt(float(_size_scale(np.array([v]), kmax)[0]))) for v in values]
-    anchor_ax.legend(handles, [str(v) for v in values], title="overlap", loc="upper left",
-                     bbox_to_anchor=(0.0, -0.06), frameon=False, labelspacing=1.1, borderaxespad=0,
-                     handletextpad=0.8, fontsize="small", title_fontsize="small")
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            color="0.5",
+            markeredgecolor="0.2",
+            markeredgewidth=0.5,
+            markersize=math.sqrt(float(_size_scale(np.array([v]), kmax)[0])),
+        )
+        for v in values
+    ]
+    anchor_ax.legend(
+        handles,
+        [str(v) for v in values],
+        title="overlap",
+        loc="upper left",
+        bbox_to_anchor=(0.0, -0.06),
+        frameon=False,
+        labelspacing=1.1,
+        borderaxespad=0,
+        handletextpad=0.8,
+        fontsize="small",
+        title_fontsize="small",
+    )
 
 
 def _colorbar(ax: Axes, mappable: Any) -> Any:
@@ -169,7 +201,9 @@ def _plain_log_ticks(ax: Axes, mpl: Any) -> None:
     ax.tick_params(axis="x", which="minor", labelsize="small")
 
 
-def dot(result: EnrichmentResult, *, top: int = 20, ax: Axes | None = None, query: str | None = None) -> Axes:
+def dot(
+    result: EnrichmentResult, *, top: int = 20, ax: Axes | None = None, query: str | None = None
+) -> Axes:
     """Dot plot of the top sets: fold enrichment against figure title.
 
     Dot size is the overlap k, colour is −log10 FDR (grey where FDR is NaN);
@@ -206,13 +240,27 @@ def dot(result: EnrichmentResult, *, top: int = 20, ax: Axes | None = None, quer
     mpl = _matplotlib()
     y = np.arange(len(rows))
     k = rows["overlap"].to_numpy(dtype=float)
-    color = _neg_log10(rows["fdr"].to_numpy(dtype=float)) if "fdr" in rows else np.full(len(rows), np.nan)
+    color = (
+        _neg_log10(rows["fdr"].to_numpy(dtype=float))
+        if "fdr" in rows
+        else np.full(len(rows), np.nan)
+    )
     cmap = mpl.colormaps[_CMAP].with_extremes(bad="0.75")
     finite = color[np.isfinite(color)]
     vmin, vmax = (0.0, 1.0) if finite.size == 0 else (0.0, max(float(finite.max()), 1.0))
-    sc = ax.scatter(rows["fold_enrichment"].to_numpy(dtype=float), y, s=_size_scale(k, k.max()), c=color,
-                    cmap=cmap, vmin=vmin, vmax=vmax, edgecolors="0.2", linewidths=0.5, zorder=3,
-                    plotnonfinite=True)
+    sc = ax.scatter(
+        rows["fold_enrichment"].to_numpy(dtype=float),
+        y,
+        s=_size_scale(k, k.max()),
+        c=color,
+        cmap=cmap,
+        vmin=vmin,
+        vmax=vmax,
+        edgecolors="0.2",
+        linewidths=0.5,
+        zorder=3,
+        plotnonfinite=True,
+    )
     ax.set_xscale("log")
     ax.set_yticks(y)
     ax.set_yticklabels(_tick_labels(rows), fontsize="small")
@@ -231,8 +279,14 @@ def dot(result: EnrichmentResult, *, top: int = 20, ax: Axes | None = None, quer
     return ax
 
 
-def bar(result: EnrichmentResult, *, top: int = 20, ax: Axes | None = None, query: str | None = None,
-        alpha: float | None = 0.05) -> Axes:
+def bar(
+    result: EnrichmentResult,
+    *,
+    top: int = 20,
+    ax: Axes | None = None,
+    query: str | None = None,
+    alpha: float | None = 0.05,
+) -> Axes:
     """Horizontal bars of −log10 FDR for the top sets, labelled with overlap k/M.
 
     Parameters
@@ -273,31 +327,41 @@ def bar(result: EnrichmentResult, *, top: int = 20, ax: Axes | None = None, quer
         ax.text(v, yi, f" {k}/{m}", va="center", ha="left", fontsize="x-small", color="0.25")
     if alpha is not None and 0 < alpha < 1:
         ax.axvline(-math.log10(alpha), color="0.4", linestyle="--", linewidth=1, zorder=4)
-        ax.text(-math.log10(alpha), -0.6, f" FDR {alpha}", fontsize="x-small", color="0.4", va="bottom")
+        ax.text(
+            -math.log10(alpha), -0.6, f" FDR {alpha}", fontsize="x-small", color="0.4", va="bottom"
+        )
     ax.set_yticks(y)
     ax.set_yticklabels(_tick_labels(rows), fontsize="small")
     ax.set_ylim(len(rows) - 0.5, -0.9)
     ax.set_xlim(0, max(float(value.max()), 1.0) * 1.15)
     ax.grid(axis="x", color="0.9", zorder=0)
     ax.set_xlabel("\u2212log10 FDR")
-    title = f"Top {len(rows)} PFOCR figures (bar label: overlap / set size)" + (f" \u2014 {name}" if name else "")
+    title = f"Top {len(rows)} PFOCR figures (bar label: overlap / set size)" + (
+        f" \u2014 {name}" if name else ""
+    )
     ax.set_title(title, loc="left", fontsize="medium")
     return ax
 
 
-def _matrix(result: EnrichmentResult, top: int, queries: Sequence[str] | None) -> tuple[list[str], Any, list[str]]:
+def _matrix(
+    result: EnrichmentResult, top: int, queries: Sequence[str] | None
+) -> tuple[list[str], Any, list[str]]:
     """Queries shown, the (set, query) rows with overlap among the chosen sets, and the set order."""
     _check_result(result, "dot_matrix")
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-        raise ValueError(f"The 'top' parameter of dot_matrix must be an int >= 1. Got {top!r} instead.")
+        raise ValueError(
+            f"The 'top' parameter of dot_matrix must be an int >= 1. Got {top!r} instead."
+        )
     single = not result.is_batch
     names = [str(result._params.get("query_name", "query"))] if single else result.queries  # type: ignore[attr-defined]
     if queries is not None:
         wanted = [str(q) for q in queries]
         unknown = [q for q in wanted if q not in names]
         if unknown or not wanted:
-            raise ValueError(f"The 'queries' parameter of dot_matrix must list queries of the result "
-                             f"(e.g. {names[:5]}). Got {unknown or wanted!r} instead.")
+            raise ValueError(
+                f"The 'queries' parameter of dot_matrix must list queries of the result "
+                f"(e.g. {names[:5]}). Got {unknown or wanted!r} instead."
+            )
         names = wanted
     # Only the rows drawn are built: the best `top` hits of each query, then every hit of their sets.
     hits = result._hits(None if single else names)
@@ -311,8 +375,13 @@ def _matrix(result: EnrichmentResult, top: int, queries: Sequence[str] | None) -
     return names, rows, order
 
 
-def dot_matrix(result: EnrichmentResult, *, top: int = 10, ax: Axes | None = None,
-               queries: Sequence[str] | None = None) -> Axes:
+def dot_matrix(
+    result: EnrichmentResult,
+    *,
+    top: int = 10,
+    ax: Axes | None = None,
+    queries: Sequence[str] | None = None,
+) -> Axes:
     """Sets x queries: the union of each query's top sets, one column per query.
 
     Dot size is the overlap k, colour −log10 FDR; no dot where a set does not
@@ -358,15 +427,31 @@ def dot_matrix(result: EnrichmentResult, *, top: int = 10, ax: Axes | None = Non
     finite = color[np.isfinite(color)]
     vmax = max(float(finite.max()), 1.0) if finite.size else 1.0
     cmap = mpl.colormaps[_CMAP].with_extremes(bad="0.75")
-    sc = ax.scatter(x, y, s=_size_scale(k, k.max()), c=color, cmap=cmap, vmin=0, vmax=vmax,
-                    edgecolors="0.2", linewidths=0.5, zorder=3, plotnonfinite=True)
+    sc = ax.scatter(
+        x,
+        y,
+        s=_size_scale(k, k.max()),
+        c=color,
+        cmap=cmap,
+        vmin=0,
+        vmax=vmax,
+        edgecolors="0.2",
+        linewidths=0.5,
+        zorder=3,
+        plotnonfinite=True,
+    )
     first = rows.drop_duplicates("set_id").set_index("set_id").loc[order].reset_index()
     ax.set_yticks(np.arange(len(order)))
     ax.set_yticklabels(_tick_labels(first), fontsize="small")
     ax.set_ylim(len(order) - 0.5, -0.5)
     ax.set_xticks(np.arange(len(names)))
     long_names = max(len(n) for n in names) > 6
-    ax.set_xticklabels(names, rotation=45 if long_names else 0, ha="right" if long_names else "center", fontsize="small")
+    ax.set_xticklabels(
+        names,
+        rotation=45 if long_names else 0,
+        ha="right" if long_names else "center",
+        fontsize="small",
+    )
     ax.set_xlim(-0.6, len(names) - 0.4)
     ax.grid(color="0.92", zorder=0)
     ax.set_xlabel("query")
@@ -405,7 +490,14 @@ class ResultPlots:
         """
         return dot(self._result, top=top, ax=ax, query=query)
 
-    def bar(self, *, top: int = 20, ax: Axes | None = None, query: str | None = None, alpha: float | None = 0.05) -> Axes:
+    def bar(
+        self,
+        *,
+        top: int = 20,
+        ax: Axes | None = None,
+        query: str | None = None,
+        alpha: float | None = 0.05,
+    ) -> Axes:
         """See :func:`pfocr_enrich.plot.bar`.
 
         Examples
@@ -417,7 +509,9 @@ class ResultPlots:
         """
         return bar(self._result, top=top, ax=ax, query=query, alpha=alpha)
 
-    def dot_matrix(self, *, top: int = 10, ax: Axes | None = None, queries: Sequence[str] | None = None) -> Axes:
+    def dot_matrix(
+        self, *, top: int = 10, ax: Axes | None = None, queries: Sequence[str] | None = None
+    ) -> Axes:
         """See :func:`pfocr_enrich.plot.dot_matrix`.
 
         Examples
@@ -441,7 +535,9 @@ def figure_png(result: EnrichmentResult, *, top: int = 20, dpi: int = 110) -> by
         names = result.queries[:_REPORT_QUERIES]  # type: ignore[attr-defined]
         per_query = max(2, min(10, 40 // len(names)))
         _, _, order = _matrix(result, per_query, names)
-        fig = Figure(figsize=(4.6 + 0.7 * len(names), 1.6 + 0.38 * max(len(order), 3)), layout="constrained")
+        fig = Figure(
+            figsize=(4.6 + 0.7 * len(names), 1.6 + 0.38 * max(len(order), 3)), layout="constrained"
+        )
     else:
         n = min(len(result._hits()), top)
         fig = Figure(figsize=(8.5, 1.4 + 0.42 * max(n, 3)), layout="constrained")
@@ -450,8 +546,12 @@ def figure_png(result: EnrichmentResult, *, top: int = 20, dpi: int = 110) -> by
     if several:
         dot_matrix(result, top=per_query, ax=ax, queries=names)
         if len(names) < len(result.queries):  # type: ignore[attr-defined]
-            ax.set_title(f"Top {per_query} PFOCR figures per query (first {len(names)} of "
-                         f"{len(result.queries):,} queries)", loc="left", fontsize="medium")  # type: ignore[attr-defined]
+            ax.set_title(
+                f"Top {per_query} PFOCR figures per query (first {len(names)} of "
+                f"{len(result.queries):,} queries)",
+                loc="left",
+                fontsize="medium",
+            )  # type: ignore[attr-defined]
     else:
         dot(result, top=top, ax=ax)
     buf = io.BytesIO()

@@ -15,7 +15,20 @@ import pfocr_enrich as pe
 from pfocr_enrich import EmptyQueryError, GeneMappingWarning, GeneSetLibrary
 
 # Genes of a real PFOCR 2018 paper set plus unrelated ones: a realistic strong hit.
-QUERY_ENTREZ = ["207", "4193", "581", "7157", "1026", "5290", "3845", "1956", "2064", "5594", "672", "675"]
+QUERY_ENTREZ = [
+    "207",
+    "4193",
+    "581",
+    "7157",
+    "1026",
+    "5290",
+    "3845",
+    "1956",
+    "2064",
+    "5594",
+    "672",
+    "675",
+]
 
 
 def independent_reference(lib: GeneSetLibrary, query: set[str], universe: set[str]) -> pd.DataFrame:
@@ -29,12 +42,16 @@ def independent_reference(lib: GeneSetLibrary, query: set[str], universe: set[st
         if M == 0:
             continue
         table = [[k, M - k], [n - k, N - M - n + k]]
-        rows.append({
-            "set_id": set_id, "overlap": k, "set_size": M,
-            "pvalue": scipy.stats.hypergeom.sf(k - 1, N, M, n),
-            "fisher": scipy.stats.fisher_exact(table, alternative="greater")[1] if k else 1.0,
-            "genes": ";".join(sorted(genes & query)),
-        })
+        rows.append(
+            {
+                "set_id": set_id,
+                "overlap": k,
+                "set_size": M,
+                "pvalue": scipy.stats.hypergeom.sf(k - 1, N, M, n),
+                "fisher": scipy.stats.fisher_exact(table, alternative="greater")[1] if k else 1.0,
+                "genes": ";".join(sorted(genes & query)),
+            }
+        )
     ref = pd.DataFrame(rows).set_index("set_id")
     ref["fdr"] = multipletests(ref["pvalue"], method="fdr_bh")[1]
     return ref
@@ -74,7 +91,11 @@ def test_background_restricts_universe_sets_and_query(pfocr2018):
 
 def test_hand_computed_small_case():
     lib = GeneSetLibrary.from_dict({"ta": list("adfxy"), "tb": list("bcegh")})
-    res = pe.enrich(list("acdfx"), lib, mapper=pe.GeneMapper.from_tables(pd.DataFrame({"entrez": [], "symbol": []})))
+    res = pe.enrich(
+        list("acdfx"),
+        lib,
+        mapper=pe.GeneMapper.from_tables(pd.DataFrame({"entrez": [], "symbol": []})),
+    )
     ta = res.table.set_index("set_id").loc["ta"]
     # N = 10 genes, M = 5, n = 5, k = 4: p = (C(5,4)C(5,1) + C(5,5)C(5,0)) / C(10,5) = 26/252
     assert ta["pvalue"] == pytest.approx(26 / 252, rel=1e-14)
@@ -100,7 +121,9 @@ def test_symbol_query_against_entrez_library_equals_entrez_query(pfocr2018):
     cols = ["set_id", "overlap", "set_size", "pvalue", "fdr", "genes", "gene_symbols"]
     pd.testing.assert_frame_equal(by_entrez[cols], by_symbol[cols])
     top = by_symbol.iloc[0]
-    assert top["gene_symbols"].split(";") == [mapper.symbol_of_entrez(e) for e in top["genes"].split(";")]
+    assert top["gene_symbols"].split(";") == [
+        mapper.symbol_of_entrez(e) for e in top["genes"].split(";")
+    ]
     assert set(top["gene_symbols"].split(";")) <= set(symbols)
 
 
@@ -117,10 +140,20 @@ def test_entrez_query_against_symbol_library(data_dir):
 
 def test_unknown_and_duplicate_genes_are_reported_not_silently_dropped():
     lib = pe.sample_library()
-    with pytest.warns(GeneMappingWarning, match=r"2 of 6 query genes were left out \(unknown: 1, duplicate: 1\): 'NOTAGENE', 'irf3'"):
+    with pytest.warns(
+        GeneMappingWarning,
+        match=r"2 of 6 query genes were left out \(unknown: 1, duplicate: 1\): 'NOTAGENE', 'irf3'",
+    ):
         res = pe.enrich(["IRF3", "NOTAGENE", "irf3", "MAVS", "", "TBK1", "STAT1"], lib)
     mapping = res.mapping
-    assert mapping["status"].tolist() == ["official", "unknown", "duplicate", "official", "official", "official"]
+    assert mapping["status"].tolist() == [
+        "official",
+        "unknown",
+        "duplicate",
+        "official",
+        "official",
+        "official",
+    ]
     assert res.params["query_size"] == 4
     assert res.table["query_size"].eq(4).all()
 
@@ -133,7 +166,10 @@ def test_entrez_ids_as_ints_and_floats():
 
 
 def test_empty_query_raises_with_counts():
-    with pytest.raises(EmptyQueryError, match="none of the 2 query genes") as info, warnings.catch_warnings():
+    with (
+        pytest.raises(EmptyQueryError, match="none of the 2 query genes") as info,
+        warnings.catch_warnings(),
+    ):
         warnings.simplefilter("ignore")
         pe.enrich(["NOTAGENE", "ALSO_NOT"], pe.sample_library())
     assert "unknown: 2" in str(info.value)
@@ -144,7 +180,10 @@ def test_empty_query_raises_with_counts():
     [
         ({"min_size": 0.5}, "The 'min_size' parameter of enrich"),
         ({"max_size": -1}, "The 'max_size' parameter of enrich"),
-        ({"min_size": 10, "max_size": 5}, "The 'max_size' parameter of enrich must be None or >= min_size"),
+        (
+            {"min_size": 10, "max_size": 5},
+            "The 'max_size' parameter of enrich must be None or >= min_size",
+        ),
         ({"correction": "fdr"}, "The 'correction' parameter of enrich must be one of"),
     ],
 )
@@ -185,8 +224,22 @@ def test_result_links_back_to_figures():
     top = pe.enrich(["IRF3", "MAVS", "TBK1", "IFNB1", "RIGI"], pe.sample_library()).table.iloc[0]
     assert top["url"] == f"https://pfocr.wikipathways.org/figures/{top['set_id']}.html"
     assert top["pmc_url"].startswith("https://www.ncbi.nlm.nih.gov/pmc/articles/PMC")
-    for col in ["set_id", "title", "overlap", "set_size", "query_size", "universe_size", "expected",
-                "fold_enrichment", "pvalue", "fdr", "genes", "url", "log10_pvalue", "odds_ratio"]:
+    for col in [
+        "set_id",
+        "title",
+        "overlap",
+        "set_size",
+        "query_size",
+        "universe_size",
+        "expected",
+        "fold_enrichment",
+        "pvalue",
+        "fdr",
+        "genes",
+        "url",
+        "log10_pvalue",
+        "odds_ratio",
+    ]:
         assert col in top.index
 
 

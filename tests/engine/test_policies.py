@@ -31,14 +31,29 @@ def quiet(func, *args, **kwargs):
 
 def test_dose74_default_policy_restricts_the_query(dose74):
     lib, query, universe = dose74
-    t = quiet(pe.enrich, query, lib, background=universe, mapper=NO_MAPPER).table.set_index("set_id")
-    assert t.loc["ta", ["overlap", "set_size", "query_size", "universe_size"]].tolist() == [3, 3, 4, 8]
+    t = quiet(pe.enrich, query, lib, background=universe, mapper=NO_MAPPER).table.set_index(
+        "set_id"
+    )
+    assert t.loc["ta", ["overlap", "set_size", "query_size", "universe_size"]].tolist() == [
+        3,
+        3,
+        4,
+        8,
+    ]
     assert t.loc["ta", "pvalue"] == pytest.approx(0.0714286, abs=5e-8)
 
 
 def test_dose74_clusterprofiler_preset_reproduces_both_published_numbers(dose74):
     lib, query, universe = dose74
-    res = quiet(pe.enrich, query, lib, background=universe, mapper=NO_MAPPER, compat="clusterprofiler", min_size=1)
+    res = quiet(
+        pe.enrich,
+        query,
+        lib,
+        background=universe,
+        mapper=NO_MAPPER,
+        compat="clusterprofiler",
+        min_size=1,
+    )
     t = res.table.set_index("set_id")
     assert t.loc["ta", "GeneRatio"] == "3/5" and t.loc["ta", "BgRatio"] == "3/8"
     assert t.loc["ta", "pvalue"] == pytest.approx(0.1785714, abs=5e-8)
@@ -55,7 +70,11 @@ def test_clusterprofiler_preset_defaults_to_min_10_max_500(pfocr2018):
     assert res.table["set_size"].between(10, 500).all()
     hit = res.table["overlap"] > 0
     assert res.table.loc[~hit, "fdr"].isna().all()
-    np.testing.assert_allclose(res.table.loc[hit, "fdr"], multipletests(res.table.loc[hit, "pvalue"], method="fdr_bh")[1], rtol=1e-12)
+    np.testing.assert_allclose(
+        res.table.loc[hit, "fdr"],
+        multipletests(res.table.loc[hit, "pvalue"], method="fdr_bh")[1],
+        rtol=1e-12,
+    )
 
 
 def test_fdr_over_hit_corrects_only_sets_with_overlap(pfocr2018):
@@ -65,7 +84,11 @@ def test_fdr_over_hit_corrects_only_sets_with_overlap(pfocr2018):
     pd.testing.assert_series_equal(tested["pvalue"], hit["pvalue"])
     with_hits = hit["overlap"] > 0
     assert with_hits.sum() < len(hit)
-    np.testing.assert_allclose(hit.loc[with_hits, "fdr"], multipletests(hit.loc[with_hits, "pvalue"], method="fdr_bh")[1], rtol=1e-12)
+    np.testing.assert_allclose(
+        hit.loc[with_hits, "fdr"],
+        multipletests(hit.loc[with_hits, "pvalue"], method="fdr_bh")[1],
+        rtol=1e-12,
+    )
     assert (hit.loc[with_hits, "fdr"] <= tested.loc[with_hits, "fdr"] + 1e-15).all()
 
 
@@ -116,15 +139,21 @@ def test_integer_background_is_the_enrichr_rule_without_restriction():
     t = res.table
     assert (t["universe_size"] == 20000).all() and (t["query_size"] == 3).all()
     assert (t["set_size"] == lib.sets.loc[t["set_id"], "size"].to_numpy()).all()
-    np.testing.assert_allclose(t["pvalue"], scipy.stats.hypergeom.sf(t["overlap"] - 1, 20000, t["set_size"], 3), rtol=1e-10)
-    with pytest.raises(ValueError, match="The 'background' parameter of enrich must be an int >= the largest set"):
+    np.testing.assert_allclose(
+        t["pvalue"], scipy.stats.hypergeom.sf(t["overlap"] - 1, 20000, t["set_size"], 3), rtol=1e-10
+    )
+    with pytest.raises(
+        ValueError, match="The 'background' parameter of enrich must be an int >= the largest set"
+    ):
         pe.enrich(["IRF3"], lib, background=10)
 
 
 def test_background_as_given_counts_genes_no_set_contains():
     lib = GeneSetLibrary.from_dict({"s1": ["A", "B", "C"], "s2": ["C", "D"]})
     background = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"]
-    res = pe.enrich(["A", "B", "E"], lib, background=background, background_mode="as_given", mapper=NO_MAPPER)
+    res = pe.enrich(
+        ["A", "B", "E"], lib, background=background, background_mode="as_given", mapper=NO_MAPPER
+    )
     s1 = res.table.set_index("set_id").loc["s1"]
     assert s1[["overlap", "set_size", "query_size", "universe_size"]].tolist() == [2, 3, 3, 10]
     assert s1["pvalue"] == pytest.approx(scipy.stats.hypergeom.sf(1, 10, 3, 3), rel=1e-13)
@@ -137,18 +166,32 @@ def test_collapse_duplicates_tests_each_distinct_set_once(pfocr2018):
     collapsed = pe.enrich(query, pfocr2018, collapse_duplicates=True).table
     assert len(collapsed) == len(plain) - 100
     assert collapsed["n_members"].sum() == len(plain)
-    np.testing.assert_allclose(collapsed["fdr"], multipletests(collapsed["pvalue"], method="fdr_bh")[1], rtol=1e-12)
+    np.testing.assert_allclose(
+        collapsed["fdr"], multipletests(collapsed["pvalue"], method="fdr_bh")[1], rtol=1e-12
+    )
     rep = collapsed[collapsed["n_members"] > 1].iloc[0]
     same = plain[plain["set_id"].isin(rep["members"])]
     assert (same["pvalue"] == rep["pvalue"]).all()
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"fdr_over": "hit"}, {"correction": "holm"}, {"min_size": 5, "max_size": 40},
-                                    {"compat": "gseapy"}, {"collapse_duplicates": True}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"fdr_over": "hit"},
+        {"correction": "holm"},
+        {"min_size": 5, "max_size": 40},
+        {"compat": "gseapy"},
+        {"collapse_duplicates": True},
+    ],
+)
 def test_enrich_many_equals_enrich_row_for_row(pfocr2018, kwargs):
     rng = np.random.default_rng(3)
     genes = pfocr2018.genes
-    queries = {f"q{i}": list(rng.choice(genes, size=int(rng.integers(5, 80)), replace=False)) for i in range(5)}
+    queries = {
+        f"q{i}": list(rng.choice(genes, size=int(rng.integers(5, 80)), replace=False))
+        for i in range(5)
+    }
     queries["planted"] = sorted(pfocr2018["PMC100003"]) + list(genes[:10])
     many = pe.enrich_many(queries, pfocr2018, **kwargs)
     assert list(many.table["query"].cat.categories) == list(queries)
@@ -159,7 +202,9 @@ def test_enrich_many_equals_enrich_row_for_row(pfocr2018, kwargs):
 
 
 def test_enrich_many_inputs_and_alpha(pfocr2018):
-    long = pd.DataFrame({"query": ["a", "a", "a", "b", "b"], "gene": ["7157", "4193", "581", "5290", "5291"]})
+    long = pd.DataFrame(
+        {"query": ["a", "a", "a", "b", "b"], "gene": ["7157", "4193", "581", "5290", "5291"]}
+    )
     res = pe.enrich_many(long, pfocr2018, alpha=0.05)
     assert (res.table["fdr"] <= 0.05).all()
     assert set(res.table["query"]) <= {"a", "b"}
@@ -170,8 +215,11 @@ def test_enrich_many_inputs_and_alpha(pfocr2018):
 
 def test_bad_policy_values_name_the_parameter():
     lib = pe.sample_library()
-    for kwargs, match in [({"fdr_over": "all"}, "fdr_over"), ({"compat": "david"}, "compat"),
-                          ({"background_mode": "union"}, "background_mode")]:
+    for kwargs, match in [
+        ({"fdr_over": "all"}, "fdr_over"),
+        ({"compat": "david"}, "compat"),
+        ({"background_mode": "union"}, "background_mode"),
+    ]:
         with pytest.raises(ValueError, match=f"The '{match}' parameter of enrich"):
             pe.enrich(["IRF3"], lib, **kwargs)
 

@@ -42,9 +42,13 @@ def test_tied_corrections_equal_statsmodels_on_the_expanded_family(method):
         with np.errstate(divide="ignore"):  # statsmodels' Sidak variants take log1p(-1) at p = 1
             reference = multipletests(expanded, method=method)[1]
         # BH is computed as R's p.adjust does (m / rank * p), statsmodels as p / (rank / m): 1 ulp apart
-        np.testing.assert_allclose(np.repeat(adjusted, counts[shuffled]), reference, rtol=1e-15, atol=0)
+        np.testing.assert_allclose(
+            np.repeat(adjusted, counts[shuffled]), reference, rtol=1e-15, atol=0
+        )
         bh_reference = multipletests(expanded, method="fdr_bh")[1]
-        np.testing.assert_allclose(np.minimum(np.repeat(bh, counts[shuffled]), 1.0), bh_reference, rtol=1e-15)
+        np.testing.assert_allclose(
+            np.minimum(np.repeat(bh, counts[shuffled]), 1.0), bh_reference, rtol=1e-15
+        )
 
 
 def test_tied_corrections_edge_cases():
@@ -59,7 +63,9 @@ def test_pi0_with_counts_equals_pi0_of_the_expanded_pvalues(method):
     rng = np.random.default_rng(11)
     for _ in range(50):
         p, counts = tied_family(rng, int(rng.integers(10, 200)))
-        assert stats.estimate_pi0(p, counts=counts, method=method) == stats.estimate_pi0(np.repeat(p, counts), method=method)
+        assert stats.estimate_pi0(p, counts=counts, method=method) == stats.estimate_pi0(
+            np.repeat(p, counts), method=method
+        )
     with pytest.raises(ValueError, match="counts"):
         stats.estimate_pi0([0.1, 0.5], counts=[1, 0])
 
@@ -86,7 +92,9 @@ def test_dense_ranks_and_row_ranking_with_many_groups():
     group_rank = rng.permutation(70_000)
     group = rng.integers(0, 70_000, 200_000).astype(np.int32)
     sets = np.arange(200_000, dtype=np.int32)
-    ranked_sets, ranked_group = scoring.RowRanking(sets.copy(), group.copy(), group_rank).ranked(np.array([0, 200_000]))
+    ranked_sets, ranked_group = scoring.RowRanking(sets.copy(), group.copy(), group_rank).ranked(
+        np.array([0, 200_000])
+    )
     expected = np.lexsort((sets, group_rank[group]))
     np.testing.assert_array_equal(ranked_sets, sets[expected])
     np.testing.assert_array_equal(ranked_group, group[expected])
@@ -105,8 +113,12 @@ def test_pvalues_on_a_hub_heavy_synthetic_library_match_scipy():
     genes = [f"G{i}" for i in range(3000)]
     weights = 1.0 / np.arange(1, 3001) ** 0.9
     weights /= weights.sum()
-    sets = {f"S{i:05d}": list(rng.choice(genes, size=int(rng.lognormal(2.8, 0.8)) + 1, replace=False, p=weights))
-            for i in range(5000)}
+    sets = {
+        f"S{i:05d}": list(
+            rng.choice(genes, size=int(rng.lognormal(2.8, 0.8)) + 1, replace=False, p=weights)
+        )
+        for i in range(5000)
+    }
     lib = pe.GeneSetLibrary.from_dict(sets)
     query = list(rng.choice(genes, size=200, replace=False, p=weights))
     with warnings.catch_warnings():
@@ -125,7 +137,9 @@ def test_pvalues_on_a_hub_heavy_synthetic_library_match_scipy():
 # -- lazy results against the same operations on a built table -----------------------------
 def built(res: EnrichmentResult) -> EnrichmentResult:
     """The same result with its table built (the public constructor takes a DataFrame)."""
-    return EnrichmentResult(res.table, params=res.params, mapping=res.mapping, set_genes=res._set_genes)
+    return EnrichmentResult(
+        res.table, params=res.params, mapping=res.mapping, set_genes=res._set_genes
+    )
 
 
 @pytest.fixture()
@@ -171,13 +185,17 @@ def test_lazy_query_of_a_batch_equals_enrich(lib, lazy_many):
         single = pe.enrich(genes, lib)
         pd.testing.assert_frame_equal(one.table, single.table)
         pd.testing.assert_frame_equal(one.mapping, single.mapping)
-        pd.testing.assert_frame_equal(lazy_many.significant(0.05)[name].table, single.significant(0.05).table)
+        pd.testing.assert_frame_equal(
+            lazy_many.significant(0.05)[name].table, single.significant(0.05).table
+        )
 
 
 def test_lazy_summary_repr_and_html_equal_the_built_ones(lazy, lazy_many):
     for res in (lazy, lazy_many, lazy.significant(0.01), lazy_many.top(2)):
         assert res.summary() == built(res).summary()
-        assert repr(res).replace("EnrichmentResult", "") == repr(built(res)).replace("EnrichmentResult", "")
+        assert repr(res).replace("EnrichmentResult", "") == repr(built(res)).replace(
+            "EnrichmentResult", ""
+        )
         assert res._repr_html_() == built(res)._repr_html_()
     assert lazy_many.queries == list(QUERIES)
 
@@ -205,13 +223,18 @@ def test_batch_rows_are_eight_bytes_each(pfocr2018):
     assert len(rows.g_k) < len(res) / 5  # far fewer groups than rows
 
 
-@pytest.mark.parametrize("names", [
-    ["GENE1", "GENE2", "GENE3", "GENE4"],
-    ["Aß", "κ-casein", "TNFα", "G4"],  # non-ASCII: joined as bytes, decoded once
-    ["A\nB", "C", "D", "E"],  # a newline in a name: joined row by row
-])
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["GENE1", "GENE2", "GENE3", "GENE4"],
+        ["Aß", "κ-casein", "TNFα", "G4"],  # non-ASCII: joined as bytes, decoded once
+        ["A\nB", "C", "D", "E"],  # a newline in a name: joined row by row
+    ],
+)
 def test_overlap_gene_names_are_joined_exactly(names):
-    lib = pe.GeneSetLibrary.from_dict({"s1": names[:3], "s2": names[1:], "s3": [names[3]], "s4": names[:1]})
+    lib = pe.GeneSetLibrary.from_dict(
+        {"s1": names[:3], "s2": names[1:], "s3": [names[3]], "s4": names[:1]}
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pe.GeneMappingWarning)
         table = pe.enrich(names[:3], lib, resolve_aliases=False).table.set_index("set_id")

@@ -56,7 +56,12 @@ def test_universe_marks_outside_genes():
 
 
 def test_normalise_query_blanks_numbers_and_strings():
-    assert normalise_query([" TP53 ", "", None, float("nan"), "NA", 7157, 7157.0, "NaN"]) == ["TP53", "7157", "7157", "NaN"]
+    assert normalise_query([" TP53 ", "", None, float("nan"), "NA", 7157, 7157.0, "NaN"]) == [
+        "TP53",
+        "7157",
+        "7157",
+        "NaN",
+    ]
     with pytest.raises(TypeError, match="not a single string"):
         normalise_query("TP53")
 
@@ -86,7 +91,9 @@ def test_resolve_aliases_can_be_turned_off():
 
 
 def test_curated_messy_inputs_map_as_a_curator_would(data_dir):
-    table = pd.read_csv(data_dir / "identifiers" / "messy_inputs.tsv", sep="\t", dtype=str, keep_default_na=False)
+    table = pd.read_csv(
+        data_dir / "identifiers" / "messy_inputs.tsv", sep="\t", dtype=str, keep_default_na=False
+    )
     assert len(table) >= 60
     mapper = GeneMapper.default()
     got = [mapper.resolve(name) for name in table["input"]]
@@ -96,21 +103,40 @@ def test_curated_messy_inputs_map_as_a_curator_would(data_dir):
         if (r.status, r.mapped_to or "") != (status, target)
     ]
     assert not mismatches
-    assert set(table["status"]) >= {"official", "case", "entrez", "ensembl", "previous", "alias", "date_repaired", "ambiguous", "unknown"}
+    assert set(table["status"]) >= {
+        "official",
+        "case",
+        "entrez",
+        "ensembl",
+        "previous",
+        "alias",
+        "date_repaired",
+        "ambiguous",
+        "unknown",
+    }
 
 
 def test_families_are_reported_with_their_members_never_expanded():
     row = pe.map_genes(["PI3K"]).iloc[0]
     assert row["status"] == "ambiguous"
-    assert row["note"] == "gene family of PIK3CA, PIK3CB, PIK3CD, PIK3CG, PIK3R3, PIK3R4, PIK3R5, PIK3R6"
+    assert (
+        row["note"]
+        == "gene family of PIK3CA, PIK3CB, PIK3CD, PIK3CG, PIK3R3, PIK3R4, PIK3R5, PIK3R6"
+    )
     assert GeneMapper.default().family_members("pi3k")[:2] == ["PIK3CA", "PIK3CB"]
 
 
 def test_synonym_tables_are_built_only_when_a_name_needs_them():
-    genes = pd.DataFrame({"entrez": ["7157", "4193"], "symbol": ["TP53", "MDM2"], "ensembl": ["ENSG00000141510", ""]})
+    genes = pd.DataFrame(
+        {"entrez": ["7157", "4193"], "symbol": ["TP53", "MDM2"], "ensembl": ["ENSG00000141510", ""]}
+    )
     aliases = pd.DataFrame({"alias": ["P53", "HDM2"], "entrez": ["7157", "4193"]})
     mapper = GeneMapper.from_tables(genes, aliases)
-    assert [mapper.resolve(n).mapped_to for n in ("TP53", "mdm2", "7157")] == ["TP53", "MDM2", "TP53"]
+    assert [mapper.resolve(n).mapped_to for n in ("TP53", "mdm2", "7157")] == [
+        "TP53",
+        "MDM2",
+        "TP53",
+    ]
     assert mapper._built is None  # official symbols and Entrez IDs need no synonym table
     assert mapper.resolve("HDM2").status == "alias" and mapper._built is not None
     again = GeneMapper.from_tables(genes, aliases)

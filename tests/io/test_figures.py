@@ -764,7 +764,17 @@ class TestFamilyPolicy:
         assert len(expand) == 26
         assert {"MAPK1", "MAPK3", "MAPK14", "TLR1", "TLR9"} <= expand
         # MAPK and TLR families count once, as their smallest Entrez ID
-        assert collapse == {"AKT1", "AKT2", "MAPK14", "OGFOD1", "PDK1", "PIN1", "SMN1", "TERF1", "TLR1"}
+        assert collapse == {
+            "AKT1",
+            "AKT2",
+            "MAPK14",
+            "OGFOD1",
+            "PDK1",
+            "PIN1",
+            "SMN1",
+            "TERF1",
+            "TLR1",
+        }
         assert exclude == {"AKT1", "AKT2", "OGFOD1", "PDK1", "PIN1", "SMN1", "TERF1"}
         assert exclude <= collapse <= expand
 
@@ -775,9 +785,15 @@ class TestFamilyPolicy:
         assert {"PIK3CA", "AKT1", "ERBB2", "PTEN"} <= genes
         assert not {"PIK3R1", "PIK3CB", "AKT2"} & genes
         report = lib.load_report
-        rows = report[(report["figid"] == "PMC10031380__sc1") & (report["problem"] == "family_member_collapsed")]
+        rows = report[
+            (report["figid"] == "PMC10031380__sc1")
+            & (report["problem"] == "family_member_collapsed")
+        ]
         assert {"PIK3CB", "PIK3R1", "AKT2", "AKT3"} <= set(rows["item"])
-        assert set(rows["detail"]) >= {"family 'PI3K' counted once, as PIK3CA", "family 'AKT' counted once, as AKT1"}
+        assert set(rows["detail"]) >= {
+            "family 'PI3K' counted once, as PIK3CA",
+            "family 'AKT' counted once, as AKT1",
+        }
         exclude = self.read("exclude")["PMC10031380__sc1"]
         assert not {"PIK3CA", "AKT1"} & exclude and {"ERBB2", "PTEN"} <= exclude
 
@@ -785,11 +801,17 @@ class TestFamilyPolicy:
         expand, exclude = self.read("expand"), self.read("exclude")
         figid = "PMC6309157__jof-04-00123-g002"
         report = exclude.load_report
-        gone = set(report[(report["figid"] == figid) & (report["problem"] == "family_member_excluded")]["item"])
+        gone = set(
+            report[(report["figid"] == figid) & (report["problem"] == "family_member_excluded")][
+                "item"
+            ]
+        )
         assert gone == expand[figid] - exclude[figid]
 
     def test_bad_policy(self):
-        with pytest.raises(ValueError, match="The 'families' parameter of read_figures must be one of"):
+        with pytest.raises(
+            ValueError, match="The 'families' parameter of read_figures must be one of"
+        ):
             read_figures(DATA / "sample", families="merge")
 
 
@@ -927,7 +949,11 @@ def _assert_same_as_pyyaml(text):
 
 def _real_pages():
     pages = sorted(DATA.glob("*/*.md")) + [SEED_001]
-    return [p for p in pages if p.parent.name != "bad" or p.stem not in {"no_front_matter", "unclosed_front_matter"}]
+    return [
+        p
+        for p in pages
+        if p.parent.name != "bad" or p.stem not in {"no_front_matter", "unclosed_front_matter"}
+    ]
 
 
 @pytest.mark.parametrize("page", _real_pages(), ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -976,7 +1002,7 @@ _SIMPLE_YAML_CASES = [
     "a: =\n",
     "a: &anchor x\nb: *anchor\n",
     "a: !!str 1\n",
-    "a: \"double\\tquoted\"\n",
+    'a: "double\\tquoted"\n',
     "a: >\n  folded\n  text\n",
     "a: |2\n   x\n",
     "a: |+\n  x\n\nb: y\n",
@@ -1049,7 +1075,12 @@ def test_simple_yaml_reader_reads_the_plain_shapes():
     }  # fmt: skip
     for text in _SIMPLE_YAML_CASES[:16]:
         assert _simpleyaml.load(text, figures._LOADER) is not None, text
-    for text in ("a: 2023-01-01\n", "a: x # c\n", "a: x\nb: y\na: z\n", "figtitle: Ras: a small GTPase\n"):
+    for text in (
+        "a: 2023-01-01\n",
+        "a: x # c\n",
+        "a: x\nb: y\na: z\n",
+        "figtitle: Ras: a small GTPase\n",
+    ):
         assert _simpleyaml.load(text, figures._LOADER) is None, text
 
 
@@ -1067,8 +1098,33 @@ def test_simple_yaml_reader_gives_pyyaml_values_on_random_yaml():
         "|", "|-", ">", "-x", "-", "?x", ":x", "%x", "@x", "x:", "x ", " x", "é", "\xa0x", "2023-01-01",
         "<<", "=", "...", "---", "",
     ]  # fmt: skip
-    nice = ["EGFR", "Egfr", "NA", "Homo sapiens", "2021", "0.95", "x,y", "(Src", "TGF-β", "a | b", "https://x.org/"]
-    keys = ["figid", "title", "keywords", "genes", "organisms", "year", "'@id'", "''", "yes", "1", "a b", "k"]
+    nice = [
+        "EGFR",
+        "Egfr",
+        "NA",
+        "Homo sapiens",
+        "2021",
+        "0.95",
+        "x,y",
+        "(Src",
+        "TGF-β",
+        "a | b",
+        "https://x.org/",
+    ]
+    keys = [
+        "figid",
+        "title",
+        "keywords",
+        "genes",
+        "organisms",
+        "year",
+        "'@id'",
+        "''",
+        "yes",
+        "1",
+        "a b",
+        "k",
+    ]
 
     def word(rnd):
         return rnd.choice(words) if rnd.random() < 0.15 else rnd.choice(nice)
@@ -1088,11 +1144,17 @@ def test_simple_yaml_reader_gives_pyyaml_values_on_random_yaml():
                     value(rnd, lines, at, "- ", depth + 1)
         elif kind < 0.32:
             lines.append(pad + prefix + rnd.choice(["|-", "|", ">"]))
-            lines += [" " * (indent + rnd.choice([2, 2, 1, 3])) + word(rnd) for _ in range(rnd.randint(1, 3))]
+            lines += [
+                " " * (indent + rnd.choice([2, 2, 1, 3])) + word(rnd)
+                for _ in range(rnd.randint(1, 3))
+            ]
         elif kind < 0.45:
             parts = [word(rnd).replace("'", "''") for _ in range(rnd.randint(1, 3))]
             lines.append(pad + prefix + "'" + parts[0] + ("'" if len(parts) == 1 else ""))
-            lines += [" " * (indent + rnd.choice([2, 1, 0])) + p + ("'" if j == len(parts) - 2 else "") for j, p in enumerate(parts[1:])]
+            lines += [
+                " " * (indent + rnd.choice([2, 1, 0])) + p + ("'" if j == len(parts) - 2 else "")
+                for j, p in enumerate(parts[1:])
+            ]
         else:
             lines.append(pad + prefix + word(rnd))
             while rnd.random() < 0.25:
@@ -1113,7 +1175,16 @@ def test_simple_yaml_reader_gives_pyyaml_values_on_random_yaml():
         mapping(rnd, lines, 0, 0)
         if rnd.random() < 0.3:  # one broken line
             i = rnd.randrange(len(lines))
-            lines[i] = rnd.choice([" " + lines[i], lines[i][1:], lines[i] + " ", lines[i] + " # c", "", "\t" + lines[i]])
+            lines[i] = rnd.choice(
+                [
+                    " " + lines[i],
+                    lines[i][1:],
+                    lines[i] + " ",
+                    lines[i] + " # c",
+                    "",
+                    "\t" + lines[i],
+                ]
+            )
         text = "".join(line + "\n" for line in lines)
         accepted += _assert_same_as_pyyaml(text)
     assert accepted > 500  # the comparison covers many accepted documents
@@ -1191,14 +1262,18 @@ def test_fast_reading_gives_the_same_library_and_report(tmp_path, monkeypatch):
         "crlf": page.replace(b"\n", b"\r\n"),
         "bom": b"\xef\xbb\xbf" + page,
         "comment": page.replace(b"  - PTEN\n", b"  - PTEN # a comment\n"),
-        "numbers": page.replace(b"  - PTEN\n", b"  - 1e5\n  - 0x1F\n  - 010\n  - .inf\n  - ~\n  - yes\n"),
+        "numbers": page.replace(
+            b"  - PTEN\n", b"  - 1e5\n  - 0x1F\n  - 010\n  - .inf\n  - ~\n  - yes\n"
+        ),
         "invalid": page.replace(b"  - PTEN\n", b"  - PTEN: x\n"),
         "tab": page.replace(b"  - PTEN\n", b"  - PTEN\t\n"),
         "duplicate_key": page.replace(b"seo: CreativeWork\n", b"seo: CreativeWork\nseo: again\n"),
         "bad_indent": page.replace(b"  - PTEN\n", b"   - PTEN\n"),
     }
     for name, data in variants.items():
-        (folder / f"PMC99{len(name)}__{name}.md").write_bytes(data.replace(b"PMC10031380__sc1", f"PMC99__{name}".encode()))
+        (folder / f"PMC99{len(name)}__{name}.md").write_bytes(
+            data.replace(b"PMC10031380__sc1", f"PMC99__{name}".encode())
+        )
 
     def read():
         with warnings.catch_warnings():
@@ -1207,13 +1282,17 @@ def test_fast_reading_gives_the_same_library_and_report(tmp_path, monkeypatch):
 
     fast = read()
     monkeypatch.setattr(_simpleyaml, "usable_with", lambda loader: False)
-    monkeypatch.setattr(figures, "_front_matter_text", lambda path: "".join(figures._front_matter_lines(path)))
+    monkeypatch.setattr(
+        figures, "_front_matter_text", lambda path: "".join(figures._front_matter_lines(path))
+    )
     slow = read()
     assert fast == slow and list(fast.set_ids) == list(slow.set_ids)
     pd.testing.assert_frame_equal(fast.sets, slow.sets)
     pd.testing.assert_frame_equal(fast.load_report, slow.load_report)
     assert fast.info == slow.info
-    assert {"invalid_yaml", "no_front_matter", "duplicate_figid"} <= set(fast.load_report["problem"])
+    assert {"invalid_yaml", "no_front_matter", "duplicate_figid"} <= set(
+        fast.load_report["problem"]
+    )
 
 
 def test_folder_listing_keeps_files_and_links_to_files_only(tmp_path):
@@ -1235,13 +1314,20 @@ def test_simple_yaml_character_check_agrees_with_its_definition():
     from pfocr_enrich.io import _simpleyaml
 
     rnd = random.Random(7)
-    points = [*range(0x3000), *range(0xD700, 0xD800), *range(0xE000, 0xE100), *range(0xFE00, 0x10000)]
+    points = [
+        *range(0x3000),
+        *range(0xD700, 0xD800),
+        *range(0xE000, 0xE100),
+        *range(0xFE00, 0x10000),
+    ]
     points += [rnd.randrange(0x3000, 0x110000) for _ in range(20000)]
     for point in points:
         if 0xD800 <= point <= 0xDFFF:
             continue  # never in text decoded from UTF-8
         text = f"a: b{chr(point)}c\n"
-        assert _simpleyaml._printable(text) == (_simpleyaml._OTHER_CHARS.search(text) is None), hex(point)
+        assert _simpleyaml._printable(text) == (_simpleyaml._OTHER_CHARS.search(text) is None), hex(
+            point
+        )
 
 
 def test_results_sent_by_workers_as_one_string_come_back_the_same():
@@ -1254,7 +1340,12 @@ def test_results_sent_by_workers_as_one_string_come_back_the_same():
     ):
         packed = _Rows.of(rows)
         assert isinstance(packed, _Rows) and packed.rows() == rows
-    for rows in ([("a\tb", "1", None, None)], [("a\nb", "1", None, None)], [("a", "1", None, None), ("b", "2", "s", None)], []):
+    for rows in (
+        [("a\tb", "1", None, None)],
+        [("a\nb", "1", None, None)],
+        [("a", "1", None, None), ("b", "2", "s", None)],
+        [],
+    ):
         assert _Rows.of(rows) is rows  # kept as they are
     assert _Joined.of(["TP53", "", "Egfr"]).items() == ["TP53", "", "Egfr"]
     for value in (["a\nb"], [1, "a"], [], "TP53", None):

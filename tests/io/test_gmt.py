@@ -58,12 +58,17 @@ def test_crlf_and_blank_lines_and_gzip(data_dir):
 
 
 def test_duplicate_set_id_raises_with_both_lines(data_dir):
-    with pytest.raises(GMTFormatError, match=r"duplicate_ids\.gmt, line 3: set 's1' was already defined on line 1"):
+    with pytest.raises(
+        GMTFormatError, match=r"duplicate_ids\.gmt, line 3: set 's1' was already defined on line 1"
+    ):
         pe.read_gmt(data_dir / "gmt" / "duplicate_ids.gmt")
 
 
 def test_too_few_fields_raises_with_line_and_content(data_dir):
-    with pytest.raises(GMTFormatError, match=r"line 2: expected >= 3 tab-separated fields .* got 2: 's2<TAB>only two fields'") as info:
+    with pytest.raises(
+        GMTFormatError,
+        match=r"line 2: expected >= 3 tab-separated fields .* got 2: 's2<TAB>only two fields'",
+    ) as info:
         pe.read_gmt(data_dir / "gmt" / "too_few_fields.gmt")
     assert info.value.line == 2
     assert info.value.path.endswith("too_few_fields.gmt")
@@ -103,7 +108,10 @@ def test_bad_errors_value_and_missing_file(tmp_path):
 
 
 def test_round_trip_keeps_sets_names_and_descriptions(data_dir, tmp_path):
-    for name in ("pfocr/pfocr_covid.gmt", "wikipathways/wikipathways-20200210-gmt-Homo_sapiens.gmt"):
+    for name in (
+        "pfocr/pfocr_covid.gmt",
+        "wikipathways/wikipathways-20200210-gmt-Homo_sapiens.gmt",
+    ):
         lib = pe.read_gmt(data_dir / name)
         out = tmp_path / "out.gmt.gz"
         lib.to_gmt(out)

@@ -63,7 +63,9 @@ def test_filter_by_size_and_ids_compacts_vocabulary(pfocr2018):
     assert "filter(" in repr(two)
     with pytest.raises(KeyError, match="unknown set ids"):
         pfocr2018.filter(set_ids=["nope"])
-    with pytest.raises(ValueError, match="The 'min_size' parameter of GeneSetLibrary.filter must be an int >= 0"):
+    with pytest.raises(
+        ValueError, match="The 'min_size' parameter of GeneSetLibrary.filter must be an int >= 0"
+    ):
         pfocr2018.filter(min_size=-1)
 
 
@@ -71,7 +73,10 @@ def test_filter_by_organism_and_year():
     lib = GeneSetLibrary.from_dict(
         {"h": ["A"], "m": ["B"], "both": ["C"]},
         sets=pd.DataFrame(
-            {"organisms": [["Homo sapiens"], ["Mus musculus"], ["Mus musculus", "Homo sapiens"]], "year": [2001, 2020, 2020]},
+            {
+                "organisms": [["Homo sapiens"], ["Mus musculus"], ["Mus musculus", "Homo sapiens"]],
+                "year": [2001, 2020, 2020],
+            },
             index=["h", "m", "both"],
         ),
     )
@@ -145,7 +150,9 @@ def test_save_load_keeps_every_metadata_column_exactly(data_dir, tmp_path):
 
 
 def test_text_with_the_blob_separator_still_round_trips(tmp_path):
-    lib = GeneSetLibrary.from_dict({"a": ["X"]}, sets=pd.DataFrame({"title": ["odd\x1ftitle"]}, index=["a"]))
+    lib = GeneSetLibrary.from_dict(
+        {"a": ["X"]}, sets=pd.DataFrame({"title": ["odd\x1ftitle"]}, index=["a"])
+    )
     lib.save(tmp_path / "x.npz")
     assert GeneSetLibrary.load(tmp_path / "x.npz").sets.loc["a", "title"] == "odd\x1ftitle"
 
@@ -153,4 +160,6 @@ def test_text_with_the_blob_separator_still_round_trips(tmp_path):
 def test_load_report_round_trips_exactly(data_dir, tmp_path):
     lib = pe.read_gmt(data_dir / "gmt" / "empty_and_repeated_genes.gmt", errors="skip")
     lib.save(tmp_path / "r.npz")
-    pd.testing.assert_frame_equal(GeneSetLibrary.load(tmp_path / "r.npz").load_report, lib.load_report, check_dtype=False)
+    pd.testing.assert_frame_equal(
+        GeneSetLibrary.load(tmp_path / "r.npz").load_report, lib.load_report, check_dtype=False
+    )

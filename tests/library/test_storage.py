@@ -68,7 +68,9 @@ def test_lists_and_tuples_of_text_round_trip_exactly(tmp_path):
     ],
 )
 def test_other_list_columns_fall_back_to_json_and_still_round_trip(cells, tmp_path):
-    lib = GeneSetLibrary.from_dict({"a": ["X"], "b": ["Y"]}, sets=pd.DataFrame({"v": cells}, index=["a", "b"]))
+    lib = GeneSetLibrary.from_dict(
+        {"a": ["X"], "b": ["Y"]}, sets=pd.DataFrame({"v": cells}, index=["a", "b"])
+    )
     again = _round_trip(lib, tmp_path)
     assert _kinds(tmp_path / "lib.npz")["v"] in ("json", "json_tuples")
     assert again.sets["v"].tolist() == lib.sets["v"].tolist()
@@ -78,7 +80,11 @@ def test_other_list_columns_fall_back_to_json_and_still_round_trip(cells, tmp_pa
 def test_non_ascii_text_keeps_offsets_and_ascii_text_does_not(tmp_path):
     lib = GeneSetLibrary.from_dict(
         {"a": ["X"], "b": ["Y"], "c": ["Z"]},
-        sets=pd.DataFrame({"ascii": ["x", None, ""], "wide": ["Δ", None, "日本"]}, index=["a", "b", "c"], dtype=object),
+        sets=pd.DataFrame(
+            {"ascii": ["x", None, ""], "wide": ["Δ", None, "日本"]},
+            index=["a", "b", "c"],
+            dtype=object,
+        ),
     )
     again = _round_trip(lib, tmp_path)
     pd.testing.assert_frame_equal(again.sets, lib.sets)
@@ -88,7 +94,9 @@ def test_non_ascii_text_keeps_offsets_and_ascii_text_does_not(tmp_path):
 
 
 def test_a_damaged_offset_table_is_a_format_error(tmp_path):
-    lib = GeneSetLibrary.from_dict({"a": ["X"]}, sets=pd.DataFrame({"t": ["Δ"]}, index=["a"], dtype=object))
+    lib = GeneSetLibrary.from_dict(
+        {"a": ["X"]}, sets=pd.DataFrame({"t": ["Δ"]}, index=["a"], dtype=object)
+    )
     path = tmp_path / "lib.npz"
     lib.save(path)
     arrays = _stored(path)
@@ -162,8 +170,12 @@ def _mixed_library() -> GeneSetLibrary:
     ids = [f"PMC{i}__f{i}" for i in range(12)]
     sets = pd.DataFrame(
         {
-            "title": pd.Series([f"pathway {i}" if i % 5 else None for i in range(12)], index=ids, dtype=object),
-            "caption": pd.Series([("Δ ünïcode " * i) if i % 4 else "" for i in range(12)], index=ids, dtype=object),
+            "title": pd.Series(
+                [f"pathway {i}" if i % 5 else None for i in range(12)], index=ids, dtype=object
+            ),
+            "caption": pd.Series(
+                [("Δ ünïcode " * i) if i % 4 else "" for i in range(12)], index=ids, dtype=object
+            ),
             "year": pd.array([2000 + i if i % 3 else None for i in range(12)], dtype="Int64"),
             "score": np.linspace(0, 1, 12),
             "organisms": [["Homo sapiens"] * (i % 3) for i in range(12)],
@@ -179,7 +191,9 @@ def _mixed_library() -> GeneSetLibrary:
 def test_a_loaded_library_decodes_no_metadata_until_read(tmp_path):
     lib = _mixed_library()
     again = _round_trip(lib, tmp_path)
-    assert again._frame is None and not again._stored._decoded.keys() - {"sets/6"}  # only the JSON column
+    assert again._frame is None and not again._stored._decoded.keys() - {
+        "sets/6"
+    }  # only the JSON column
     assert list(again.set_ids) == list(lib.set_ids) and again.set_ids.name == "set_id"
     assert "load_report" not in repr(again) and again.metadata_columns() == list(lib.sets.columns)
     pd.testing.assert_frame_equal(again.sets, lib.sets)
@@ -196,7 +210,9 @@ def test_taking_rows_of_a_loaded_column_matches_the_decoded_frame(rows, tmp_path
         got = again.column_values(col, rows)
         assert got.dtype == expected.dtype, col
         assert [type(v) for v in got] == [type(v) for v in expected], col
-        assert all(x == y or (x != x and y != y) for x, y in zip(got.tolist(), expected.tolist())), col  # NaN: missing year
+        assert all(
+            x == y or (x != x and y != y) for x, y in zip(got.tolist(), expected.tolist())
+        ), col  # NaN: missing year
     assert again._frame is None  # taking rows never builds the frame
 
 
@@ -223,8 +239,12 @@ def test_filters_on_a_loaded_library_match_the_built_one(tmp_path):
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda a: a.update({"sets/4_codes": a["sets/4_codes"] + 100}),  # codes past the stored items
-        lambda a: a.update({"sets/0": np.frombuffer(b"one\x1ftwo", dtype=np.uint8)}),  # 2 titles for 12 sets
+        lambda a: a.update(
+            {"sets/4_codes": a["sets/4_codes"] + 100}
+        ),  # codes past the stored items
+        lambda a: a.update(
+            {"sets/0": np.frombuffer(b"one\x1ftwo", dtype=np.uint8)}
+        ),  # 2 titles for 12 sets
         lambda a: a.update({"sets/2_missing": a["sets/2_missing"][:3]}),
         lambda a: a.update({"indices": a["indices"] + 1000}),  # genes out of range
     ],

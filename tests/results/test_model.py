@@ -39,8 +39,14 @@ def test_enrich_many_returns_a_batch_whose_queries_equal_enrich(lib, many):
 
 
 def test_a_table_with_a_query_column_makes_a_batch(res, many):
-    assert type(EnrichmentResult(many.table, params=many.params, mapping=many.mapping)) is BatchEnrichmentResult
-    assert type(EnrichmentResult(res.table, params=res.params, mapping=res.mapping)) is EnrichmentResult
+    assert (
+        type(EnrichmentResult(many.table, params=many.params, mapping=many.mapping))
+        is BatchEnrichmentResult
+    )
+    assert (
+        type(EnrichmentResult(res.table, params=res.params, mapping=res.mapping))
+        is EnrichmentResult
+    )
 
 
 def test_accessors_copy_and_never_touch_the_library(lib, res):
@@ -87,7 +93,9 @@ def test_significant_filters_and_records_the_filter(res):
         assert (sig.table[by] <= 0.01).all()
         assert len(sig) == int((res.table[by] <= 0.01).sum())
         assert sig.params["filter"] == f"{by} <= 0.01"
-        assert sig.table.index.tolist() == res.table.index[res.table[by] <= 0.01].tolist()  # ranks kept
+        assert (
+            sig.table.index.tolist() == res.table.index[res.table[by] <= 0.01].tolist()
+        )  # ranks kept
     assert len(res.significant(0.0)) == 0
     assert "filter: fdr <= 0.05" in res.significant().summary()
 
@@ -99,12 +107,21 @@ def test_significant_drops_nan_fdr(lib):
     assert len(hit.significant(1.0)) == int(hit.table["fdr"].notna().sum())
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"alpha": 1.5}, "'alpha' parameter of EnrichmentResult.significant must be a number in \\[0, 1\\]. Got 1.5"),
-    ({"alpha": True}, "'alpha' parameter"),
-    ({"by": "title"}, "'by' parameter of EnrichmentResult.significant must be a numeric column"),
-    ({"representatives_only": True}, "call .cluster\\(\\) first"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (
+            {"alpha": 1.5},
+            "'alpha' parameter of EnrichmentResult.significant must be a number in \\[0, 1\\]. Got 1.5",
+        ),
+        ({"alpha": True}, "'alpha' parameter"),
+        (
+            {"by": "title"},
+            "'by' parameter of EnrichmentResult.significant must be a numeric column",
+        ),
+        ({"representatives_only": True}, "call .cluster\\(\\) first"),
+    ],
+)
 def test_significant_rejects_bad_arguments(res, kwargs, match):
     with pytest.raises(ValueError, match=match):
         res.significant(**kwargs)
@@ -125,7 +142,10 @@ def test_dropped_lists_left_out_inputs(lib):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         r = pe.enrich(["IRF3", "MAVS", "NOTAGENE", "irf3"], lib)
-    assert r.dropped[["input", "status"]].values.tolist() == [["NOTAGENE", "unknown"], ["irf3", "duplicate"]]
+    assert r.dropped[["input", "status"]].values.tolist() == [
+        ["NOTAGENE", "unknown"],
+        ["irf3", "duplicate"],
+    ]
     assert "(2 left out: see .dropped)" in r.summary()
 
 
@@ -153,7 +173,9 @@ def test_csv_round_trip_is_exact(res, tmp_path, suffix):
 
 
 def test_tuples_are_joined_in_flat_files(lib, tmp_path):
-    collapsed = pe.enrich(IFN, pe.read_gmt("tests/data/pfocr/pfocr2018_4000_symbols.gmt"), collapse_duplicates=True)
+    collapsed = pe.enrich(
+        IFN, pe.read_gmt("tests/data/pfocr/pfocr2018_4000_symbols.gmt"), collapse_duplicates=True
+    )
     assert collapsed.table["members"].map(len).max() > 1
     collapsed.to_tsv(tmp_path / "c.tsv")
     back = pd.read_csv(tmp_path / "c.tsv", sep="\t", **ROUND_TRIP)
@@ -170,7 +192,9 @@ def test_to_json_is_valid_and_complete(lib, tmp_path):
     doc = json.loads(text)
     assert set(doc) == {"summary", "params", "results", "dropped"}
     assert len(doc["results"]) == len(hit)
-    assert doc["params"]["universe_size"] == 1523 and doc["params"]["library_info"]["license"] == "CC0"
+    assert (
+        doc["params"]["universe_size"] == 1523 and doc["params"]["library_info"]["license"] == "CC0"
+    )
     assert any(row["fdr"] is None for row in doc["results"])
     assert doc["results"][0]["set_id"] == hit.table["set_id"].iloc[0]
 
@@ -183,8 +207,17 @@ def test_to_excel_writes_three_sheets(res, many, tmp_path):
     assert len(sheets["results"]) == len(res)
     assert sheets["results"]["set_id"].tolist() == res.table["set_id"].tolist()
     np.testing.assert_allclose(sheets["results"]["pvalue"], res.table["pvalue"], rtol=1e-15)
-    params = dict(zip(sheets["parameters"]["parameter"], sheets["parameters"]["value"].astype(str), strict=True))
-    assert params["universe_size"] == "1523" and params["library_info.release"] == "PFOCR COVID collection 2020"
+    params = dict(
+        zip(
+            sheets["parameters"]["parameter"],
+            sheets["parameters"]["value"].astype(str),
+            strict=True,
+        )
+    )
+    assert (
+        params["universe_size"] == "1523"
+        and params["library_info.release"] == "PFOCR COVID collection 2020"
+    )
     many.to_excel(tmp_path / "m.xlsx")
     assert pd.read_excel(tmp_path / "m.xlsx")["query"].unique().tolist() == ["ifn", "nfkb", "isg"]
 
@@ -254,10 +287,15 @@ def test_html_escapes_everything_and_links_only_http(res, lib):
     table.loc[2, "filename"] = 'fig "1".jpg'
     evil = EnrichmentResult(table, params=res.params, mapping=res.mapping)
     for page in (evil._repr_html_(), evil.to_html(plot=False)):
-        assert "<script>alert" not in page and "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt;" in page
+        assert (
+            "<script>alert" not in page
+            and "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt;" in page
+        )
         assert "javascript:" not in page
         assert "A&lt;b&gt;, B&amp;C" in page
-        assert 'src="https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1/bin/fig &quot;1&quot;.jpg"' in page
+        assert (
+            'src="https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1/bin/fig &quot;1&quot;.jpg"' in page
+        )
 
 
 def test_underflowed_pvalues_are_shown_from_log10(lib):
@@ -275,20 +313,40 @@ def test_batch_repr_html_shows_each_query(many):
 
 def test_methods_text_states_everything(res, lib):
     text = res.methods_text()
-    for part in ("pfocr_enrich " + pe.__version__, "N = 1,523 genes", "Benjamini-Hochberg", "(n = 19)",
-                 "release: PFOCR COVID collection 2020", "216 gene sets", "at least 1 gene in the universe",
-                 "one-sided Fisher's exact test", "FDR \u2264 0.05",
-                 "Hanspers K, Riutta A, Summer-Kutmon M, Pico AR. Pathway information extracted from 25 years "
-                 "of pathway figures. Genome Biology 21, 273 (2020)"):
+    for part in (
+        "pfocr_enrich " + pe.__version__,
+        "N = 1,523 genes",
+        "Benjamini-Hochberg",
+        "(n = 19)",
+        "release: PFOCR COVID collection 2020",
+        "216 gene sets",
+        "at least 1 gene in the universe",
+        "one-sided Fisher's exact test",
+        "FDR \u2264 0.05",
+        "Hanspers K, Riutta A, Summer-Kutmon M, Pico AR. Pathway information extracted from 25 years "
+        "of pathway figures. Genome Biology 21, 273 (2020)",
+    ):
         assert part in text, part
-    bg = pe.enrich(IFN, lib, background=IFN + ["AKT1", "TP53", "XYZ1"], min_size=3, max_size=500,
-                   correction="bonferroni", collapse_duplicates=True)
+    bg = pe.enrich(
+        IFN,
+        lib,
+        background=IFN + ["AKT1", "TP53", "XYZ1"],
+        min_size=3,
+        max_size=500,
+        correction="bonferroni",
+        collapse_duplicates=True,
+    )
     text = bg.methods_text(alpha=None)
-    assert "user-supplied background of 22 identifiers" in text and "between 3 and 500 genes" in text
+    assert (
+        "user-supplied background of 22 identifiers" in text and "between 3 and 500 genes" in text
+    )
     assert "Bonferroni" in text and "tested once" in text and "considered significant" not in text
     batch = pe.enrich_many(QUERIES, lib).methods_text()
     assert "Each of 3 gene lists" in batch and "of each list" in batch
-    assert "Only rows with FDR \u2264 0.01 were kept." in pe.enrich_many(QUERIES, lib, alpha=0.01).methods_text()
+    assert (
+        "Only rows with FDR \u2264 0.01 were kept."
+        in pe.enrich_many(QUERIES, lib, alpha=0.01).methods_text()
+    )
     clustered = res.cluster(0.5, gene_sets=lib).methods_text()
     assert "Jaccard index (on set genes)" in clustered
     assert "restricted to fdr <= 0.01" in res.significant(0.01).methods_text()
@@ -303,8 +361,12 @@ def test_report_is_self_contained(res, many, tmp_path):
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert page.count('<tr class="row"') == 25 and 'data-rows="25"' in page
     # no external scripts, style sheets or fonts: only links and lazy thumbnails point outside
-    assert not re.search(r"<script[^>]+src=", page) and "<link" not in page and "@import" not in page
-    assert re.findall(r'src="(https?://[^"]+)"', page) == re.findall(r'<img loading="lazy" src="(https?://[^"]+)"', page)
+    assert (
+        not re.search(r"<script[^>]+src=", page) and "<link" not in page and "@import" not in page
+    )
+    assert re.findall(r'src="(https?://[^"]+)"', page) == re.findall(
+        r'<img loading="lazy" src="(https?://[^"]+)"', page
+    )
     assert "Hanspers K" in page and "Methods" in page
     assert many.to_html(top=4, plot=False).count('<tr class="row"') == 12
     assert res.to_html(top=None, plot=False, images=False).count('<tr class="row"') == 216
@@ -345,13 +407,18 @@ def pfocr_sets(pfocr_lib):
 def pfocr_res(pfocr_lib):
     # The genes of a SMAD and a WNT figure that both have exact duplicates in the 2018 sample:
     # ~400 significant sets, some identical (groups of 3), many overlapping.
-    return pe.enrich(sorted(pfocr_lib["PMC1998874"]) + sorted(pfocr_lib["PMC1150820"])[:12], pfocr_lib)
+    return pe.enrich(
+        sorted(pfocr_lib["PMC1998874"]) + sorted(pfocr_lib["PMC1150820"])[:12], pfocr_lib
+    )
 
 
-@pytest.mark.parametrize(("threshold", "metric"), [(0.5, "jaccard"), (0.3, "jaccard"), (1.0, "jaccard"),
-                                                    (0.5, "overlap"), (0.8, "overlap")])
-def test_cluster_matches_a_brute_force_reference_on_real_pfocr_sets(pfocr_res, pfocr_lib, pfocr_sets, threshold,
-                                                                    metric):
+@pytest.mark.parametrize(
+    ("threshold", "metric"),
+    [(0.5, "jaccard"), (0.3, "jaccard"), (1.0, "jaccard"), (0.5, "overlap"), (0.8, "overlap")],
+)
+def test_cluster_matches_a_brute_force_reference_on_real_pfocr_sets(
+    pfocr_res, pfocr_lib, pfocr_sets, threshold, metric
+):
     clustered = pfocr_res.cluster(threshold, metric=metric, gene_sets=pfocr_lib)
     t = clustered.table
     sig = t[t["fdr"] <= 0.05]
@@ -364,7 +431,9 @@ def test_cluster_matches_a_brute_force_reference_on_real_pfocr_sets(pfocr_res, p
     for _, members in order.groupby("cluster"):
         assert members["is_representative"].tolist() == [True] + [False] * (len(members) - 1)
         rep = pfocr_sets[members["set_id"].iloc[0]]
-        assert all(_similarity(rep, pfocr_sets[s], metric) >= threshold - 1e-12 for s in members["set_id"])
+        assert all(
+            _similarity(rep, pfocr_sets[s], metric) >= threshold - 1e-12 for s in members["set_id"]
+        )
     # non-significant rows are not clustered
     assert t.loc[~(t["fdr"] <= 0.05), "cluster"].isna().all()
     assert not t.loc[~(t["fdr"] <= 0.05), "is_representative"].any()
@@ -405,7 +474,9 @@ def test_cluster_without_set_genes_uses_the_overlap(res, lib):
     # derived and unpickled results keep the set genes
     again = pickle.loads(pickle.dumps(held.significant(0.05).top(30)))
     assert again.cluster(0.5).params["cluster"]["basis"] == "set genes"
-    pd.testing.assert_frame_equal(again.cluster(0.5).table, res.significant(0.05).top(30).cluster(0.5, gene_sets=lib).table)
+    pd.testing.assert_frame_equal(
+        again.cluster(0.5).table, res.significant(0.05).top(30).cluster(0.5, gene_sets=lib).table
+    )
 
 
 def test_set_genes_given_as_a_dict_are_copied(res, lib):
@@ -419,8 +490,15 @@ def test_set_genes_given_as_a_dict_are_copied(res, lib):
 
 
 def test_concat_keeps_set_genes(lib):
-    parts = [EnrichmentResult(pe.enrich_many({n: g}, lib).table, params=pe.enrich_many({n: g}, lib).params,
-                              mapping=pe.enrich_many({n: g}, lib).mapping, set_genes=lib) for n, g in QUERIES.items()]
+    parts = [
+        EnrichmentResult(
+            pe.enrich_many({n: g}, lib).table,
+            params=pe.enrich_many({n: g}, lib).params,
+            mapping=pe.enrich_many({n: g}, lib).mapping,
+            set_genes=lib,
+        )
+        for n, g in QUERIES.items()
+    ]
     joined = BatchEnrichmentResult.concat(parts)
     assert joined.cluster(0.5).params["cluster"]["basis"] == "set genes"
 
@@ -434,23 +512,32 @@ def test_cluster_on_a_batch_is_per_query(many, lib):
         assert sub.iloc[0]["is_representative"]
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"threshold": 0}, "'threshold' parameter of EnrichmentResult.cluster must be a number in \\(0, 1\\]"),
-    ({"threshold": 1.5}, "'threshold'"),
-    ({"metric": "cosine"}, "'metric' parameter .* one of 'jaccard', 'overlap'. Got 'cosine'"),
-    ({"gene_sets": {"x": {"A"}}}, "has no genes for"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (
+            {"threshold": 0},
+            "'threshold' parameter of EnrichmentResult.cluster must be a number in \\(0, 1\\]",
+        ),
+        ({"threshold": 1.5}, "'threshold'"),
+        ({"metric": "cosine"}, "'metric' parameter .* one of 'jaccard', 'overlap'. Got 'cosine'"),
+        ({"gene_sets": {"x": {"A"}}}, "has no genes for"),
+    ],
+)
 def test_cluster_rejects_bad_arguments(res, kwargs, match):
     with pytest.raises(ValueError, match=match):
         res.cluster(**kwargs)
 
 
 def test_leader_clusters_small_cases():
-    labels, leaders = leader_clusters([{"A", "B", "C", "D"}, {"A", "B"}, {"A", "B", "E"}, {"Z"}, set()], 0.5)
+    labels, leaders = leader_clusters(
+        [{"A", "B", "C", "D"}, {"A", "B"}, {"A", "B", "E"}, {"Z"}, set()], 0.5
+    )
     # {A,B} vs {A,B,C,D}: 2/4 = 0.5 joins; {A,B,E}: 2/5 < 0.5 starts its own; empty sets stay alone
     assert labels.tolist() == [0, 0, 1, 2, 3] and leaders.tolist() == [0, 2, 3, 4]
-    labels, _ = leader_clusters([{"A", "B", "C", "D"}, {"A", "B"}, {"B", "C", "D"}, {"A", "B", "E"}], 1.0,
-                                metric="overlap")
+    labels, _ = leader_clusters(
+        [{"A", "B", "C", "D"}, {"A", "B"}, {"B", "C", "D"}, {"A", "B", "E"}], 1.0, metric="overlap"
+    )
     assert labels.tolist() == [0, 0, 0, 1]  # subsets join; {A,B,E} is not inside {A,B,C,D}
     # no chaining: b is close to a and c, but c is not close enough to a
     labels, _ = leader_clusters([{"1", "2", "3"}, {"2", "3", "4"}, {"3", "4", "5"}], 0.5)
@@ -458,9 +545,11 @@ def test_leader_clusters_small_cases():
 
 
 def test_importing_the_package_loads_no_plotting_or_progress_libraries():
-    code = ("import sys, pfocr_enrich as pe, pfocr_enrich.cli; r = pe.enrich(['IRF3', 'MAVS'], pe.sample_library()); "
-            "r._repr_html_(); r.to_html(plot=False); r.cluster(); r.methods_text(); "
-            "bad = [m for m in ('matplotlib', 'tqdm', 'openpyxl') if m in sys.modules]; print(bad)")
+    code = (
+        "import sys, pfocr_enrich as pe, pfocr_enrich.cli; r = pe.enrich(['IRF3', 'MAVS'], pe.sample_library()); "
+        "r._repr_html_(); r.to_html(plot=False); r.cluster(); r.methods_text(); "
+        "bad = [m for m in ('matplotlib', 'tqdm', 'openpyxl') if m in sys.modules]; print(bad)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
@@ -474,7 +563,9 @@ def test_results_are_deterministic(lib):
 
 
 def test_large_batches_show_a_glimpse(lib):
-    queries = {f"q{i:02d}": ["IRF3", "MAVS", "TBK1", "RELA", "NFKB1"][: 2 + i % 4] for i in range(25)}
+    queries = {
+        f"q{i:02d}": ["IRF3", "MAVS", "TBK1", "RELA", "NFKB1"][: 2 + i % 4] for i in range(25)
+    }
     big = pe.enrich_many(queries, lib)
     page = big._repr_html_()
     assert page.count('<tr class="row"') == 10 * 5 and "the first 10 of 25 queries" in page

@@ -19,21 +19,46 @@ import pytest
 
 import pfocr_enrich as pe
 
-IFN = ["IFNB1", "IRF3", "MAVS", "TBK1", "DDX58", "STAT1", "STAT2", "IRF7", "ISG15", "MX1", "OAS1", "IFIT1",
-       "TLR3", "TLR7", "MYD88", "NFKB1", "RELA", "TNF", "IL6"]
+IFN = [
+    "IFNB1",
+    "IRF3",
+    "MAVS",
+    "TBK1",
+    "DDX58",
+    "STAT1",
+    "STAT2",
+    "IRF7",
+    "ISG15",
+    "MX1",
+    "OAS1",
+    "IFIT1",
+    "TLR3",
+    "TLR7",
+    "MYD88",
+    "NFKB1",
+    "RELA",
+    "TNF",
+    "IL6",
+]
 
 
 def _chromium() -> str | None:
-    for candidate in (os.environ.get("PFOCR_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
+    for candidate in (
+        os.environ.get("PFOCR_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     return None
 
 
 CHROMIUM = _chromium()
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="headless browser check needs Debian chromium "
-                                                         "(apt-get install chromium); not found")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless browser check needs Debian chromium (apt-get install chromium); not found",
+)
 
 # Collects script errors from the first moment (injected at the top of <head>).
 ERROR_TRAP = """<script>window.__errors = [];
@@ -66,15 +91,30 @@ PROBE = """<script>(function () {
   document.body.appendChild(pre);
 })();</script>"""
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--host-resolver-rules=MAP * ~NOTFOUND", "--enable-logging=stderr", "--v=0"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--enable-logging=stderr",
+    "--v=0",
+]
 
 
 def _browse(page: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
     profile = tmp_path / f"profile-{len(list(tmp_path.iterdir()))}"
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()],
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _console_problems(stderr: str) -> list[str]:
@@ -84,7 +124,9 @@ def _console_problems(stderr: str) -> list[str]:
 
 
 def _probe(report: str, tmp_path: Path) -> tuple[dict, list[str]]:
-    page = report.replace("<head>", "<head>" + ERROR_TRAP, 1).replace("</body>", PROBE + "</body>", 1)
+    page = report.replace("<head>", "<head>" + ERROR_TRAP, 1).replace(
+        "</body>", PROBE + "</body>", 1
+    )
     path = tmp_path / "probed.html"
     path.write_text(page, encoding="utf-8")
     done = _browse(path, tmp_path, "--dump-dom")
@@ -104,7 +146,9 @@ def res():
 
 def test_the_console_check_catches_script_errors(tmp_path):
     broken = tmp_path / "broken.html"
-    broken.write_text('<!DOCTYPE html><html><body><script>console.error("boom"); notDefined();</script></body></html>')
+    broken.write_text(
+        '<!DOCTYPE html><html><body><script>console.error("boom"); notDefined();</script></body></html>'
+    )
     done = _browse(broken, tmp_path, "--dump-dom")
     problems = _console_problems(done.stderr)
     assert any("Uncaught ReferenceError: notDefined" in p for p in problems), done.stderr[-2000:]
@@ -120,14 +164,18 @@ def test_report_loads_without_errors_and_sorts(res, tmp_path):
     assert overlaps == sorted(overlaps) and probe["aria"] == "descending"
     assert [float(v) for v in probe["overlap_desc"]] == sorted(overlaps, reverse=True)
     assert sorted(probe["figure_asc"]) == sorted(probe["initial_figure"]) != probe["initial_figure"]
-    assert probe["figure_asc"] == sorted(probe["figure_asc"])  # lower-cased titles: localeCompare agrees here
+    assert probe["figure_asc"] == sorted(
+        probe["figure_asc"]
+    )  # lower-cased titles: localeCompare agrees here
     assert probe["rank_again"] == probe["initial_rank"]
     assert probe["plot"] == (1 if _has_matplotlib() else 0)
     assert probe["links"] >= 40
 
 
 def test_batch_report_rows(tmp_path):
-    many = pe.enrich_many({"ifn": IFN[:6], "nfkb": ["NFKB1", "RELA", "IKBKB", "TNF", "IL6"]}, pe.sample_library())
+    many = pe.enrich_many(
+        {"ifn": IFN[:6], "nfkb": ["NFKB1", "RELA", "IKBKB", "TNF", "IL6"]}, pe.sample_library()
+    )
     probe, console = _probe(many.to_html(top=7), tmp_path)
     assert probe["errors"] == [] and console == [] and probe["rows"] == 14
 
@@ -136,7 +184,9 @@ def test_screenshot_of_the_report(res, tmp_path):
     path = tmp_path / "report.html"
     res.to_html(path, top=30)
     shot = tmp_path / "report.png"
-    done = _browse(path, tmp_path, "--screenshot=" + str(shot), "--window-size=1280,1800", "--hide-scrollbars")
+    done = _browse(
+        path, tmp_path, "--screenshot=" + str(shot), "--window-size=1280,1800", "--hide-scrollbars"
+    )
     assert done.returncode == 0 and shot.exists(), done.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000

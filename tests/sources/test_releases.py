@@ -747,7 +747,11 @@ def test_docstring_examples_run(tmp_path, monkeypatch):
     import tempfile
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # examples' temp folders stay in tmp_path
+    monkeypatch.setattr(
+        tempfile, "tempdir", str(tmp_path)
+    )  # examples' temp folders stay in tmp_path
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-    results = [doctest.testmod(mod, optionflags=flags, verbose=False) for mod in (releases, snapshots)]
+    results = [
+        doctest.testmod(mod, optionflags=flags, verbose=False) for mod in (releases, snapshots)
+    ]
     assert sum(r.failed for r in results) == 0 and sum(r.attempted for r in results) >= 10

@@ -44,7 +44,9 @@ def _load(folder: Path, cache: Path, verify: str, **kwargs) -> pe.GeneSetLibrary
     return load_snapshot(folder, cache_dir=cache, errors="skip", verify=verify, **kwargs)
 
 
-def _cached_after(change, tmp_path: Path, verify: str) -> tuple[pe.GeneSetLibrary, pe.GeneSetLibrary]:
+def _cached_after(
+    change, tmp_path: Path, verify: str
+) -> tuple[pe.GeneSetLibrary, pe.GeneSetLibrary]:
     """(first load, load after ``change(figures folder)``)."""
     folder, cache = _snapshot(tmp_path)
     first = _load(folder, cache, verify)
@@ -191,8 +193,15 @@ def test_the_quick_check_sees_a_git_checkout(tmp_path):
     figures = folder / "_figures"
 
     def git(*args: str) -> None:
-        env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-               "GIT_COMMITTER_EMAIL": "t@t", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_NOSYSTEM": "1",
+        }
         subprocess.run(["git", *args], cwd=folder, env=env, check=True, capture_output=True)
 
     git("init", "-q", "-b", "main")

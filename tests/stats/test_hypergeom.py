@@ -172,8 +172,14 @@ def test_odds_ratio_matches_r_sample_or_and_haldane_when_a_cell_is_zero():
 
 @pytest.mark.parametrize(
     ("ours", "r_col"),
-    [("fdr_bh", "BH"), ("fdr_by", "BY"), ("holm", "holm"), ("bonferroni", "bonferroni"),
-     ("simes-hochberg", "hochberg"), ("hommel", "hommel")],
+    [
+        ("fdr_bh", "BH"),
+        ("fdr_by", "BY"),
+        ("holm", "holm"),
+        ("bonferroni", "bonferroni"),
+        ("simes-hochberg", "hochberg"),
+        ("hommel", "hommel"),
+    ],
 )
 def test_corrections_match_r_p_adjust(ours, r_col):
     ref = read_reference("p_adjust.tsv")

@@ -25,5 +25,9 @@ def check_size_bound(value: int | None, func: str, param: str) -> None:
 
 def check_alpha(alpha: object, func: str) -> None:
     """``alpha`` is a number in [0, 1] (bools refused)."""
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating)) or not 0 <= alpha <= 1:
+    if (
+        isinstance(alpha, bool)
+        or not isinstance(alpha, (int, float, np.floating))
+        or not 0 <= alpha <= 1
+    ):
         raise param_error(func, "alpha", "a number in [0, 1]", alpha)

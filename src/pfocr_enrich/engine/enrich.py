@@ -50,7 +50,6 @@ logger = logging.getLogger(__name__)
 __all__ = ["enrich", "enrich_many"]
 
 
-
 def enrich(
     genes: Iterable[str | int],
     library: GeneSetLibrary,
@@ -134,10 +133,22 @@ def enrich(
     _check_library(library, "enrich")
     names = normalise_query(genes, param="genes", func="enrich")
     rows, params, mapping, tested_lib = _run(
-        {"query": names}, library, func="enrich", background=background, mapper=mapper,
-        options=dict(min_size=min_size, max_size=max_size, correction=correction, fdr_over=fdr_over,
-                     collapse_duplicates=collapse_duplicates, resolve_aliases=resolve_aliases,
-                     compat=compat, background_mode=background_mode))
+        {"query": names},
+        library,
+        func="enrich",
+        background=background,
+        mapper=mapper,
+        options=dict(
+            min_size=min_size,
+            max_size=max_size,
+            correction=correction,
+            fdr_over=fdr_over,
+            collapse_duplicates=collapse_duplicates,
+            resolve_aliases=resolve_aliases,
+            compat=compat,
+            background_mode=background_mode,
+        ),
+    )
     params.update(params.pop("queries")["query"])
     return EnrichmentResult._from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
 
@@ -194,12 +205,28 @@ def enrich_many(
     _check_library(library, "enrich_many")
     if alpha is not None and not (isinstance(alpha, (int, float)) and 0 <= alpha <= 1):
         raise param_error("enrich_many", "alpha", "None or a number in [0, 1]", alpha)
-    named = {name: normalise_query(genes, param=f"queries[{name!r}]", func="enrich_many")
-             for name, genes in read_queries(queries).items()}
-    rows, params, mapping, tested_lib = _run(named, library, func="enrich_many", background=background, mapper=mapper, alpha=alpha,
-                options=dict(min_size=min_size, max_size=max_size, correction=correction, fdr_over=fdr_over,
-                             collapse_duplicates=collapse_duplicates, resolve_aliases=resolve_aliases,
-                             compat=compat, background_mode=background_mode))
+    named = {
+        name: normalise_query(genes, param=f"queries[{name!r}]", func="enrich_many")
+        for name, genes in read_queries(queries).items()
+    }
+    rows, params, mapping, tested_lib = _run(
+        named,
+        library,
+        func="enrich_many",
+        background=background,
+        mapper=mapper,
+        alpha=alpha,
+        options=dict(
+            min_size=min_size,
+            max_size=max_size,
+            correction=correction,
+            fdr_over=fdr_over,
+            collapse_duplicates=collapse_duplicates,
+            resolve_aliases=resolve_aliases,
+            compat=compat,
+            background_mode=background_mode,
+        ),
+    )
     return EnrichmentResult._from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
 
 
@@ -208,7 +235,12 @@ def read_queries(queries: object) -> dict[str, list[object]]:
     if isinstance(queries, pd.DataFrame):
         for col in ("query", "gene"):
             if col not in queries.columns:
-                raise param_error("enrich_many", "queries", "a DataFrame with columns 'query' and 'gene'", list(queries.columns))
+                raise param_error(
+                    "enrich_many",
+                    "queries",
+                    "a DataFrame with columns 'query' and 'gene'",
+                    list(queries.columns),
+                )
         grouped = queries.groupby("query", sort=False, observed=True)["gene"]
         return {str(name): list(genes) for name, genes in grouped}
     if isinstance(queries, (str, os.PathLike)):
@@ -218,9 +250,13 @@ def read_queries(queries: object) -> dict[str, list[object]]:
         return {str(k): list(v) for k, v in lib.to_dict().items()}
     if isinstance(queries, Mapping):
         if not queries:
-            raise param_error("enrich_many", "queries", "a non-empty mapping of name to genes", queries)
+            raise param_error(
+                "enrich_many", "queries", "a non-empty mapping of name to genes", queries
+            )
         return {str(k): v for k, v in queries.items()}
-    raise param_error("enrich_many", "queries", "a mapping, a DataFrame or a GMT path", type(queries).__name__)
+    raise param_error(
+        "enrich_many", "queries", "a mapping, a DataFrame or a GMT path", type(queries).__name__
+    )
 
 
 def _run(
@@ -247,7 +283,9 @@ def _run(
     for name, names in named.items():
         mapped = map_query(names, library, index, universe, mapper, opts=opts)
         queries.append(MappedQuery(name, mapped, *query_counts(mapped, library, universe, opts)))
-    mapping = Deferred(partial(_mapping_table, [q.rows for q in queries], list(named), batch=func != "enrich"))
+    mapping = Deferred(
+        partial(_mapping_table, [q.rows for q in queries], list(named), batch=func != "enrich")
+    )
     _warn_dropped(queries)
     empty = next((q for q in queries if q.n == 0), None)
     if empty is not None:
@@ -261,7 +299,9 @@ def _run(
     symbols = None
     if library.namespace == "entrez":
         symbols = tested_lib.derived.symbol_vocabulary(mapper)
-    rows, n_tested = _score(tested_lib, universe, queries, opts, alpha=alpha, symbols=symbols, batch=func != "enrich")
+    rows, n_tested = _score(
+        tested_lib, universe, queries, opts, alpha=alpha, symbols=symbols, batch=func != "enrich"
+    )
     params = {
         "test": "hypergeometric upper tail P(X >= k) (one-sided Fisher's exact test)"
         + (" on Enrichr's 2x2 table (d = N - b - c + a)" if opts.compat == "enrichr" else ""),
@@ -277,7 +317,9 @@ def _run(
         **opts.as_params(),
         "alpha": alpha,
         "sets_tested": n_tested,
-        "queries": {q.name: {"query_input": len(named[q.name]), "query_size": q.n} for q in queries},
+        "queries": {
+            q.name: {"query_input": len(named[q.name]), "query_size": q.n} for q in queries
+        },
     }
     # The (immutable) library travels by reference, for clustering by set similarity.
     return rows, params, mapping, tested_lib
@@ -323,17 +365,43 @@ def _warn_dropped(queries: list[MappedQuery]) -> None:
 
 
 # -- scoring ------------------------------------------------------------------
-def _score(library: GeneSetLibrary, universe: Universe, queries: list[MappedQuery], opts: Options, *,
-           alpha: float | None, symbols: np.ndarray | None, batch: bool) -> tuple[ScoredRows, int]:
+def _score(
+    library: GeneSetLibrary,
+    universe: Universe,
+    queries: list[MappedQuery],
+    opts: Options,
+    *,
+    alpha: float | None,
+    symbols: np.ndarray | None,
+    batch: bool,
+) -> tuple[ScoredRows, int]:
     """The compact ranked rows of every query (see :mod:`pfocr_enrich.scoring`) and the sets tested."""
-    rules = ScoringRules(correction=opts.correction, fdr_over=opts.fdr_over, odds_ratio=opts.odds_ratio,
-                         enrichr_table=opts.odds_ratio == "fold", gene_ratios=opts.compat == "clusterprofiler")
+    rules = ScoringRules(
+        correction=opts.correction,
+        fdr_over=opts.fdr_over,
+        odds_ratio=opts.odds_ratio,
+        enrichr_table=opts.odds_ratio == "fold",
+        gene_ratios=opts.compat == "clusterprofiler",
+    )
     # Which sets are tested depends only on the universe and the size bounds: prepared once.
     whole = universe.rule in ("library", "fixed")
-    key = ("tested_sets", opts.min_size, opts.max_size, whole or hashlib.sha1(universe.mask.tobytes()).hexdigest())
+    key = (
+        "tested_sets",
+        opts.min_size,
+        opts.max_size,
+        whole or hashlib.sha1(universe.mask.tobytes()).hexdigest(),
+    )
     prepared = library.derived.memo(key, lambda: _tested_sets(library, universe, opts))
-    rows = score_queries(library, prepared, [(q.name, q.indices, q.n) for q in queries], universe.size, rules,
-                         alpha=alpha, symbols=symbols, batch=batch)
+    rows = score_queries(
+        library,
+        prepared,
+        [(q.name, q.indices, q.n) for q in queries],
+        universe.size,
+        rules,
+        alpha=alpha,
+        symbols=symbols,
+        batch=batch,
+    )
     return rows, len(prepared)
 
 

@@ -11,7 +11,14 @@ from dataclasses import dataclass, replace
 from .._util.validation import check_size_bound, param_error
 from ..stats import CORRECTION_METHODS
 
-__all__ = ["BACKGROUND_MODES", "COMPAT_PRESETS", "ENRICHR_BACKGROUND", "FDR_FAMILIES", "Options", "make_options"]
+__all__ = [
+    "BACKGROUND_MODES",
+    "COMPAT_PRESETS",
+    "ENRICHR_BACKGROUND",
+    "FDR_FAMILIES",
+    "Options",
+    "make_options",
+]
 
 BACKGROUND_MODES = ("intersect", "as_given")
 FDR_FAMILIES = ("tested", "hit")
@@ -33,7 +40,9 @@ class Options:
     compat: str | None = None
     background_mode: str = "intersect"
     # Derived from compat: who counts in n, and which odds ratio / test variant.
-    query_rule: str = "universe"  # "universe" | "annotated" (clusterProfiler) | "resolved" (fixed N)
+    query_rule: str = (
+        "universe"  # "universe" | "annotated" (clusterProfiler) | "resolved" (fixed N)
+    )
     odds_ratio: str = "haldane_if_zero"  # | "haldane_always" (gseapy) | "fold" (Enrichr's "odds")
 
     def as_params(self) -> dict[str, object]:
@@ -64,16 +73,33 @@ def make_options(
     if fdr_over not in FDR_FAMILIES:
         raise param_error(func, "fdr_over", "one of 'tested', 'hit'", fdr_over)
     if compat not in COMPAT_PRESETS:
-        raise param_error(func, "compat", "None or one of 'clusterprofiler', 'gseapy', 'enrichr'", compat)
+        raise param_error(
+            func, "compat", "None or one of 'clusterprofiler', 'gseapy', 'enrichr'", compat
+        )
     if background_mode not in BACKGROUND_MODES:
-        raise param_error(func, "background_mode", "one of 'intersect', 'as_given'", background_mode)
-    opts = Options(min_size, max_size, correction, fdr_over, bool(collapse_duplicates), bool(resolve_aliases),
-                   compat, background_mode)
+        raise param_error(
+            func, "background_mode", "one of 'intersect', 'as_given'", background_mode
+        )
+    opts = Options(
+        min_size,
+        max_size,
+        correction,
+        fdr_over,
+        bool(collapse_duplicates),
+        bool(resolve_aliases),
+        compat,
+        background_mode,
+    )
     if compat == "clusterprofiler":
         # DOSE enricher_internal: minGSSize 10 / maxGSSize 500 unless given, FDR over hit sets,
         # n counts annotated query genes even outside the background (DOSE#74).
-        sizes = {"min_size": 10 if given_min is None else min_size, "max_size": 500 if max_size is None else max_size}
-        opts = replace(opts, **sizes, fdr_over="hit", query_rule="annotated", background_mode="intersect")
+        sizes = {
+            "min_size": 10 if given_min is None else min_size,
+            "max_size": 500 if max_size is None else max_size,
+        }
+        opts = replace(
+            opts, **sizes, fdr_over="hit", query_rule="annotated", background_mode="intersect"
+        )
     elif compat == "gseapy":
         opts = replace(opts, fdr_over="hit", odds_ratio="haldane_always")
     elif compat == "enrichr":

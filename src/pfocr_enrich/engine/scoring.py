@@ -36,12 +36,43 @@ if TYPE_CHECKING:
 
 _LN10 = np.log(10.0)
 # Metadata columns copied from lib.sets onto result rows, when the library has them.
-METADATA_COLUMNS = ("title", "paper_title", "year", "pmcid", "url", "pmc_url", "image_url", "members", "n_members")
+METADATA_COLUMNS = (
+    "title",
+    "paper_title",
+    "year",
+    "pmcid",
+    "url",
+    "pmc_url",
+    "image_url",
+    "members",
+    "n_members",
+)
 # Columns answered from the group arrays without building a table.
 CHEAP_COLUMNS = ("pvalue", "log10_pvalue", "fdr", "qvalue", "overlap", "set_size", "query_size")
-_LEADING = ["query", "set_id", "title", "overlap", "set_size", "query_size", "universe_size", "expected",
-            "fold_enrichment", "rich_factor", "odds_ratio", "odds_ratio_corrected", "z_score", "combined_score",
-            "GeneRatio", "BgRatio", "pvalue", "log10_pvalue", "fdr", "qvalue", "genes", "gene_symbols"]
+_LEADING = [
+    "query",
+    "set_id",
+    "title",
+    "overlap",
+    "set_size",
+    "query_size",
+    "universe_size",
+    "expected",
+    "fold_enrichment",
+    "rich_factor",
+    "odds_ratio",
+    "odds_ratio_corrected",
+    "z_score",
+    "combined_score",
+    "GeneRatio",
+    "BgRatio",
+    "pvalue",
+    "log10_pvalue",
+    "fdr",
+    "qvalue",
+    "genes",
+    "gene_symbols",
+]
 # Up to this many possible (k, M) keys, group with a dense count table (O(sets)); above, with a sort.
 _DENSE_KEYS = 1 << 22
 
@@ -116,9 +147,14 @@ class ScoredRows:
         g = self.group if sel is None else self.group[sel]
         if name == "query_size":
             return self.query_n[self.g_query[g]]
-        values = {"pvalue": lambda: np.exp(self.g_log_p), "log10_pvalue": lambda: self.g_log_p / _LN10,
-                  "fdr": lambda: self.g_fdr, "qvalue": lambda: self.qvalues(),
-                  "overlap": lambda: self.g_k, "set_size": lambda: self.g_M}[name]()
+        values = {
+            "pvalue": lambda: np.exp(self.g_log_p),
+            "log10_pvalue": lambda: self.g_log_p / _LN10,
+            "fdr": lambda: self.g_fdr,
+            "qvalue": lambda: self.qvalues(),
+            "overlap": lambda: self.g_k,
+            "set_size": lambda: self.g_M,
+        }[name]()
         return values[g]
 
     def qvalues(self, g: np.ndarray | None = None) -> np.ndarray:
@@ -190,8 +226,12 @@ class ScoredRows:
         n = self.query_n[self.g_query[used]]
         N = self.universe_size
         log_p = self.g_log_p[used]
-        cols: dict[str, np.ndarray] = {"overlap": k, "set_size": M, "query_size": n,
-                                       "universe_size": np.full(len(k), N, dtype=np.int64)}
+        cols: dict[str, np.ndarray] = {
+            "overlap": k,
+            "set_size": M,
+            "query_size": n,
+            "universe_size": np.full(len(k), N, dtype=np.int64),
+        }
         cols.update(effect_sizes(k, M, n, N))
         if self.rules.odds_ratio == "haldane_always":  # gseapy: +0.5 on all four cells, always
             a, b, c, d = k + 0.5, M - k + 0.5, n - k + 0.5, N - M - n + k + 0.5
@@ -230,7 +270,9 @@ class TestedSets:
     size_code: np.ndarray  # int64, index in size_values of each tested set's M (set-id order)
 
     @classmethod
-    def prepare(cls, library: GeneSetLibrary, set_size: np.ndarray, tested: np.ndarray) -> TestedSets:
+    def prepare(
+        cls, library: GeneSetLibrary, set_size: np.ndarray, tested: np.ndarray
+    ) -> TestedSets:
         rows = np.flatnonzero(tested)
         rows = rows[np.argsort(library.derived.set_id_rank()[rows], kind="stable")]
         values, code = np.unique(set_size[rows], return_inverse=True)
@@ -291,8 +333,9 @@ def overlaps(by_gene: sp.csc_matrix, genes: np.ndarray, n_sets: int) -> np.ndarr
     return np.bincount(by_gene[:, genes].indices, minlength=n_sets)
 
 
-def score_query(k_all: np.ndarray, n: int, N: int, tested: TestedSets, rules: ScoringRules,
-                alpha: float | None) -> _QueryScores:
+def score_query(
+    k_all: np.ndarray, n: int, N: int, tested: TestedSets, rules: ScoringRules, alpha: float | None
+) -> _QueryScores:
     """Statistics and group ranks of one query from its overlaps with every library set."""
     # Everything per set runs in set-id order (tested.sets_by_id), so ties need no second key.
     k = k_all[tested.sets_by_id]
@@ -333,25 +376,38 @@ def _dense_rank(values: np.ndarray) -> np.ndarray:
     return rank
 
 
-def _corrections(log_p: np.ndarray, counts: np.ndarray, k: np.ndarray,
-                 rules: ScoringRules) -> tuple[np.ndarray, np.ndarray]:
+def _corrections(
+    log_p: np.ndarray, counts: np.ndarray, k: np.ndarray, rules: ScoringRules
+) -> tuple[np.ndarray, np.ndarray]:
     """Adjusted p-values and uncapped BH values of each group (NaN outside the corrected family)."""
     fdr, bh = np.full(len(log_p), np.nan), np.full(len(log_p), np.nan)
     family = k > 0 if rules.fdr_over == "hit" else np.ones(len(k), dtype=bool)
     if family.any():
-        fdr[family], bh[family] = adjust_tied_pvalues(np.exp(log_p[family]), counts[family], rules.correction)
+        fdr[family], bh[family] = adjust_tied_pvalues(
+            np.exp(log_p[family]), counts[family], rules.correction
+        )
     return fdr, bh
 
 
-def score_queries(library: GeneSetLibrary, tested: TestedSets, queries: Sequence[tuple[str, np.ndarray, int]],
-                  N: int, rules: ScoringRules, *, alpha: float | None, symbols: np.ndarray | None,
-                  batch: bool) -> ScoredRows:
+def score_queries(
+    library: GeneSetLibrary,
+    tested: TestedSets,
+    queries: Sequence[tuple[str, np.ndarray, int]],
+    N: int,
+    rules: ScoringRules,
+    *,
+    alpha: float | None,
+    symbols: np.ndarray | None,
+    batch: bool,
+) -> ScoredRows:
     """Score every (name, gene indices, n) query against the tested sets; the compact ranked rows."""
     by_gene = library.derived.membership_by_gene()
     n_sets = len(library)
     rows, groups = _RowBuffer(), _RowBuffer()
     query_start = [0]
-    stats: dict[str, list[np.ndarray]] = {name: [] for name in ("rank", "k", "M", "count", "log_p", "fdr", "bh")}
+    stats: dict[str, list[np.ndarray]] = {
+        name: [] for name in ("rank", "k", "M", "count", "log_p", "fdr", "bh")
+    }
     group_offset = 0
     for _, genes, n in queries:
         scores = score_query(overlaps(by_gene, genes, n_sets), n, N, tested, rules, alpha)
@@ -371,9 +427,18 @@ def score_queries(library: GeneSetLibrary, tested: TestedSets, queries: Sequence
     }
     for values in arrays.values():
         values.setflags(write=False)
-    return ScoredRows(library, tuple(q[0] for q in queries), tuple(q[1] for q in queries),
-                      np.array([q[2] for q in queries], dtype=np.int64), N, rules, symbols, batch, ranking,
-                      **arrays)
+    return ScoredRows(
+        library,
+        tuple(q[0] for q in queries),
+        tuple(q[1] for q in queries),
+        np.array([q[2] for q in queries], dtype=np.int64),
+        N,
+        rules,
+        symbols,
+        batch,
+        ranking,
+        **arrays,
+    )
 
 
 class _RowBuffer:
@@ -406,7 +471,9 @@ class _RowBuffer:
         """One array of everything appended; each block is released once copied."""
         if not self._blocks:
             return np.zeros(0, dtype=np.int32)
-        if len(self._blocks) == 1:  # e.g. one query: no copy (untouched pages of a block cost no memory)
+        if (
+            len(self._blocks) == 1
+        ):  # e.g. one query: no copy (untouched pages of a block cost no memory)
             return self._blocks.pop()[: self._used]
         sizes = [len(b) for b in self._blocks[:-1]] + [self._used]
         out = np.empty(sum(sizes), dtype=np.int32)
@@ -463,8 +530,13 @@ def _join_rows(vocabulary: np.ndarray, hit_genes: np.ndarray, counts: np.ndarray
     return out
 
 
-def overlap_strings(membership: sp.csr_matrix, vocabularies: list[np.ndarray], query_genes: Sequence[np.ndarray],
-                    set_index: np.ndarray, codes: np.ndarray) -> list[np.ndarray]:
+def overlap_strings(
+    membership: sp.csr_matrix,
+    vocabularies: list[np.ndarray],
+    query_genes: Sequence[np.ndarray],
+    set_index: np.ndarray,
+    codes: np.ndarray,
+) -> list[np.ndarray]:
     """For each row (set, query), the overlapping genes joined by ';' in vocabulary order
     (sorted), once per vocabulary (identifiers, and symbols for Entrez libraries).
 
@@ -473,7 +545,9 @@ def overlap_strings(membership: sp.csr_matrix, vocabularies: list[np.ndarray], q
     counts = np.zeros(len(set_index), dtype=np.int64)
     pieces = []
     in_query = np.zeros(membership.shape[1], dtype=bool)
-    starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1] if len(codes) else np.zeros(0, dtype=np.int64)
+    starts = (
+        np.r_[0, np.flatnonzero(np.diff(codes)) + 1] if len(codes) else np.zeros(0, dtype=np.int64)
+    )
     for start, stop in zip(starts, np.r_[starts[1:], len(codes)]):
         genes = query_genes[codes[start]]
         in_query[genes] = True

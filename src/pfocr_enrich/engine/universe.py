@@ -48,7 +48,9 @@ class Universe:
         return index is not None and bool(self.mask[index])
 
 
-def build_universe(library: GeneSetLibrary, background: object, mapper: GeneMapper, *, opts: Options, func: str) -> Universe:
+def build_universe(
+    library: GeneSetLibrary, background: object, mapper: GeneMapper, *, opts: Options, func: str
+) -> Universe:
     """The universe under the chosen rule (library genes, ∩ background, background as given, or fixed N)."""
     n_genes = library.n_genes
     if background is None:
@@ -56,11 +58,17 @@ def build_universe(library: GeneSetLibrary, background: object, mapper: GeneMapp
     if isinstance(background, (int, np.integer)):
         largest = int(np.diff(library.shared_arrays()[1].indptr).max(initial=0))
         if background < largest:
-            raise param_error(func, "background", f"an int >= the largest set ({largest})", background)
-        return Universe(np.ones(n_genes, dtype=bool), int(background), "fixed", None, int(background), ())
+            raise param_error(
+                func, "background", f"an int >= the largest set ({largest})", background
+            )
+        return Universe(
+            np.ones(n_genes, dtype=bool), int(background), "fixed", None, int(background), ()
+        )
     names = normalise_query(background, param="background", func=func)
     index = library.derived.identifier_index()
-    rows = resolve_query(names, mapper, index, namespace=library.namespace, resolve_aliases=opts.resolve_aliases)
+    rows = resolve_query(
+        names, mapper, index, namespace=library.namespace, resolve_aliases=opts.resolve_aliases
+    )
     gene_index = library.gene_index()
     mask = np.zeros(n_genes, dtype=bool)
     members: set[str] = set()
@@ -78,7 +86,9 @@ def build_universe(library: GeneSetLibrary, background: object, mapper: GeneMapp
             continue
         unmapped.append(row.input)
     if opts.background_mode == "as_given":
-        return Universe(mask, len(members), "as_given", frozenset(members), len(names), tuple(unmapped))
+        return Universe(
+            mask, len(members), "as_given", frozenset(members), len(names), tuple(unmapped)
+        )
     if unmapped:
         logger.info("%d background identifiers match no library gene", len(unmapped))
     return Universe(mask, int(mask.sum()), "intersect", None, len(names), tuple(unmapped))
@@ -104,17 +114,31 @@ def map_query(
     opts: Options,
 ) -> list[MappedGene]:
     """Resolve query names; genes outside the universe get that status (with a note when still counted)."""
-    rows = resolve_query(names, mapper, index, namespace=library.namespace, resolve_aliases=opts.resolve_aliases,
-                         keep_unlisted=universe.rule in ("as_given", "fixed"))
+    rows = resolve_query(
+        names,
+        mapper,
+        index,
+        namespace=library.namespace,
+        resolve_aliases=opts.resolve_aliases,
+        keep_unlisted=universe.rule in ("as_given", "fixed"),
+    )
     if universe.rule in ("library", "fixed"):
         return rows
     gene_index = library.gene_index()
     out = []
     for row in rows:
-        if row.status == "unknown" and universe.members is not None and row.input in universe.members:
+        if (
+            row.status == "unknown"
+            and universe.members is not None
+            and row.input in universe.members
+        ):
             # as_given: an identifier no table knows still counts when the background lists it.
-            row = MappedGene(row.input, "official", row.input, "identifier as given in the background")
-        if row.status in KEPT_STATUSES and not universe.contains(row.mapped_to, gene_index.get(row.mapped_to)):
+            row = MappedGene(
+                row.input, "official", row.input, "identifier as given in the background"
+            )
+        if row.status in KEPT_STATUSES and not universe.contains(
+            row.mapped_to, gene_index.get(row.mapped_to)
+        ):
             note = "not in the background"
             if opts.query_rule == "annotated" and row.mapped_to in gene_index:
                 note += "; still counted in n (clusterProfiler rule, DOSE#74)"
@@ -123,13 +147,19 @@ def map_query(
     return out
 
 
-def query_counts(rows: list[MappedGene], library: GeneSetLibrary, universe: Universe, opts: Options) -> tuple[np.ndarray, int]:
+def query_counts(
+    rows: list[MappedGene], library: GeneSetLibrary, universe: Universe, opts: Options
+) -> tuple[np.ndarray, int]:
     """Library indices that can overlap sets, and the query size n under the query rule."""
     gene_index = library.gene_index()
     kept = [r.mapped_to for r in rows if r.status in KEPT_STATUSES]
     indices = np.asarray(sorted(gene_index[g] for g in kept if g in gene_index), dtype=np.int64)
     n = len(kept)
     if opts.query_rule == "annotated":
-        annotated = {r.mapped_to for r in rows if r.status in (*KEPT_STATUSES, "outside_universe") and r.mapped_to in gene_index}
+        annotated = {
+            r.mapped_to
+            for r in rows
+            if r.status in (*KEPT_STATUSES, "outside_universe") and r.mapped_to in gene_index
+        }
         n = len(annotated)
     return indices, n

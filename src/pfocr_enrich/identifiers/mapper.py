@@ -42,7 +42,9 @@ MAPPING_STATUSES = (
     "duplicate",
 )
 #: Statuses whose gene enters the query.
-KEPT_STATUSES = frozenset({"official", "case", "entrez", "ensembl", "alias", "previous", "date_repaired"})
+KEPT_STATUSES = frozenset(
+    {"official", "case", "entrez", "ensembl", "alias", "previous", "date_repaired"}
+)
 
 _BLANKS = frozenset({"", "NA", "N/A", "nan"})
 _ENTREZ = re.compile(r"^[0-9]+$")
@@ -64,8 +66,6 @@ def gene_key(name: str) -> str:
     return name.upper() if name.isascii() else name
 
 
-
-
 def _entrez_preference(genes: pd.DataFrame) -> pd.DataFrame:
     """Order genes so that, for a symbol shared by several IDs, the best one comes first.
 
@@ -74,7 +74,9 @@ def _entrez_preference(genes: pd.DataFrame) -> pd.DataFrame:
     """
     order = pd.DataFrame(
         {
-            "not_coding": genes["gene_type"].ne("protein-coding") if "gene_type" in genes else False,
+            "not_coding": genes["gene_type"].ne("protein-coding")
+            if "gene_type" in genes
+            else False,
             "entrez_num": pd.to_numeric(genes["entrez"], errors="coerce"),
         }
     )
@@ -147,7 +149,9 @@ class _Synonyms:
                     ensembl_to_entrez.setdefault(ens.upper(), entrez)
         lexicon: dict[str, tuple[list[str], list[str]]] = {}
         table = mapper.lexicon
-        for term, entrez, source in zip(*(table[c].astype(str).tolist() for c in ("term", "entrez", "source"))):
+        for term, entrez, source in zip(
+            *(table[c].astype(str).tolist() for c in ("term", "entrez", "source"))
+        ):
             if entrez in known:  # ids withdrawn from NCBI since 2018 cannot be mapped
                 keys, ids = lexicon.setdefault(source, ([], []))
                 keys.append(term)
@@ -159,7 +163,10 @@ class _Synonyms:
             return _multimap(_keys(terms), ids)
 
         alias_names, alias_ids = [], []
-        for alias, entrez in zip(mapper.aliases["alias"].astype(str).tolist(), mapper.aliases["entrez"].astype(str).tolist()):
+        for alias, entrez in zip(
+            mapper.aliases["alias"].astype(str).tolist(),
+            mapper.aliases["entrez"].astype(str).tolist(),
+        ):
             if entrez in known:
                 alias_names.append(alias.strip())
                 alias_ids.append(entrez)
@@ -170,7 +177,9 @@ class _Synonyms:
             hgnc_symbols={k: v for k, v in grouped("hgnc_symbol").items() if k not in official},
             families={k: v for k, v in grouped("bioentities_symbol").items() if k not in official},
             alias_targets={k: v for k, v in alias_targets.items() if k and k not in official},
-            previous_targets={k: v for k, v in grouped("hgnc_prev_symbol").items() if k not in official},
+            previous_targets={
+                k: v for k, v in grouped("hgnc_prev_symbol").items() if k not in official
+            },
         )
 
 
@@ -218,7 +227,9 @@ class GeneMapper:
 
     genes: pd.DataFrame
     aliases: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["alias", "entrez"]))
-    lexicon: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["term", "entrez", "source"]))
+    lexicon: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["term", "entrez", "source"])
+    )
 
     def __post_init__(self) -> None:
         # Only the official symbols are built now: most queries resolve through them alone.
@@ -237,7 +248,9 @@ class GeneMapper:
         set_(self, "_entrez_to_symbol", entrez_to_symbol)
         set_(self, "_symbol_to_entrez", symbol_to_entrez)
         set_(self, "_key_to_symbol", key_to_symbol)
-        set_(self, "_ensembl", (g_entrez, genes["ensembl"].tolist()) if "ensembl" in genes else None)
+        set_(
+            self, "_ensembl", (g_entrez, genes["ensembl"].tolist()) if "ensembl" in genes else None
+        )
         set_(self, "_built", None)
 
     def _synonyms(self) -> _Synonyms:
@@ -264,7 +277,10 @@ class GeneMapper:
 
     @classmethod
     def from_tables(
-        cls, genes: pd.DataFrame, aliases: pd.DataFrame | None = None, lexicon: pd.DataFrame | None = None
+        cls,
+        genes: pd.DataFrame,
+        aliases: pd.DataFrame | None = None,
+        lexicon: pd.DataFrame | None = None,
     ) -> GeneMapper:
         """Build a mapper from newer tables of the same shape as the shipped ones.
 
@@ -315,10 +331,14 @@ class GeneMapper:
         >>> GeneMapper.default().family_members("AKT")
         ['AKT1', 'AKT2', 'AKT3']
         """
-        return sorted(self._entrez_to_symbol[e] for e in self._synonyms().families.get(gene_key(name), ()))
+        return sorted(
+            self._entrez_to_symbol[e] for e in self._synonyms().families.get(gene_key(name), ())
+        )
 
     # -- resolution -----------------------------------------------------
-    def resolve(self, name: str, *, namespace: str = "symbol", resolve_aliases: bool = True) -> MappedGene:
+    def resolve(
+        self, name: str, *, namespace: str = "symbol", resolve_aliases: bool = True
+    ) -> MappedGene:
         """Resolve one identifier to an official symbol or Entrez ID.
 
         Parameters
@@ -358,7 +378,11 @@ class GeneMapper:
         symbol = self._key_to_symbol.get(key)
         if symbol is not None:
             status = "official" if symbol == name else "case"
-            return self._symbol_to_entrez[symbol], status, "" if symbol == name else f"case of {symbol}"
+            return (
+                self._symbol_to_entrez[symbol],
+                status,
+                "" if symbol == name else f"case of {symbol}",
+            )
         if not resolve_aliases:
             return None, "unknown", "alias resolution is off"
         hit = self._renamed_or_synonym(key)
@@ -366,7 +390,9 @@ class GeneMapper:
             return self._merge_date(name, hit)
         return hit if hit is not None else (None, "unknown", "")
 
-    def _merge_date(self, name: str, hit: tuple[str | None, str, str] | None) -> tuple[str | None, str, str]:
+    def _merge_date(
+        self, name: str, hit: tuple[str | None, str, str] | None
+    ) -> tuple[str | None, str, str]:
         """A date-like name (``MAR1``) may also be an alias: unambiguous only if both agree."""
         date = self._from_date(name)
         if hit is None or hit[1] == "unknown":
@@ -383,7 +409,11 @@ class GeneMapper:
         renamed = synonyms.hgnc_symbols.get(key)
         if renamed is not None and len(renamed) == 1:
             (entrez,) = renamed
-            return entrez, "previous", f"HGNC symbol (2018) renamed {self._entrez_to_symbol[entrez]}"
+            return (
+                entrez,
+                "previous",
+                f"HGNC symbol (2018) renamed {self._entrez_to_symbol[entrez]}",
+            )
         family = synonyms.families.get(key)
         if family:
             return None, "ambiguous", "gene family of " + ", ".join(self._symbols(family))
@@ -393,10 +423,18 @@ class GeneMapper:
         if not targets:
             return None
         if len(targets) > 1:
-            return None, "ambiguous", "alias or previous symbol of " + ", ".join(self._symbols(targets))
+            return (
+                None,
+                "ambiguous",
+                "alias or previous symbol of " + ", ".join(self._symbols(targets)),
+            )
         (entrez,) = targets
         status = "alias" if entrez in aliases else "previous"
-        return entrez, status, f"{'alias' if status == 'alias' else 'previous symbol'} of {self._entrez_to_symbol[entrez]}"
+        return (
+            entrez,
+            status,
+            f"{'alias' if status == 'alias' else 'previous symbol'} of {self._entrez_to_symbol[entrez]}",
+        )
 
     def _from_date(self, name: str) -> tuple[str | None, str, str]:
         candidates = _date_candidates(name)
@@ -414,7 +452,11 @@ class GeneMapper:
                 return None, "ambiguous", f"spreadsheet date for {candidate}, which is an {hit[2]}"
         if len(genes) == 1:
             (entrez,) = genes
-            return entrez, "date_repaired", f"spreadsheet date for {candidates[0]}, now {self._entrez_to_symbol[entrez]}"
+            return (
+                entrez,
+                "date_repaired",
+                f"spreadsheet date for {candidates[0]}, now {self._entrez_to_symbol[entrez]}",
+            )
         if len(genes) > 1:
             return None, "ambiguous", "spreadsheet date of " + ", ".join(self._symbols(genes))
         return None, "unknown", ""
@@ -441,7 +483,9 @@ def _default_mapper() -> GeneMapper:
     )
 
 
-def normalise_query(genes: Iterable[object] | str, *, param: str = "genes", func: str = "enrich") -> list[str]:
+def normalise_query(
+    genes: Iterable[object] | str, *, param: str = "genes", func: str = "enrich"
+) -> list[str]:
     """Turn a user's gene collection into stripped strings, dropping blanks.
 
     Integers (Entrez IDs) become strings; ``None``, NaN, ``""`` and ``"NA"`` are blanks.
@@ -507,7 +551,9 @@ def map_genes(
     mapper = mapper or GeneMapper.default()
     names = normalise_query(genes, func="map_genes")
     lookup = IdentifierIndex(universe, namespace=namespace) if universe is not None else None
-    rows = resolve_query(names, mapper, lookup, namespace=namespace, resolve_aliases=resolve_aliases)
+    rows = resolve_query(
+        names, mapper, lookup, namespace=namespace, resolve_aliases=resolve_aliases
+    )
     return mapping_frame(rows)
 
 
@@ -547,11 +593,19 @@ def resolve_query(
     seen: dict[str, str] = {}
     rows: list[MappedGene] = []
     for name in names:
-        row = _resolve_one(name, mapper, index, namespace=namespace, resolve_aliases=resolve_aliases,
-                           keep_unlisted=keep_unlisted)
+        row = _resolve_one(
+            name,
+            mapper,
+            index,
+            namespace=namespace,
+            resolve_aliases=resolve_aliases,
+            keep_unlisted=keep_unlisted,
+        )
         if row.mapped_to is not None and row.status in KEPT_STATUSES:
             if row.mapped_to in seen:
-                row = MappedGene(name, "duplicate", row.mapped_to, f"same gene as {seen[row.mapped_to]!r}")
+                row = MappedGene(
+                    name, "duplicate", row.mapped_to, f"same gene as {seen[row.mapped_to]!r}"
+                )
             else:
                 seen[row.mapped_to] = name
         rows.append(row)
@@ -559,14 +613,23 @@ def resolve_query(
 
 
 def _resolve_one(
-    name: str, mapper: GeneMapper, index: IdentifierIndex | None, *, namespace: str, resolve_aliases: bool,
+    name: str,
+    mapper: GeneMapper,
+    index: IdentifierIndex | None,
+    *,
+    namespace: str,
+    resolve_aliases: bool,
     keep_unlisted: bool = False,
 ) -> MappedGene:
     if index is not None:
         hit, status = index.find(name)
         if hit is not None:
             # An exact library identifier that NCBI knows under another form keeps its own status.
-            if status == "official" and namespace == "symbol" and not mapper.is_official_symbol(name):
+            if (
+                status == "official"
+                and namespace == "symbol"
+                and not mapper.is_official_symbol(name)
+            ):
                 return MappedGene(name, "official", hit, "library identifier")
             if status == "official" and namespace == "entrez":
                 return MappedGene(name, "entrez", hit, "")

@@ -47,7 +47,9 @@ __all__ = ["load", "usable_with"]
 # Characters YAML reads as printable text everywhere (so no reader error can hide in
 # them), minus the tab and the BOM. "\x85", "\u2028" and "\u2029" are line breaks to
 # YAML but not to Python's file reading, so they are left out too.
-_OTHER_CHARS = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_OTHER_CHARS = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
 # The same test on UTF-8 bytes, a few times faster: ASCII controls never occur inside a
 # multi-byte character; C1 controls are "\xc2" + 0x80-0x9f; the others are fixed bytes.
 _ASCII_CONTROLS = bytes([*range(0x0A), *range(0x0B, 0x20), 0x7F])  # all but "\n"
@@ -122,7 +124,9 @@ def _printable(text: str) -> bool:
         return False
     if text.isascii():
         return True
-    return not (b"\xc2" in data and _C1_CONTROLS.search(data)) and not any(c in text for c in _OTHER_SEQUENCES)
+    return not (b"\xc2" in data and _C1_CONTROLS.search(data)) and not any(
+        c in text for c in _OTHER_SEQUENCES
+    )
 
 
 class _Reader:
@@ -133,7 +137,9 @@ class _Reader:
     or quoted scalar goes on over the following lines that are indented deeper.
     """
 
-    def __init__(self, text: str, lines: list[str], resolvers: dict[Any, list[tuple[str, Any]]]) -> None:
+    def __init__(
+        self, text: str, lines: list[str], resolvers: dict[Any, list[tuple[str, Any]]]
+    ) -> None:
         self.text = text
         self.lines = lines
         self.stripped = [line.lstrip(" ") for line in lines]  # without the indentation
@@ -147,7 +153,12 @@ class _Reader:
     # -- block structure ---------------------------------------------------------
     def mapping(self, m: int, first: str | None = None) -> dict[str, Any]:
         """Key lines at column ``m``; ``first`` is the text after ``- `` of an item's first key."""
-        stripped, indents, resolvers, known = self.stripped, self.indents, self.resolvers, self.known
+        stripped, indents, resolvers, known = (
+            self.stripped,
+            self.indents,
+            self.resolvers,
+            self.known,
+        )
         n = len(stripped)
         data: dict[str, Any] = {}
         i = self.i
@@ -214,7 +225,9 @@ class _Reader:
             i += 1
             if text and _one_line_plain(text) and (i == n or indents[i] <= block):
                 # Most items of a page (its keywords): done here, without a call.
-                items.append(text if text[0] not in resolvers or text in known else self.plain(text))
+                items.append(
+                    text if text[0] not in resolvers or text in known else self.plain(text)
+                )
                 continue
             if _KEY.match(text):
                 self.i = i - 1
@@ -254,7 +267,10 @@ class _Reader:
         if {text[0] for text in texts}.isdisjoint(resolvers):
             items += texts
         else:
-            items += [text if text[0] not in resolvers or text in known else self.plain(text) for text in texts]
+            items += [
+                text if text[0] not in resolvers or text in known else self.plain(text)
+                for text in texts
+            ]
         self.i = i + count
         return True
 
@@ -268,7 +284,11 @@ class _Reader:
             return self.literal(block, keep_last_break=text == "|")
         if text in ("[]", "{}"):
             return [] if text == "[]" else {}
-        if not text or head in _INDICATORS and not (head == "-" and text[1:2] not in ("", " ", "-")):
+        if (
+            not text
+            or head in _INDICATORS
+            and not (head == "-" and text[1:2] not in ("", " ", "-"))
+        ):
             raise _NotSimple
         _check_plain_line(text)
         # The scalar goes on over the deeper lines that follow, folded with single spaces.
@@ -377,7 +397,12 @@ def _split_key(line: str) -> tuple[str, str | None, bool]:
 
 def _one_line_plain(text: str) -> bool:
     """A non-empty plain scalar that needs no checks: no indicator first, no ': ' or ' #', no ':' or ' ' last."""
-    return text[0] not in _INDICATORS and ": " not in text and " #" not in text and text[-1] not in ": "
+    return (
+        text[0] not in _INDICATORS
+        and ": " not in text
+        and " #" not in text
+        and text[-1] not in ": "
+    )
 
 
 def _check_plain_line(text: str) -> None:

@@ -74,10 +74,17 @@ def _covid_library() -> GeneSetLibrary:
     )
     no_genes = figures.index.difference(hits["figid"].unique())
     report = pd.DataFrame(
-        {"file": "pfocr_covid_figures.tsv.gz", "figid": list(no_genes), "item": "", "problem": "no_genes",
-         "detail": "the figure has no gene hits in the PFOCR COVID collection"}
+        {
+            "file": "pfocr_covid_figures.tsv.gz",
+            "figid": list(no_genes),
+            "item": "",
+            "problem": "no_genes",
+            "detail": "the figure has no gene hits in the PFOCR COVID collection",
+        }
     )
-    lib = GeneSetLibrary.from_frame(hits, set_col="figid", gene_col="gene", name="PFOCR COVID sample (2020)")
+    lib = GeneSetLibrary.from_frame(
+        hits, set_col="figid", gene_col="gene", name="PFOCR COVID sample (2020)"
+    )
     return GeneSetLibrary(
         lib.genes,
         lib.membership,

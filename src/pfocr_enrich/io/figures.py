@@ -52,7 +52,14 @@ from . import _simpleyaml
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FIGURE_PROBLEMS", "FILE_PROBLEMS", "REPORT_COLUMNS", "keyword_detail", "parse_figure", "read_figures"]
+__all__ = [
+    "FIGURE_PROBLEMS",
+    "FILE_PROBLEMS",
+    "REPORT_COLUMNS",
+    "keyword_detail",
+    "parse_figure",
+    "read_figures",
+]
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -72,7 +79,8 @@ class _Loader(_SAFE_LOADER):  # type: ignore[misc,valid-type]
         # Only PyYAML's behaviour while str nodes have SafeConstructor's own constructor
         # (another library could register one of its own on the safe loaders).
         self._str_shortcut = (
-            self.yaml_constructors.get(_STR_TAG) is yaml.constructor.SafeConstructor.construct_yaml_str
+            self.yaml_constructors.get(_STR_TAG)
+            is yaml.constructor.SafeConstructor.construct_yaml_str
         )
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
@@ -152,6 +160,8 @@ def keyword_detail(keyword: str) -> str:
     if not _GENE_LIKE.match(keyword):
         return "not gene-like (chemical, disease or OCR text)"
     return _KEYWORD_DETAIL
+
+
 _NO_GENES_DETAIL = {
     "genes_table": "expected human genes, but the embedded 'genes' table has no usable item",
     "keywords": "expected human genes, but no schema-jsonld keyword is an official human symbol",
@@ -333,7 +343,9 @@ def read_figures(
         msg = f"The 'families' parameter of read_figures must be one of {FAMILY_POLICIES}. Got {families!r} instead."
         raise ValueError(msg)
     paths, folder_name, given = _resolve_source(source)
-    reader = _Reader(mapper or GeneMapper.default(), taxid=taxid, strict=errors == "raise", families=families)
+    reader = _Reader(
+        mapper or GeneMapper.default(), taxid=taxid, strict=errors == "raise", families=families
+    )
     with gc_paused():  # the reader keeps ~10^6 containers and makes no cycle (~2 s of 100k pages)
         for path, parsed in _parsed_in_order(paths, _check_jobs(n_jobs, len(paths)), taxid):
             reader.read(path, parsed)
@@ -432,7 +444,11 @@ def _expand(path: str) -> list[str]:
         figures = os.path.join(path, "_figures")
         folder = figures if os.path.isdir(figures) else path
         with os.scandir(folder) as entries:  # the directory's file types: no stat per file
-            names = sorted(e.name for e in entries if e.name.endswith(".md") and not _is_readme(e.name) and _is_file(e))
+            names = sorted(
+                e.name
+                for e in entries
+                if e.name.endswith(".md") and not _is_readme(e.name) and _is_file(e)
+            )
         found = [os.path.join(folder, n) for n in names]
         if not found:
             raise FileNotFoundError(
@@ -548,7 +564,10 @@ class _OneChunk:
         if first.rstrip() != "---":
             got = "an empty file" if not first else repr(first.rstrip("\n"))
             raise _problem(
-                path, "no_front_matter", f"expected '---' to open the YAML front matter, got {got}", line=1
+                path,
+                "no_front_matter",
+                f"expected '---' to open the YAML front matter, got {got}",
+                line=1,
             )
         start = len(first)
         closing = _closing_line(self.text, start)
@@ -676,7 +695,9 @@ def _data_table(path: str, figid: str, data_dirs: dict[str, list[str]]) -> str |
     return None
 
 
-def _read_data_table(table: str, figid: str, taxid: str) -> list[tuple[str, str, str | None, str | None]]:
+def _read_data_table(
+    table: str, figid: str, taxid: str
+) -> list[tuple[str, str, str | None, str | None]]:
     """(symbol, entrez, source, match) of a companion table's rows of ``taxid`` (all fields text)."""
     try:
         with open(table, encoding="utf-8", newline="") as fh:
@@ -704,8 +725,14 @@ def _read_data_table(table: str, figid: str, taxid: str) -> list[tuple[str, str,
                     raise _problem(table, "invalid_data_table", detail, line=lineno, figid=figid)
                 if row[org].strip() != taxid:
                     continue
-                items.append((row[sym], row[eid], None if src is None else row[src],
-                              None if term is None else row[term]))
+                items.append(
+                    (
+                        row[sym],
+                        row[eid],
+                        None if src is None else row[src],
+                        None if term is None else row[term],
+                    )
+                )
     except UnicodeDecodeError as exc:
         raise _problem(
             table, "invalid_data_table", f"not UTF-8 text ({exc.reason})", figid=figid
@@ -730,7 +757,9 @@ class _Parsed:
 
     __slots__ = ("front_matter", "figid_line", "error", "table", "table_items", "table_error")
 
-    def __init__(self, front_matter: Any, figid_line: int | None, error: tuple[Any, ...] | None) -> None:
+    def __init__(
+        self, front_matter: Any, figid_line: int | None, error: tuple[Any, ...] | None
+    ) -> None:
         self.front_matter, self.figid_line, self.error = front_matter, figid_line, error
         self.table: str | None = None  # the companion table, if the figure has one
         self.table_items: list[tuple[str, str, str | None, str | None]] | None = None
@@ -756,7 +785,12 @@ def _parse_file(path: str, taxid: str, data_dirs: dict[str, list[str]]) -> _Pars
     try:
         parsed = _Parsed(*_load_front_matter(path), None)
     except FigureFormatError as err:
-        error = (getattr(err, "problem", "invalid_yaml"), err.reason, err.line, getattr(err, "figid", None))
+        error = (
+            getattr(err, "problem", "invalid_yaml"),
+            err.reason,
+            err.line,
+            getattr(err, "figid", None),
+        )
         return _Parsed(None, None, error)
     figid = parsed.front_matter["figid"]
     parsed.table = _data_table(path, figid, data_dirs)
@@ -845,7 +879,9 @@ def _parse_for_worker(path: str, taxid: str) -> _Parsed:
         kept = {key: fm[key] for key in _USED_KEYS if key in fm}
         schema = kept.get("schema-jsonld")
         if isinstance(schema, dict):
-            kept["schema-jsonld"] = {"keywords": _Joined.of(schema["keywords"])} if "keywords" in schema else {}
+            kept["schema-jsonld"] = (
+                {"keywords": _Joined.of(schema["keywords"])} if "keywords" in schema else {}
+            )
         parsed.front_matter = kept
     return parsed
 
@@ -959,7 +995,9 @@ class _Report:
 class _Reader:
     """Reads figure files one at a time and keeps only what the library needs."""
 
-    def __init__(self, mapper: GeneMapper, *, taxid: str, strict: bool, families: str = "expand") -> None:
+    def __init__(
+        self, mapper: GeneMapper, *, taxid: str, strict: bool, families: str = "expand"
+    ) -> None:
         self.mapper = mapper
         self.families = families
         self.taxid = taxid
@@ -1091,10 +1129,14 @@ class _Reader:
         by_term: dict[str, list[tuple[Any, Any, Any, Any]]] = {}
         for it in items:
             by_term.setdefault(str(it[3]), []).append(it)
-        family_terms = {t for t, its in by_term.items() if any(it[2] in _FAMILY_SOURCES for it in its)}
+        family_terms = {
+            t for t, its in by_term.items() if any(it[2] in _FAMILY_SOURCES for it in its)
+        }
         kept = [it for it in items if str(it[3]) not in family_terms]
         direct_ids = {_scalar(it[1]) for it in kept}
-        problem = "family_member_collapsed" if self.families == "collapse" else "family_member_excluded"
+        problem = (
+            "family_member_collapsed" if self.families == "collapse" else "family_member_excluded"
+        )
         for term in sorted(family_terms):
             members = sorted(by_term[term], key=lambda it: _entrez_order(_scalar(it[1]) or ""))
             named = any(_scalar(m[1]) in direct_ids for m in members)
@@ -1125,7 +1167,14 @@ class _Reader:
                     path, figid, "invalid_gene_item", f"expected a mapping in 'genes', got {item!r}"
                 )
                 continue
-            parsed.append((item.get("hgnc_symbol"), item.get("entrez"), item.get("source"), item.get("symbol")))
+            parsed.append(
+                (
+                    item.get("hgnc_symbol"),
+                    item.get("entrez"),
+                    item.get("source"),
+                    item.get("symbol"),
+                )
+            )
         for symbol, eid, _source, _term in self._apply_family_policy(parsed, path, figid):
             self._add_gene(genes, entrez, symbol, eid, path, figid)
         return list(genes), _sorted_entrez(entrez)
@@ -1171,7 +1220,9 @@ class _Reader:
             text = "" if keyword is None else str(keyword)
             symbol = official(text.strip()) if text.strip() else None
             if symbol is None:
-                self.report.add(path, figid, "keyword_not_human_gene", keyword_detail(text.strip()), item=text)
+                self.report.add(
+                    path, figid, "keyword_not_human_gene", keyword_detail(text.strip()), item=text
+                )
             else:
                 genes[symbol] = None
         return list(genes)

@@ -57,7 +57,12 @@ def _split_name(name: str) -> dict[str, str]:
     if len(parts) == 3:
         return {"set_id": parts[0], "source_version": parts[1], "organism": parts[2]}
     if len(parts) == 4:
-        return {"set_id": parts[0], "source_version": parts[1], "source_id": parts[2], "organism": parts[3]}
+        return {
+            "set_id": parts[0],
+            "source_version": parts[1],
+            "source_id": parts[2],
+            "organism": parts[3],
+        }
     return {"set_id": name.strip()}
 
 
@@ -122,14 +127,27 @@ def read_gmt(
     def bad(line_no: int, set_id: str, problem: str, detail: str) -> None:
         if errors == "raise":
             raise GMTFormatError(detail, path=path, line=line_no)
-        report.append({"file": str(path), "line": line_no, "set_id": set_id, "item": "", "problem": problem, "detail": detail})
+        report.append(
+            {
+                "file": str(path),
+                "line": line_no,
+                "set_id": set_id,
+                "item": "",
+                "problem": problem,
+                "detail": detail,
+            }
+        )
 
     try:
         for line_no, line in _iter_lines(path):
             fields = line.split("\t")
             if len(fields) < 3:
-                bad(line_no, fields[0], "too_few_fields",
-                    f"expected >= 3 tab-separated fields (set id, description, genes), got {len(fields)}: {_shorten(line)!r}")
+                bad(
+                    line_no,
+                    fields[0],
+                    "too_few_fields",
+                    f"expected >= 3 tab-separated fields (set id, description, genes), got {len(fields)}: {_shorten(line)!r}",
+                )
                 continue
             set_name = fields[0]
             set_id = (set_name.split("%", 1)[0] if "%" in set_name else set_name).strip()
@@ -141,8 +159,12 @@ def read_gmt(
                 bad(line_no, set_id, "no_genes", f"set {set_id!r} lists no genes")
                 continue
             if set_id in first_line:
-                bad(line_no, set_id, "duplicate_set_id",
-                    f"set {set_id!r} was already defined on line {first_line[set_id]}")
+                bad(
+                    line_no,
+                    set_id,
+                    "duplicate_set_id",
+                    f"set {set_id!r} was already defined on line {first_line[set_id]}",
+                )
                 continue
             first_line[set_id] = line_no
             set_ids.append(set_id)
@@ -150,21 +172,37 @@ def read_gmt(
             names.append(set_name)
             descriptions.append(fields[1].strip())
     except UnicodeDecodeError as exc:
-        raise GMTFormatError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path) from exc
+        raise GMTFormatError(
+            f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path
+        ) from exc
     except (OSError, EOFError) as exc:
         raise GMTFormatError(f"cannot read ({exc})", path=path) from exc
     if not set_ids:
         raise GMTFormatError("no gene sets found", path=path)
     info = {"source": str(path), "reader": "read_gmt", "format": "gmt"}
-    lib = GeneSetLibrary.from_lists(set_ids, gene_lists, sets=_set_metadata(set_ids, names, descriptions),
-                                     name=name or path.name, info=info)
+    lib = GeneSetLibrary.from_lists(
+        set_ids,
+        gene_lists,
+        sets=_set_metadata(set_ids, names, descriptions),
+        name=name or path.name,
+        info=info,
+    )
     # Repeated genes were collapsed by the CSR build; list them (with their lines) in the report.
     raw = np.fromiter((len(g) for g in gene_lists), dtype=np.int64, count=len(gene_lists))
     for i in np.flatnonzero(raw != lib.sets["size"].to_numpy()):
-        report.append({"file": str(path), "line": first_line[set_ids[i]], "set_id": set_ids[i], "item": "",
-                       "problem": "duplicate_genes_collapsed",
-                       "detail": f"{raw[i] - lib.sets['size'].iloc[i]} repeated gene(s)"})
-    report_frame = pd.DataFrame(report, columns=["file", "line", "set_id", "item", "problem", "detail"])
+        report.append(
+            {
+                "file": str(path),
+                "line": first_line[set_ids[i]],
+                "set_id": set_ids[i],
+                "item": "",
+                "problem": "duplicate_genes_collapsed",
+                "detail": f"{raw[i] - lib.sets['size'].iloc[i]} repeated gene(s)",
+            }
+        )
+    report_frame = pd.DataFrame(
+        report, columns=["file", "line", "set_id", "item", "problem", "detail"]
+    )
     report_frame = report_frame.sort_values("line", kind="stable").reset_index(drop=True)
     _warn_left_out(path, report_frame, errors)
     return lib.with_load_report(report_frame)
@@ -185,13 +223,25 @@ def _set_metadata(set_ids: list[str], names: list[str], descriptions: list[str])
     frame["description"] = pd.Series(descriptions, index=frame.index, dtype=object)
     # WikiPathways names carry the title; PFOCR names carry the figid and describe it with the title.
     has_source_id = columns["source_id"]
-    frame["title"] = pd.Series([s if sid is not None else ("" if u else d)
-                                for s, sid, u, d in zip(set_ids, has_source_id, is_url, descriptions)],
-                               index=frame.index, dtype=object)
+    frame["title"] = pd.Series(
+        [
+            s if sid is not None else ("" if u else d)
+            for s, sid, u, d in zip(set_ids, has_source_id, is_url, descriptions)
+        ],
+        index=frame.index,
+        dtype=object,
+    )
     versions = columns["source_version"]
-    frame["url"] = pd.Series([PFOCR_FIGURE_URL.format(s) if (v or "").upper().startswith("PFOCR") else (d if u else "")
-                              for s, v, u, d in zip(set_ids, versions, is_url, descriptions)],
-                             index=frame.index, dtype=object)
+    frame["url"] = pd.Series(
+        [
+            PFOCR_FIGURE_URL.format(s)
+            if (v or "").upper().startswith("PFOCR")
+            else (d if u else "")
+            for s, v, u, d in zip(set_ids, versions, is_url, descriptions)
+        ],
+        index=frame.index,
+        dtype=object,
+    )
     return frame
 
 
@@ -201,5 +251,8 @@ def _warn_left_out(path: Path, report: pd.DataFrame, errors: str) -> None:
         counts = left_out["problem"].value_counts().to_dict()
         summary = ", ".join(f"{k}: {v}" for k, v in counts.items())
         lines = ", ".join(str(x) for x in left_out["line"].head(5))
-        warnings.warn(f"{path}: {len(left_out)} line(s) left out ({summary}; lines {lines}); see lib.load_report",
-                      GMTFormatWarning, stacklevel=3)
+        warnings.warn(
+            f"{path}: {len(left_out)} line(s) left out ({summary}; lines {lines}); see lib.load_report",
+            GMTFormatWarning,
+            stacklevel=3,
+        )

@@ -50,7 +50,9 @@ def _matching_rows(sets: pd.DataFrame, meta: pd.DataFrame) -> np.ndarray:
     """Row of ``meta`` for each set (-1 where none): by set id, then ``source_id``, then ``figid_alias``."""
     pos = meta.index.get_indexer([figure_key(s) for s in sets.index])
     if "source_id" in sets.columns:
-        alt = meta.index.get_indexer([figure_key(s) if _present(s) else "" for s in sets["source_id"]])
+        alt = meta.index.get_indexer(
+            [figure_key(s) if _present(s) else "" for s in sets["source_id"]]
+        )
         pos = np.where(pos >= 0, pos, alt)
     if "figid_alias" in meta.columns:
         aliases = pd.Index(
@@ -66,7 +68,12 @@ def _matching_rows(sets: pd.DataFrame, meta: pd.DataFrame) -> np.ndarray:
 
 
 def join_frame(
-    sets: pd.DataFrame, metadata: pd.DataFrame, label: str, info: Mapping[str, Any], *, func: str = "join_metadata"
+    sets: pd.DataFrame,
+    metadata: pd.DataFrame,
+    label: str,
+    info: Mapping[str, Any],
+    *,
+    func: str = "join_metadata",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """``sets`` (without ``size``) with the matching figures' values, and the new provenance.
 
@@ -106,7 +113,12 @@ def join_frame(
         sets[col] = column
     unmatched = sets.index[~matched]
     new_info = dict(info) | {
-        "metadata": {"source": label, "n_sets": len(sets), "n_matched": n_matched, "n_unmatched": len(unmatched)}
+        "metadata": {
+            "source": label,
+            "n_sets": len(sets),
+            "n_matched": n_matched,
+            "n_unmatched": len(unmatched),
+        }
     }
     if len(unmatched):
         shown = ", ".join(repr(s) for s in unmatched[:5]) + (", ..." if len(unmatched) > 5 else "")

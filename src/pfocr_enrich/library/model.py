@@ -30,7 +30,6 @@ logger = logging.getLogger(__name__)
 __all__ = ["GeneSetLibrary"]
 
 
-
 class GeneSetLibrary:
     """An immutable collection of gene sets with per-set metadata.
 
@@ -76,7 +75,9 @@ class GeneSetLibrary:
     ) -> None:
         genes = np.asarray(genes, dtype=object)
         if not sp.issparse(membership) or membership.format != "csr":
-            raise param_error("GeneSetLibrary", "membership", "a scipy.sparse CSR matrix", type(membership))
+            raise param_error(
+                "GeneSetLibrary", "membership", "a scipy.sparse CSR matrix", type(membership)
+            )
         if membership.shape != (len(sets), len(genes)):
             msg = (
                 f"GeneSetLibrary: membership has shape {membership.shape}, but there are "
@@ -93,8 +94,16 @@ class GeneSetLibrary:
         sets["size"] = sizes
         membership = membership.copy() if not membership.has_sorted_indices else membership
         membership.sort_indices()
-        self._keep(genes, membership, sets.index, frame=sets, stored=None, name=name,
-                   report=load_report if load_report is not None else pd.DataFrame(), info=info)
+        self._keep(
+            genes,
+            membership,
+            sets.index,
+            frame=sets,
+            stored=None,
+            name=name,
+            report=load_report if load_report is not None else pd.DataFrame(),
+            info=info,
+        )
 
     def _keep(
         self,
@@ -136,16 +145,28 @@ class GeneSetLibrary:
         index = sets.index.astype(object)
         index.name = "set_id"
         if not index.is_unique:
-            raise LibraryFormatError(f"set ids are not unique; {index[index.duplicated()][0]!r} appears twice")
+            raise LibraryFormatError(
+                f"set ids are not unique; {index[index.duplicated()][0]!r} appears twice"
+            )
         lib = cls.__new__(cls)
-        lib._keep(genes, membership, index, frame=None, stored=sets, name=name, report=report, info=info)
+        lib._keep(
+            genes, membership, index, frame=None, stored=sets, name=name, report=report, info=info
+        )
         return lib
 
     def with_info(self, info: Mapping[str, Any]) -> GeneSetLibrary:
         """The same sets and metadata (shared, nothing decoded) with other provenance."""
         lib = GeneSetLibrary.__new__(GeneSetLibrary)
-        lib._keep(self._genes, self._membership, self._index, frame=self._frame, stored=self._stored,
-                  name=self._name, report=self._report, info=info)
+        lib._keep(
+            self._genes,
+            self._membership,
+            self._index,
+            frame=self._frame,
+            stored=self._stored,
+            name=self._name,
+            report=self._report,
+            info=info,
+        )
         return lib
 
     # -- metadata, decoded when first read ------------------------------------
@@ -236,14 +257,26 @@ class GeneSetLibrary:
         ['X', 'Y']
         """
         if isinstance(gene_sets, GeneSetLibrary) or not isinstance(gene_sets, Mapping):
-            raise param_error("GeneSetLibrary.from_dict", "gene_sets", "a mapping of set id to genes", type(gene_sets))
+            raise param_error(
+                "GeneSetLibrary.from_dict",
+                "gene_sets",
+                "a mapping of set id to genes",
+                type(gene_sets),
+            )
         set_ids = [str(s) for s in gene_sets]
         gene_lists = []
         for set_id, genes in gene_sets.items():
             if isinstance(genes, str):
-                raise param_error("GeneSetLibrary.from_dict", "gene_sets", f"a collection of genes for set {set_id!r}", genes)
+                raise param_error(
+                    "GeneSetLibrary.from_dict",
+                    "gene_sets",
+                    f"a collection of genes for set {set_id!r}",
+                    genes,
+                )
             gene_lists.append([str(g) for g in genes])
-        return cls.from_lists(set_ids, gene_lists, sets=sets, name=name, load_report=load_report, info=info)
+        return cls.from_lists(
+            set_ids, gene_lists, sets=sets, name=name, load_report=load_report, info=info
+        )
 
     @classmethod
     def from_frame(
@@ -280,7 +313,12 @@ class GeneSetLibrary:
         """
         for param, col in (("set_col", set_col), ("gene_col", gene_col)):
             if col not in frame.columns:
-                raise param_error("GeneSetLibrary.from_frame", param, f"a column of frame {list(frame.columns)}", col)
+                raise param_error(
+                    "GeneSetLibrary.from_frame",
+                    param,
+                    f"a column of frame {list(frame.columns)}",
+                    col,
+                )
         missing = frame[gene_col].isna() | frame[set_col].isna()
         if missing.any():
             row = int(np.flatnonzero(missing.to_numpy())[0])
@@ -295,7 +333,9 @@ class GeneSetLibrary:
         meta = None
         if metadata_cols:
             cols = list(metadata_cols)
-            meta = frame.drop_duplicates(set_col).set_index(frame.drop_duplicates(set_col)[set_col].astype(str))[cols]
+            meta = frame.drop_duplicates(set_col).set_index(
+                frame.drop_duplicates(set_col)[set_col].astype(str)
+            )[cols]
         return cls.from_lists(list(set_ids), gene_lists, sets=meta, name=name)
 
     @classmethod
@@ -322,7 +362,9 @@ class GeneSetLibrary:
         codes, uniques = pd.factorize(flat, sort=True)
         indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
         data = np.ones(len(codes), dtype=np.int8)
-        matrix = sp.csr_matrix((data, codes.astype(np.int32), indptr), shape=(len(set_ids), len(uniques)))
+        matrix = sp.csr_matrix(
+            (data, codes.astype(np.int32), indptr), shape=(len(set_ids), len(uniques))
+        )
         matrix.sum_duplicates()  # collapses repeated genes within a set (data > 1)
         matrix.data[:] = 1
         meta = pd.DataFrame(index=pd.Index(set_ids, name="set_id"))
@@ -330,7 +372,14 @@ class GeneSetLibrary:
             extra = sets.copy()
             extra.index = extra.index.astype(str)
             meta = meta.join(extra.loc[~extra.index.duplicated()], how="left")
-        return cls(np.asarray(uniques, dtype=object), matrix, meta, name=name, load_report=load_report, info=info)
+        return cls(
+            np.asarray(uniques, dtype=object),
+            matrix,
+            meta,
+            name=name,
+            load_report=load_report,
+            info=info,
+        )
 
     def with_metadata(self, metadata: Any) -> GeneSetLibrary:
         """Join figure metadata (titles, papers, years, links) onto the sets by figid.
@@ -360,11 +409,21 @@ class GeneSetLibrary:
             )
             raise TypeError(msg)
         else:
-            raise param_error("GeneSetLibrary.with_metadata", "metadata",
-                              "a GeneSetLibrary or a DataFrame indexed by figid", type(metadata).__name__)
+            raise param_error(
+                "GeneSetLibrary.with_metadata",
+                "metadata",
+                "a GeneSetLibrary or a DataFrame indexed by figid",
+                type(metadata).__name__,
+            )
         sets, info = join_frame(self.sets.drop(columns="size"), frame, label, self._info)
-        return GeneSetLibrary(self._genes, self._membership, sets, name=self._name,
-                              load_report=self.load_report, info=info)
+        return GeneSetLibrary(
+            self._genes,
+            self._membership,
+            sets,
+            name=self._name,
+            load_report=self.load_report,
+            info=info,
+        )
 
     def with_load_report(self, report: pd.DataFrame) -> GeneSetLibrary:
         """The same library with another load report (readers add what they left out)."""
@@ -459,7 +518,9 @@ class GeneSetLibrary:
         return self.derived.set_id_rank()
 
     # -- derived libraries ------------------------------------------------
-    def _subset_rows(self, rows: np.ndarray, *, note: str, sets: pd.DataFrame | None = None) -> GeneSetLibrary:
+    def _subset_rows(
+        self, rows: np.ndarray, *, note: str, sets: pd.DataFrame | None = None
+    ) -> GeneSetLibrary:
         """A new library with the given rows; genes no longer in any set leave the vocabulary."""
         matrix = self._membership[rows]
         used = np.flatnonzero(np.bincount(matrix.indices, minlength=self.n_genes))
@@ -526,7 +587,12 @@ class GeneSetLibrary:
             notes.append(f"organisms={sorted(wanted)}")
         if years is not None:
             if "year" not in self.metadata_columns():
-                raise param_error("GeneSetLibrary.filter", "years", "used on a library with a 'year' column", years)
+                raise param_error(
+                    "GeneSetLibrary.filter",
+                    "years",
+                    "used on a library with a 'year' column",
+                    years,
+                )
             wanted_years = {int(y) for y in years}
             keep &= self._column("year").isin(wanted_years).to_numpy()
             notes.append(f"years={sorted(wanted_years)}")
@@ -544,13 +610,21 @@ class GeneSetLibrary:
         if "organisms" in columns:
             values = self._column("organisms")
             return np.fromiter(
-                (bool(wanted.intersection(v)) if isinstance(v, (list, tuple)) else v in wanted for v in values),
+                (
+                    bool(wanted.intersection(v)) if isinstance(v, (list, tuple)) else v in wanted
+                    for v in values
+                ),
                 dtype=bool,
                 count=len(values),
             )
         if "organism" in columns:
             return self._column("organism").isin(wanted).to_numpy()
-        raise param_error("GeneSetLibrary.filter", "organisms", "used on a library with organism metadata", sorted(wanted))
+        raise param_error(
+            "GeneSetLibrary.filter",
+            "organisms",
+            "used on a library with organism metadata",
+            sorted(wanted),
+        )
 
     def deduplicate(self) -> GeneSetLibrary:
         """Merge sets with identical genes into one row.
@@ -574,7 +648,10 @@ class GeneSetLibrary:
         groups = self.duplicate_groups()
         first = groups.groupby(groups, sort=False).head(1).index
         rows = self._sets.index.get_indexer(first)
-        members = {rep: tuple(self._sets.index[groups.to_numpy() == gid]) for rep, gid in zip(first, groups[first])}
+        members = {
+            rep: tuple(self._sets.index[groups.to_numpy() == gid])
+            for rep, gid in zip(first, groups[first])
+        }
         meta = self._sets.iloc[rows].copy()
         meta["members"] = [members[s] for s in meta.index]
         meta["n_members"] = [len(m) for m in meta["members"]]
@@ -609,7 +686,10 @@ class GeneSetLibrary:
     def to_dict(self) -> dict[str, list[str]]:
         """Set id -> sorted list of genes."""
         m = self._membership
-        return {s: list(self._genes[m.indices[m.indptr[i] : m.indptr[i + 1]]]) for i, s in enumerate(self._index)}
+        return {
+            s: list(self._genes[m.indices[m.indptr[i] : m.indptr[i + 1]]])
+            for i, s in enumerate(self._index)
+        }
 
     def to_gmt(self, path: str | os.PathLike[str], *, description_col: str | None = None) -> None:
         """Write the library as GMT (see :func:`pfocr_enrich.write_gmt`)."""
@@ -651,12 +731,16 @@ class GeneSetLibrary:
         <bound method GeneSetLibrary.load of ...>
         """
         genes, matrix, sets, report, header = storage.load(path)
-        return cls._from_saved(genes, matrix, sets, name=header["name"], report=report, info=header["info"])
+        return cls._from_saved(
+            genes, matrix, sets, name=header["name"], report=report, info=header["info"]
+        )
 
     # -- display ----------------------------------------------------------
     def __repr__(self) -> str:
         label = f" {self._name!r}" if self._name else ""
-        head = f"GeneSetLibrary{label}: {len(self):,} sets x {self.n_genes:,} genes ({self.namespace})"
+        head = (
+            f"GeneSetLibrary{label}: {len(self):,} sets x {self.n_genes:,} genes ({self.namespace})"
+        )
         derived = self._info.get("derived")
         if derived:
             head += f" [{'; '.join(derived)}]"
@@ -665,5 +749,3 @@ class GeneSetLibrary:
         if len(self._report):
             lines.append(f"    load_report: {len(self._report):,} item(s) left out")
         return "\n".join(lines)
-
-

@@ -54,7 +54,9 @@ def save(lib: GeneSetLibrary, path: str | os.PathLike[str]) -> None:
         np.savez(fh, **arrays)
 
 
-def load(path: str | os.PathLike[str]) -> tuple[np.ndarray, sp.csr_matrix, _StoredFrame, _StoredFrame, dict[str, Any]]:
+def load(
+    path: str | os.PathLike[str],
+) -> tuple[np.ndarray, sp.csr_matrix, _StoredFrame, _StoredFrame, dict[str, Any]]:
     """Genes, membership, encoded sets and load report, and the header of a saved library.
 
     Raises LibraryFormatError (with the path) for anything that is not an intact saved library.
@@ -73,7 +75,10 @@ def load(path: str | os.PathLike[str]) -> tuple[np.ndarray, sp.csr_matrix, _Stor
                 )
             blob = archive["genes"].tobytes().decode("utf-8")
             genes = np.array(blob.split("\n") if blob else [], dtype=object)
-            indptr, indices = archive["indptr"].copy(), archive["indices"].copy()  # writable, as scipy expects
+            indptr, indices = (
+                archive["indptr"].copy(),
+                archive["indices"].copy(),
+            )  # writable, as scipy expects
             sets = _StoredFrame(archive, "sets")
             report = _StoredFrame(archive, "load_report")
         data = np.ones(len(indices), dtype=np.int8)
@@ -88,7 +93,9 @@ def load(path: str | os.PathLike[str]) -> tuple[np.ndarray, sp.csr_matrix, _Stor
     return genes, matrix, sets, report, header
 
 
-def write_gmt(library: GeneSetLibrary, path: str | os.PathLike[str], *, description_col: str | None = None) -> None:
+def write_gmt(
+    library: GeneSetLibrary, path: str | os.PathLike[str], *, description_col: str | None = None
+) -> None:
     """Write a library as GMT; ``read_gmt`` reads it back to an equal library.
 
     The name is ``set_id`` with its ``%`` parts (``source_version``,
@@ -104,16 +111,30 @@ def write_gmt(library: GeneSetLibrary, path: str | os.PathLike[str], *, descript
     True
     """
     sets = library.sets
-    col = description_col or next((c for c in ("description", "title", "url") if c in sets.columns), None)
+    col = description_col or next(
+        (c for c in ("description", "title", "url") if c in sets.columns), None
+    )
     if description_col is not None and description_col not in sets.columns:
-        raise param_error("write_gmt", "description_col", f"a column of lib.sets {list(sets.columns)}", description_col)
+        raise param_error(
+            "write_gmt",
+            "description_col",
+            f"a column of lib.sets {list(sets.columns)}",
+            description_col,
+        )
     gene_lists = library.to_dict()
     path = Path(path)
-    opener = gzip.open(path, "wt", encoding="utf-8", newline="\n") if path.suffix == ".gz" else open(path, "w", encoding="utf-8", newline="\n")
+    opener = (
+        gzip.open(path, "wt", encoding="utf-8", newline="\n")
+        if path.suffix == ".gz"
+        else open(path, "w", encoding="utf-8", newline="\n")
+    )
     with opener as fh:
         for set_id, row in sets.iterrows():
-            parts = [str(set_id)] + [str(row[c]) for c in ("source_version", "source_id", "organism")
-                                     if c in sets.columns and isinstance(row[c], str) and row[c]]
+            parts = [str(set_id)] + [
+                str(row[c])
+                for c in ("source_version", "source_id", "organism")
+                if c in sets.columns and isinstance(row[c], str) and row[c]
+            ]
             desc = "" if col is None or not isinstance(row[col], str) else row[col]
             fields = ["%".join(parts), _one_line(desc), *gene_lists[set_id]]
             fh.write("\t".join(fields) + "\n")
@@ -136,7 +157,9 @@ def _read_archive(path: str | os.PathLike[str]) -> Mapping[str, np.ndarray]:
     with open(path, "rb") as fh:
         raw = fh.read()
     arrays: dict[str, np.ndarray] = {}
-    with zipfile.ZipFile(io.BytesIO(raw)) as archive:  # BytesIO shares the bytes; only the directory is read
+    with zipfile.ZipFile(
+        io.BytesIO(raw)
+    ) as archive:  # BytesIO shares the bytes; only the directory is read
         members = archive.infolist()
         if any(m.compress_type != zipfile.ZIP_STORED for m in members):
             with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
@@ -165,10 +188,16 @@ def _npy_view(raw: bytes, start: int, member: zipfile.ZipInfo) -> np.ndarray:
     """The array of a .npy member as a read-only view of ``raw`` (no pickled objects)."""
     head = io.BytesIO(raw[start : start + min(member.compress_size, 1 << 17)])
     version = np.lib.format.read_magic(head)
-    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    read_header = (
+        np.lib.format.read_array_header_1_0
+        if version == (1, 0)
+        else np.lib.format.read_array_header_2_0
+    )
     shape, fortran, dtype = read_header(head)
     if dtype.hasobject:
-        raise ValueError(f"{member.filename} holds Python objects, which a saved library never does")
+        raise ValueError(
+            f"{member.filename} holds Python objects, which a saved library never does"
+        )
     count = int(np.prod(shape, dtype=np.int64))
     offset = start + head.tell()
     if offset + count * dtype.itemsize > start + member.compress_size:
@@ -196,7 +225,9 @@ def _text_arrays(values: list[object]) -> dict[str, np.ndarray]:
     text = _SEP.join(strings)
     arrays = {"": np.frombuffer(text.encode("utf-8"), dtype=np.uint8), "_missing": missing}
     if not text.isascii():
-        sizes = np.fromiter((len(s.encode("utf-8")) + 1 for s in strings), dtype=np.int64, count=len(strings))
+        sizes = np.fromiter(
+            (len(s.encode("utf-8")) + 1 for s in strings), dtype=np.int64, count=len(strings)
+        )
         arrays["_ends"] = np.cumsum(sizes) - 1  # each string's end; a separator follows
     return arrays
 
@@ -232,13 +263,17 @@ def _frame_to_arrays(frame: pd.DataFrame, prefix: str) -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {}
     index_values = [str(v) for v in frame.index]
     if any(_SEP in v for v in index_values):
-        raise LibraryFormatError(f"set ids cannot contain the control character \\x1f: {index_values[0]!r}...")
+        raise LibraryFormatError(
+            f"set ids cannot contain the control character \\x1f: {index_values[0]!r}..."
+        )
     arrays.update({f"{prefix}/index{k}": a for k, a in _text_arrays(index_values).items()})
     for i, col in enumerate(frame.columns):
         series = frame[col]
         key = f"{prefix}/{i}"
         values = series.tolist()
-        sequence = next((k for k, t in _SEQUENCE_KINDS.items() if values and type(values[0]) is t), None)
+        sequence = next(
+            (k for k, t in _SEQUENCE_KINDS.items() if values and type(values[0]) is t), None
+        )
         if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
             arrays[key] = series.to_numpy(dtype=np.float64, na_value=np.nan)
             arrays[key + "_missing"] = series.isna().to_numpy()
@@ -251,12 +286,21 @@ def _frame_to_arrays(frame: pd.DataFrame, prefix: str) -> dict[str, np.ndarray]:
             arrays.update({key + k: a for k, a in _lists_arrays(values).items()})
             kinds[str(col)] = sequence
         else:
-            arrays[key] = np.frombuffer(json.dumps([_jsonable(v) for v in values], ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+            arrays[key] = np.frombuffer(
+                json.dumps([_jsonable(v) for v in values], ensure_ascii=False).encode("utf-8"),
+                dtype=np.uint8,
+            )
             # Only columns holding tuples need the slow per-cell decoding on load.
             has_tuples = any(isinstance(v, tuple) for v in values)
             kinds[str(col)] = "json_tuples" if has_tuples else "json"
-    header = {"columns": [str(c) for c in frame.columns], "kinds": kinds, "index_name": frame.index.name,
-              "range_index": isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1}
+    header = {
+        "columns": [str(c) for c in frame.columns],
+        "kinds": kinds,
+        "index_name": frame.index.name,
+        "range_index": isinstance(frame.index, pd.RangeIndex)
+        and frame.index.start == 0
+        and frame.index.step == 1,
+    }
     arrays[f"{prefix}/header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     return arrays
 
@@ -305,14 +349,18 @@ class _StoredFrame:
         elif kind in _SEQUENCE_KINDS:
             codes, lengths = arrays[key + "_codes"], arrays[key + "_lengths"]
             if len(lengths) != n or int(lengths.sum()) != len(codes):
-                raise ValueError(f"{key}: {len(codes)} list items for cell lengths adding up to {int(lengths.sum())}")
+                raise ValueError(
+                    f"{key}: {len(codes)} list items for cell lengths adding up to {int(lengths.sum())}"
+                )
             n_words = len(arrays[key + "_missing"])
             if len(codes) and (codes.min() < 0 or codes.max() >= n_words):
                 raise ValueError(f"{key}: item codes outside the {n_words} stored items")
             if n_words:
                 self._text_bounds(key)
         elif kind in ("json", "json_tuples"):
-            self._decoded[key] = self._decode(key, kind)  # rare; decoded now so that damage shows here
+            self._decoded[key] = self._decode(
+                key, kind
+            )  # rare; decoded now so that damage shows here
             if len(self._decoded[key]) != n:
                 raise ValueError(f"{key}: {len(self._decoded[key])} values for {n} rows")
         elif len(arrays[key]) != n or len(arrays[key + "_missing"]) != n:
@@ -362,7 +410,9 @@ class _StoredFrame:
         if kind == "text":
             return pd.Series(self._texts(key), index=index, dtype=object)
         if kind in _SEQUENCE_KINDS:
-            items = self._list_words(key)[arrays[key + "_codes"]].tolist()  # each distinct string decoded once
+            items = self._list_words(key)[
+                arrays[key + "_codes"]
+            ].tolist()  # each distinct string decoded once
             starts, ends = self._list_bounds(key)
             cells = [items[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
             if kind == "text_tuples":
@@ -376,7 +426,10 @@ class _StoredFrame:
         numbers, missing = arrays[key], arrays[key + "_missing"]
         if kind.startswith(("int", "Int", "uint", "UInt")):
             nullable = missing.any() or kind.startswith(("Int", "UInt"))
-            values = pd.array(np.where(missing, 0, numbers).astype(np.int64), dtype="Int64" if nullable else "int64")
+            values = pd.array(
+                np.where(missing, 0, numbers).astype(np.int64),
+                dtype="Int64" if nullable else "int64",
+            )
             if missing.any():
                 values[missing] = pd.NA
             return pd.Series(values, index=index)
@@ -395,13 +448,19 @@ class _StoredFrame:
     def take(self, name: str, rows: np.ndarray) -> np.ndarray:
         """``column(name).to_numpy()[rows]``, decoding only those rows of text columns."""
         key, kind = self._key(name)
-        if key in self._decoded or kind not in ("text", *_SEQUENCE_KINDS) or len(rows) > len(self.index) // 4:
+        if (
+            key in self._decoded
+            or kind not in ("text", *_SEQUENCE_KINDS)
+            or len(rows) > len(self.index) // 4
+        ):
             return self.column(name).to_numpy()[rows]
         out = np.empty(len(rows), dtype=object)
         if kind == "text":
             starts, ends = self._text_bounds(key)
             view, missing = memoryview(self._arrays[key]), self._arrays[key + "_missing"]
-            for i, (row, a, b) in enumerate(zip(rows.tolist(), starts[rows].tolist(), ends[rows].tolist())):
+            for i, (row, a, b) in enumerate(
+                zip(rows.tolist(), starts[rows].tolist(), ends[rows].tolist())
+            ):
                 out[i] = None if missing[row] else str(view[a:b], "utf-8")
             return out
         words = self._list_words(key)

@@ -52,7 +52,17 @@ PFOCR_CITATION = (
 )
 PMC_IMAGE_URL = "https://www.ncbi.nlm.nih.gov/pmc/articles/{pmcid}/bin/{filename}"
 
-_SHOWN = ["query", "set_id", "title", "overlap", "set_size", "fold_enrichment", "pvalue", "fdr", "genes"]
+_SHOWN = [
+    "query",
+    "set_id",
+    "title",
+    "overlap",
+    "set_size",
+    "fold_enrichment",
+    "pvalue",
+    "fdr",
+    "genes",
+]
 _METRICS = ("jaccard", "overlap")
 _GLIMPSE_QUERIES = 10  # queries of a batch shown by repr and in Jupyter
 _EXPORT_CHUNK = 250_000  # rows built at a time when a large result is written to CSV
@@ -87,7 +97,6 @@ class Deferred:
             self._frame = self._build()  # type: ignore[misc]
             self._build = None
         return self._frame
-
 
 
 class EnrichmentResult:
@@ -129,7 +138,9 @@ class EnrichmentResult:
     _table_cache: pd.DataFrame | None = None
     _mapping_value: pd.DataFrame | Deferred | None = None
 
-    def __new__(cls, table: pd.DataFrame | None = None, *args: Any, **kwargs: Any) -> EnrichmentResult:
+    def __new__(
+        cls, table: pd.DataFrame | None = None, *args: Any, **kwargs: Any
+    ) -> EnrichmentResult:
         # The shape of the data decides the class: a table with a `query` column is a batch.
         table = kwargs.get("table", table)
         if cls is EnrichmentResult and isinstance(table, pd.DataFrame) and "query" in table.columns:
@@ -145,15 +156,23 @@ class EnrichmentResult:
         set_genes: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         if not isinstance(table, pd.DataFrame):
-            raise TypeError(f"The 'table' parameter of EnrichmentResult must be a DataFrame. Got {type(table).__name__} instead.")
+            raise TypeError(
+                f"The 'table' parameter of EnrichmentResult must be a DataFrame. Got {type(table).__name__} instead."
+            )
         self._table = table.copy()
         self._params = copy.deepcopy(dict(params))
         self._mapping = mapping.copy()
         self._set_genes = _freeze_set_genes(set_genes, table)
 
     @classmethod
-    def _from_rows(cls, rows: ScoredRows, *, params: dict[str, Any], mapping: pd.DataFrame | Deferred,
-                   set_genes: GeneSetLibrary | None = None) -> EnrichmentResult:
+    def _from_rows(
+        cls,
+        rows: ScoredRows,
+        *,
+        params: dict[str, Any],
+        mapping: pd.DataFrame | Deferred,
+        set_genes: GeneSetLibrary | None = None,
+    ) -> EnrichmentResult:
         """Wrap the compact rows of a run; the table is built when first needed."""
         new = object.__new__(BatchEnrichmentResult if rows.batch else EnrichmentResult)
         new._rows = rows
@@ -162,8 +181,15 @@ class EnrichmentResult:
         new._set_genes = set_genes
         return new
 
-    def _derive_rows(self, sel: np.ndarray, params: dict[str, Any], *, rows: ScoredRows | None = None,
-                     cls: type[EnrichmentResult] | None = None, mapping: pd.DataFrame | None = None) -> EnrichmentResult:
+    def _derive_rows(
+        self,
+        sel: np.ndarray,
+        params: dict[str, Any],
+        *,
+        rows: ScoredRows | None = None,
+        cls: type[EnrichmentResult] | None = None,
+        mapping: pd.DataFrame | None = None,
+    ) -> EnrichmentResult:
         """A new lazy result holding the rows ``sel`` of this one's compact rows."""
         new = object.__new__(cls or type(self))
         new._rows = rows or self._rows
@@ -200,8 +226,13 @@ class EnrichmentResult:
     def _mapping(self, mapping: pd.DataFrame | Deferred) -> None:
         self._mapping_value = mapping
 
-    def _derive(self, table: pd.DataFrame, params: dict[str, Any] | None = None,
-                cls: type[EnrichmentResult] | None = None, mapping: pd.DataFrame | None = None) -> EnrichmentResult:
+    def _derive(
+        self,
+        table: pd.DataFrame,
+        params: dict[str, Any] | None = None,
+        cls: type[EnrichmentResult] | None = None,
+        mapping: pd.DataFrame | None = None,
+    ) -> EnrichmentResult:
         """A new result from a table this object built itself (no defensive copies needed)."""
         new = object.__new__(cls or type(self))
         new._table = table
@@ -288,13 +319,19 @@ class EnrichmentResult:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, EnrichmentResult):
             return NotImplemented
-        return (type(self) is type(other) and self._table.equals(other._table)
-                and self._mapping.equals(other._mapping) and self._params == other._params)
+        return (
+            type(self) is type(other)
+            and self._table.equals(other._table)
+            and self._mapping.equals(other._mapping)
+            and self._params == other._params
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
     # -- filters ------------------------------------------------------------
-    def significant(self, alpha: float = 0.05, *, by: str = "fdr", representatives_only: bool = False) -> EnrichmentResult:
+    def significant(
+        self, alpha: float = 0.05, *, by: str = "fdr", representatives_only: bool = False
+    ) -> EnrichmentResult:
         """A new result keeping rows with ``by`` <= ``alpha`` (NaN never passes).
 
         Parameters
@@ -328,13 +365,17 @@ class EnrichmentResult:
                 keep = self._rows.column(by, sel) <= alpha
             return self._derive_rows(sel[keep], self._add_filter(f"{by} <= {alpha}"))
         if by not in self._table.columns or not pd.api.types.is_numeric_dtype(self._table[by]):
-            raise param_error(func, "by", "a numeric column of the table (e.g. 'fdr', 'pvalue', 'qvalue')", by)
+            raise param_error(
+                func, "by", "a numeric column of the table (e.g. 'fdr', 'pvalue', 'qvalue')", by
+            )
         keep = (self._table[by] <= alpha).to_numpy(dtype=bool, na_value=False)
         note = f"{by} <= {alpha}"
         if representatives_only:
             if "is_representative" not in self._table.columns:
-                raise ValueError(f"{func}(representatives_only=True) needs clusters: call .cluster() first, "
-                                 "e.g. res.cluster(0.5).significant(representatives_only=True).")
+                raise ValueError(
+                    f"{func}(representatives_only=True) needs clusters: call .cluster() first, "
+                    "e.g. res.cluster(0.5).significant(representatives_only=True)."
+                )
             keep = keep & self._table["is_representative"].to_numpy(dtype=bool)
             note += " and cluster representatives only"
         return self._derive(self._table[keep].copy(), self._add_filter(note))
@@ -353,14 +394,20 @@ class EnrichmentResult:
             raise param_error(f"{type(self).__name__}.top", "n", "an int >= 0", n)
         if self._lazy:
             note = f"top {int(n)}" + (" per query" if self.is_batch else "")
-            return self._derive_rows(self._rows.first_per_query(self._positions(), int(n)), self._add_filter(note))
+            return self._derive_rows(
+                self._rows.first_per_query(self._positions(), int(n)), self._add_filter(note)
+            )
         if self.is_batch:
             kept = self._table.groupby("query", observed=True, sort=False).head(int(n))
         else:
             kept = self._table.head(int(n))
-        return self._derive(kept.copy(), self._add_filter(f"top {int(n)}" + (" per query" if self.is_batch else "")))
+        return self._derive(
+            kept.copy(), self._add_filter(f"top {int(n)}" + (" per query" if self.is_batch else ""))
+        )
 
-    def _hits(self, queries: Sequence[str] | None = None, set_ids: Iterable[str] | None = None) -> EnrichmentResult:
+    def _hits(
+        self, queries: Sequence[str] | None = None, set_ids: Iterable[str] | None = None
+    ) -> EnrichmentResult:
         """Rows with overlap >= 1, of ``queries`` and ``set_ids`` when given (for plots: a lazy
         result builds only these rows)."""
         if self._lazy:
@@ -453,7 +500,11 @@ class EnrichmentResult:
         True
         """
         func = f"{type(self).__name__}.cluster"
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)) or not 0 < threshold <= 1:
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, (int, float, np.floating))
+            or not 0 < threshold <= 1
+        ):
             raise param_error(func, "threshold", "a number in (0, 1]", threshold)
         if metric not in _METRICS:
             raise param_error(func, "metric", "one of 'jaccard', 'overlap'", metric)
@@ -464,19 +515,34 @@ class EnrichmentResult:
         source = gene_sets if gene_sets is not None else self._set_genes
         ids = table["set_id"].to_numpy(dtype=object)
         if source is not None:
-            missing = [sid for sid in pd.unique(table.loc[(table[by] <= alpha).to_numpy(dtype=bool, na_value=False), "set_id"])
-                       if sid not in source]
+            missing = [
+                sid
+                for sid in pd.unique(
+                    table.loc[(table[by] <= alpha).to_numpy(dtype=bool, na_value=False), "set_id"]
+                )
+                if sid not in source
+            ]
             if missing:
-                raise ValueError(f"{func}: 'gene_sets' has no genes for {len(missing)} significant set(s), "
-                                 f"e.g. {missing[0]!r}; pass the library the result came from.")
+                raise ValueError(
+                    f"{func}: 'gene_sets' has no genes for {len(missing)} significant set(s), "
+                    f"e.g. {missing[0]!r}; pass the library the result came from."
+                )
             basis = "set genes"
         else:
             basis = "overlapping genes"
         labels = np.full(len(table), -1, dtype=np.int64)
         is_rep = np.zeros(len(table), dtype=bool)
         significant = (table[by] <= alpha).to_numpy(dtype=bool, na_value=False)
-        groups = (table["query"].cat.codes.to_numpy() if self.is_batch else np.zeros(len(table), dtype=np.int64))
-        log_p = table["log10_pvalue"].to_numpy(dtype=float) if "log10_pvalue" in table else np.log10(table["pvalue"].to_numpy(dtype=float))
+        groups = (
+            table["query"].cat.codes.to_numpy()
+            if self.is_batch
+            else np.zeros(len(table), dtype=np.int64)
+        )
+        log_p = (
+            table["log10_pvalue"].to_numpy(dtype=float)
+            if "log10_pvalue" in table
+            else np.log10(table["pvalue"].to_numpy(dtype=float))
+        )
         for group in np.unique(groups[significant]):
             pos = np.flatnonzero(significant & (groups == group))
             order = np.lexsort((ids[pos].astype(str), log_p[pos]))
@@ -484,7 +550,10 @@ class EnrichmentResult:
             if source is not None:
                 members = [source[sid] for sid in ids[pos]]
             else:
-                members = [[g for g in str(v).split(";") if g] if isinstance(v, str) else [] for v in table["genes"].to_numpy()[pos]]
+                members = [
+                    [g for g in str(v).split(";") if g] if isinstance(v, str) else []
+                    for v in table["genes"].to_numpy()[pos]
+                ]
             local, leaders = leader_clusters(members, threshold, metric=metric)
             labels[pos] = local + 1
             is_rep[pos[leaders]] = True
@@ -493,8 +562,14 @@ class EnrichmentResult:
         table["cluster"] = clusters
         table["is_representative"] = is_rep
         params = copy.deepcopy(self._params)
-        params["cluster"] = {"threshold": float(threshold), "metric": metric, "alpha": alpha, "by": by, "basis": basis,
-                             "n_clusters": int(is_rep.sum())}
+        params["cluster"] = {
+            "threshold": float(threshold),
+            "metric": metric,
+            "alpha": alpha,
+            "by": by,
+            "basis": basis,
+            "n_clusters": int(is_rep.sum()),
+        }
         new = self._derive(table, params)
         if gene_sets is not None:
             new._set_genes = _freeze_set_genes(gene_sets, table)
@@ -514,11 +589,15 @@ class EnrichmentResult:
         n_sig = self._n_significant()
         if "queries" in p:
             sizes = [q["query_size"] for q in p["queries"].values()]
-            first = (f"queries: {len(sizes)} (tested sizes {min(sizes)}-{max(sizes)}); "
-                     f"{len(self.dropped)} inputs left out: see .dropped")
+            first = (
+                f"queries: {len(sizes)} (tested sizes {min(sizes)}-{max(sizes)}); "
+                f"{len(self.dropped)} inputs left out: see .dropped"
+            )
         else:
-            first = (f"query: {p.get('query_size')} of {p.get('query_input')} genes tested "
-                     f"({len(self.dropped)} left out: see .dropped)")
+            first = (
+                f"query: {p.get('query_size')} of {p.get('query_input')} genes tested "
+                f"({len(self.dropped)} left out: see .dropped)"
+            )
         lines = [
             first,
             *self._mapping_lines(),
@@ -532,8 +611,10 @@ class EnrichmentResult:
             lines.append(f"filter: {p['filter']} ({len(self)} rows)")
         if p.get("cluster"):
             c = p["cluster"]
-            lines.append(f"clusters: {c['n_clusters']} among {c['by']} <= {c['alpha']} "
-                         f"({c['metric']} >= {c['threshold']} on {c['basis']})")
+            lines.append(
+                f"clusters: {c['n_clusters']} among {c['by']} <= {c['alpha']} "
+                f"({c['metric']} >= {c['threshold']} on {c['basis']})"
+            )
         return "\n".join(lines)
 
     def _mapping_lines(self, shown: int = 3) -> list[str]:
@@ -551,7 +632,9 @@ class EnrichmentResult:
                 continue
             rows = mapping[mapping["status"] == status].head(shown)
             examples = ", ".join(
-                f"{i}->{m}" if isinstance(m, str) and status not in ("duplicate", "outside_universe") else str(i)
+                f"{i}->{m}"
+                if isinstance(m, str) and status not in ("duplicate", "outside_universe")
+                else str(i)
                 for i, m in zip(rows["input"], rows["mapped_to"])
             )
             more = ", ..." if count > shown else ""
@@ -586,12 +669,18 @@ class EnrichmentResult:
         p = self._params
         info = p.get("library_info") or {}
         sentences = []
-        lib_bits = [f"release: {info['release']}" if info.get("release") else "",
-                    f"source: {info.get('origin') or info.get('source')}" if info.get("origin") or info.get("source") else ""]
+        lib_bits = [
+            f"release: {info['release']}" if info.get("release") else "",
+            f"source: {info.get('origin') or info.get('source')}"
+            if info.get("origin") or info.get("source")
+            else "",
+        ]
         lib_bits = [b for b in lib_bits if b]
-        library = (f"the gene-set library \u201c{p.get('library')}\u201d"
-                   + (f" ({'; '.join(lib_bits)})" if lib_bits else "")
-                   + f", {_num(p.get('library_sets'))} gene sets covering {_num(p.get('library_genes'))} genes")
+        library = (
+            f"the gene-set library \u201c{p.get('library')}\u201d"
+            + (f" ({'; '.join(lib_bits)})" if lib_bits else "")
+            + f", {_num(p.get('library_sets'))} gene sets covering {_num(p.get('library_genes'))} genes"
+        )
         sentences.append(
             f"Over-representation of the query genes among published pathway figures from PFOCR "
             f"(Hanspers et al., 2020) was tested with pfocr_enrich {__version__}, using {library}."
@@ -613,11 +702,19 @@ class EnrichmentResult:
         lo, hi = p.get("min_size"), p.get("max_size")
         sizes = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
         sizes += " gene" if hi is None and lo == 1 else " genes"
-        dedup = " Gene sets identical to another were tested once (duplicates collapsed)." if p.get("collapse_duplicates") else ""
+        dedup = (
+            " Gene sets identical to another were tested once (duplicates collapsed)."
+            if p.get("collapse_duplicates")
+            else ""
+        )
         sentences.append(
             f"Gene sets with {sizes} in the universe were tested ({_num(p.get('sets_tested'))} sets).{dedup}"
         )
-        over = "all tested sets" if p.get("fdr_over") == "tested" else "the sets with at least one query gene"
+        over = (
+            "all tested sets"
+            if p.get("fdr_over") == "tested"
+            else "the sets with at least one query gene"
+        )
         method = _CORRECTION_NAMES.get(p.get("correction"), str(p.get("correction")))
         sentences.append(
             "For each set, the probability of an overlap at least as large as observed, P(X \u2265 k) with "
@@ -625,12 +722,16 @@ class EnrichmentResult:
             f"adjusted for multiple testing over {over}{' of each list' if 'queries' in p else ''} with {method}."
         )
         if p.get("compat"):
-            sentences.append(f"Statistics followed the conventions of {_COMPAT_NAMES.get(p['compat'], p['compat'])} "
-                             f"(compat={p['compat']!r}).")
+            sentences.append(
+                f"Statistics followed the conventions of {_COMPAT_NAMES.get(p['compat'], p['compat'])} "
+                f"(compat={p['compat']!r})."
+            )
         if p.get("alpha") is not None:
             sentences.append(f"Only rows with FDR \u2264 {p['alpha']} were kept.")
         elif alpha is not None and f"{by} <= " not in str(p.get("filter", "")):
-            sentences.append(f"Sets with {'FDR' if by == 'fdr' else by} \u2264 {alpha} were considered significant.")
+            sentences.append(
+                f"Sets with {'FDR' if by == 'fdr' else by} \u2264 {alpha} were considered significant."
+            )
         if p.get("filter"):
             sentences.append(f"The reported table was restricted to {p['filter']}.")
         if p.get("cluster"):
@@ -665,12 +766,20 @@ class EnrichmentResult:
 
     def _repr_html_(self) -> str:
         per_query = 5 if self.is_batch else 10
-        return (f'<div class="pfocr-result">{_html_header(self)}'
-                f"{_html_table(self._glimpse(per_query), images=True, sortable=False)}"
-                f"{_html_more(self, per_query)}</div>")
+        return (
+            f'<div class="pfocr-result">{_html_header(self)}'
+            f"{_html_table(self._glimpse(per_query), images=True, sortable=False)}"
+            f"{_html_more(self, per_query)}</div>"
+        )
 
-    def to_html(self, path: str | os.PathLike[str] | None = None, *, top: int | None = 100,
-                images: bool = True, plot: bool = True) -> str | None:
+    def to_html(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        top: int | None = 100,
+        images: bool = True,
+        plot: bool = True,
+    ) -> str | None:
         """A self-contained HTML report: summary, methods, dot plot and a sortable table.
 
         The file has no external scripts or style sheets and works offline;
@@ -719,7 +828,9 @@ class EnrichmentResult:
         """
         return _rank_column(self._table.copy())
 
-    def to_csv(self, path: str | os.PathLike[str] | None = None, *, sep: str | None = None) -> str | None:
+    def to_csv(
+        self, path: str | os.PathLike[str] | None = None, *, sep: str | None = None
+    ) -> str | None:
         """Write :meth:`to_frame`; tab-separated for ``.tsv``/``.txt`` paths, comma otherwise.
 
         Tuples (``members``) are joined by ``;``. Compression follows the
@@ -735,7 +846,11 @@ class EnrichmentResult:
         if sep is None:
             sep = "\t" if str(path).endswith((".tsv", ".txt", ".tsv.gz", ".txt.gz")) else ","
         # Chunks go to plain or gzip files (and strings); other compressions get the whole table.
-        if self._lazy and len(self) > _EXPORT_CHUNK and not str(path).endswith((".bz2", ".zip", ".xz", ".zst")):
+        if (
+            self._lazy
+            and len(self) > _EXPORT_CHUNK
+            and not str(path).endswith((".bz2", ".zip", ".xz", ".zst"))
+        ):
             return self._csv_in_chunks(path, sep)
         return _flat(self.to_frame()).to_csv(path, sep=sep, index=False)
 
@@ -768,7 +883,9 @@ class EnrichmentResult:
         """
         return self.to_csv(path, sep="\t")
 
-    def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int | None = 1) -> str | None:
+    def to_json(
+        self, path: str | os.PathLike[str] | None = None, *, indent: int | None = 1
+    ) -> str | None:
         """Write a JSON document: ``summary``, ``params``, ``results`` (records), ``dropped``.
 
         Missing values become ``null``; returned as a string when ``path`` is None.
@@ -783,7 +900,9 @@ class EnrichmentResult:
         doc = {
             "summary": self.summary(),
             "params": self._params,
-            "results": self.to_frame().to_dict(orient="records"),  # floats stay exact (repr), NaN -> null
+            "results": self.to_frame().to_dict(
+                orient="records"
+            ),  # floats stay exact (repr), NaN -> null
             "dropped": self.dropped.to_dict(orient="records"),
         }
         text = json.dumps(_jsonable(doc), indent=indent, ensure_ascii=False, allow_nan=False)
@@ -809,8 +928,15 @@ class EnrichmentResult:
         try:
             import openpyxl  # noqa: F401
         except ImportError as exc:
-            raise ImportError('EnrichmentResult.to_excel needs openpyxl: pip install "pfocr_enrich[excel]"') from exc
-        params = pd.DataFrame({"parameter": list(_flat_params(self._params)), "value": list(_flat_params(self._params).values())})
+            raise ImportError(
+                'EnrichmentResult.to_excel needs openpyxl: pip install "pfocr_enrich[excel]"'
+            ) from exc
+        params = pd.DataFrame(
+            {
+                "parameter": list(_flat_params(self._params)),
+                "value": list(_flat_params(self._params).values()),
+            }
+        )
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             _flat(self.to_frame()).to_excel(writer, sheet_name="results", index=False)
             self._mapping.to_excel(writer, sheet_name="mapping", index=False)
@@ -878,11 +1004,17 @@ class BatchEnrichmentResult(EnrichmentResult):
         params = copy.deepcopy(self._params)
         params.update(params.pop("queries", {}).get(query, {}))
         params["query_name"] = query
-        mapping = self._mapping[self._mapping["query"] == query].drop(columns="query").reset_index(drop=True)
+        mapping = (
+            self._mapping[self._mapping["query"] == query]
+            .drop(columns="query")
+            .reset_index(drop=True)
+        )
         if self._lazy:
             sel = self._positions()
             sel = sel[self._rows.query_codes(sel) == names.index(query)]
-            return self._derive_rows(sel, params, rows=self._rows.single(), cls=EnrichmentResult, mapping=mapping)
+            return self._derive_rows(
+                sel, params, rows=self._rows.single(), cls=EnrichmentResult, mapping=mapping
+            )
         table = self._table[self._table["query"] == query].drop(columns="query")
         return self._derive(table.copy(), params, cls=EnrichmentResult, mapping=mapping)
 
@@ -906,14 +1038,18 @@ class BatchEnrichmentResult(EnrichmentResult):
         ((216, 2), ['a', 'b'])
         """
         if values not in self._table.columns or values in ("query", "set_id"):
-            raise param_error("BatchEnrichmentResult.pivot", "values", "a column of the table", values)
+            raise param_error(
+                "BatchEnrichmentResult.pivot", "values", "a column of the table", values
+            )
         t = self._table
         wide = t.pivot(index="set_id", columns="query", values=values)
         wide = wide.reindex(columns=t["query"].cat.categories)
         wide.columns = pd.Index([str(c) for c in wide.columns], name="query")
         key = t["log10_pvalue"] if "log10_pvalue" in t else np.log10(t["pvalue"])
         best = key.groupby(t["set_id"].to_numpy()).min()
-        order = pd.DataFrame({"best": best, "set_id": best.index}).sort_values(["best", "set_id"], kind="stable")
+        order = pd.DataFrame({"best": best, "set_id": best.index}).sort_values(
+            ["best", "set_id"], kind="stable"
+        )
         return wide.loc[order["set_id"].to_numpy()]
 
     @classmethod
@@ -938,24 +1074,35 @@ class BatchEnrichmentResult(EnrichmentResult):
         """
         results = list(results)
         if not results or not all(isinstance(r, BatchEnrichmentResult) for r in results):
-            raise param_error("BatchEnrichmentResult.concat", "results", "a non-empty sequence of BatchEnrichmentResult",
-                               [type(r).__name__ for r in results])
+            raise param_error(
+                "BatchEnrichmentResult.concat",
+                "results",
+                "a non-empty sequence of BatchEnrichmentResult",
+                [type(r).__name__ for r in results],
+            )
         base = {k: v for k, v in results[0]._params.items() if k != "queries"}
         names: list[str] = []
         for r in results:
             other = {k: v for k, v in r._params.items() if k != "queries"}
             if other != base:
                 differ = sorted(k for k in set(base) | set(other) if base.get(k) != other.get(k))
-                raise ValueError(f"BatchEnrichmentResult.concat: results differ in {', '.join(differ)}")
+                raise ValueError(
+                    f"BatchEnrichmentResult.concat: results differ in {', '.join(differ)}"
+                )
             names.extend(r.queries)
         if len(set(names)) != len(names):
             dup = next(n for n in names if names.count(n) > 1)
-            raise ValueError(f"BatchEnrichmentResult.concat: query {dup!r} appears in more than one result")
+            raise ValueError(
+                f"BatchEnrichmentResult.concat: query {dup!r} appears in more than one result"
+            )
         table = pd.concat([r._table.assign(query=r._table["query"].astype(str)) for r in results])
         table["query"] = pd.Categorical(table["query"], categories=names)
         index_name = results[0]._table.index.name
         table.index = pd.Index(table.index.to_numpy(), name=index_name)
-        mapping = pd.concat([r._mapping.assign(query=r._mapping["query"].astype(str)) for r in results], ignore_index=True)
+        mapping = pd.concat(
+            [r._mapping.assign(query=r._mapping["query"].astype(str)) for r in results],
+            ignore_index=True,
+        )
         mapping["query"] = pd.Categorical(mapping["query"], categories=names)
         params = copy.deepcopy(results[0]._params)
         params["queries"] = {k: v for r in results for k, v in r._params["queries"].items()}
@@ -980,7 +1127,9 @@ def _freeze_set_genes(set_genes: Any, table: pd.DataFrame | None) -> Any:
     return {sid: frozenset(set_genes[sid]) for sid in ids if sid in set_genes}
 
 
-def leader_clusters(gene_sets: Sequence[Iterable[str]], threshold: float, *, metric: str = "jaccard") -> tuple[np.ndarray, np.ndarray]:
+def leader_clusters(
+    gene_sets: Sequence[Iterable[str]], threshold: float, *, metric: str = "jaccard"
+) -> tuple[np.ndarray, np.ndarray]:
     """Greedy representative clustering of sets given in priority order.
 
     Each set not yet clustered becomes a representative; the unclustered sets
@@ -1006,7 +1155,9 @@ def leader_clusters(gene_sets: Sequence[Iterable[str]], threshold: float, *, met
         for g in set(genes):
             rows.append(i)
             cols.append(vocab.setdefault(g, len(vocab)))
-    a = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n, max(len(vocab), 1)))
+    a = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n, max(len(vocab), 1))
+    )
     size = np.diff(a.indptr).astype(float)
     inter = (a @ a.T).tocoo()
     i, j, k = inter.row, inter.col, inter.data.astype(float)
@@ -1033,6 +1184,7 @@ def leader_clusters(gene_sets: Sequence[Iterable[str]], threshold: float, *, met
 
 # -- helpers: validation, text ------------------------------------------------
 
+
 def _num(value: object) -> str:
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return f"{int(value):,}"
@@ -1048,8 +1200,10 @@ def _universe_sentence(p: Mapping[str, Any]) -> str:
     n = _num(p.get("universe_size"))
     rule = p.get("universe_rule")
     if rule == "intersect":
-        return (f"The universe was the N = {n} library genes also present in the user-supplied background of "
-                f"{_num(p.get('background_size'))} identifiers.")
+        return (
+            f"The universe was the N = {n} library genes also present in the user-supplied background of "
+            f"{_num(p.get('background_size'))} identifiers."
+        )
     if rule == "as_given":
         return f"The universe was the user-supplied background as given (N = {n} genes)."
     if rule == "fixed":
@@ -1061,7 +1215,10 @@ def _shorten(table: pd.DataFrame, width: int = 40) -> pd.DataFrame:
     out = table.copy()
     for col in ("title", "genes"):
         if col in out:
-            out[col] = [v if len(v) <= width else v[: width - 1] + "\u2026" for v in out[col].fillna("").astype(str)]
+            out[col] = [
+                v if len(v) <= width else v[: width - 1] + "\u2026"
+                for v in out[col].fillna("").astype(str)
+            ]
     return out
 
 
@@ -1078,8 +1235,15 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
     """Tuples and lists joined by ';' for flat formats (CSV, Excel)."""
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, (tuple, list, frozenset, set))).any():
-            out[col] = out[col].map(lambda v: ";".join(map(str, v)) if isinstance(v, (tuple, list, frozenset, set)) else v)
+        if (
+            out[col].dtype == object
+            and out[col].map(lambda v: isinstance(v, (tuple, list, frozenset, set))).any()
+        ):
+            out[col] = out[col].map(
+                lambda v: (
+                    ";".join(map(str, v)) if isinstance(v, (tuple, list, frozenset, set)) else v
+                )
+            )
     return out
 
 
@@ -1177,16 +1341,27 @@ def _html_header(res: EnrichmentResult) -> str:
         f"<b>{_esc(type(res).__name__)}</b>",
         _esc(query),
         _esc(f"universe: {_num(p.get('universe_size'))} genes ({p.get('universe_rule')})"),
-        _esc(f"library: {p.get('library')} ({_num(p.get('sets_tested'))} of {_num(p.get('library_sets'))} sets tested)"),
-        _esc(f"correction: {p.get('correction')} over {p.get('fdr_over')} sets; {n_sig} with FDR \u2264 0.05"),
+        _esc(
+            f"library: {p.get('library')} ({_num(p.get('sets_tested'))} of {_num(p.get('library_sets'))} sets tested)"
+        ),
+        _esc(
+            f"correction: {p.get('correction')} over {p.get('fdr_over')} sets; {n_sig} with FDR \u2264 0.05"
+        ),
     ]
     if p.get("filter"):
         bits.append(_esc(f"filter: {p['filter']}"))
     if p.get("cluster"):
-        bits.append(_esc(f"{p['cluster']['n_clusters']} clusters ({p['cluster']['metric']} \u2265 {p['cluster']['threshold']})"))
+        bits.append(
+            _esc(
+                f"{p['cluster']['n_clusters']} clusters ({p['cluster']['metric']} \u2265 {p['cluster']['threshold']})"
+            )
+        )
     drop = f"dropped genes: {len(dropped)}"
     if len(dropped):
-        names = ", ".join(f"{g} ({s})" for g, s in zip(dropped["input"].head(8), dropped["status"].head(8), strict=True))
+        names = ", ".join(
+            f"{g} ({s})"
+            for g, s in zip(dropped["input"].head(8), dropped["status"].head(8), strict=True)
+        )
         more = " \u2026" if len(dropped) > 8 else ""
         drop += f" \u2014 {names}{more}"
     bits.append(_esc(drop))
@@ -1197,7 +1372,11 @@ def _html_more(res: EnrichmentResult, shown: int) -> str:
     if res.is_batch:
         total = len(res)
         n_queries = len(res.queries)
-        which = "each query" if n_queries <= _GLIMPSE_QUERIES else f"the first {_GLIMPSE_QUERIES} of {n_queries:,} queries"
+        which = (
+            "each query"
+            if n_queries <= _GLIMPSE_QUERIES
+            else f"the first {_GLIMPSE_QUERIES} of {n_queries:,} queries"
+        )
         note = f"showing the top {shown} rows of {which}; {total:,} rows in .table"
     elif len(res) > shown:
         note = f"showing {shown} of {len(res):,} rows; all in .table"
@@ -1213,8 +1392,14 @@ def _html_table(table: pd.DataFrame, *, images: bool, sortable: bool, table_id: 
     heads = [("rank", "number")]
     if batch:
         heads.append(("query", "text"))
-    heads += [("figure", "text"), ("paper", "text"), ("overlap", "number"), ("fold", "number"),
-              ("p-value", "number"), ("FDR", "number")]
+    heads += [
+        ("figure", "text"),
+        ("paper", "text"),
+        ("overlap", "number"),
+        ("fold", "number"),
+        ("p-value", "number"),
+        ("FDR", "number"),
+    ]
     if clustered:
         heads.append(("cluster", "number"))
     heads.append(("genes", "text"))
@@ -1222,7 +1407,9 @@ def _html_table(table: pd.DataFrame, *, images: bool, sortable: bool, table_id: 
     ident = f' id="{_esc(table_id)}"' if table_id else ""
     out = [f"<table{ident}{cls}><thead><tr>"]
     for name, kind in heads:
-        out.append(f'<th data-type="{kind}" title="{"click to sort" if sortable else ""}">{_esc(name)}</th>')
+        out.append(
+            f'<th data-type="{kind}" title="{"click to sort" if sortable else ""}">{_esc(name)}</th>'
+        )
     out.append("</tr></thead><tbody>")
     labels = set_labels(table)
     for (rank, row), label in zip(table.iterrows(), labels, strict=True):
@@ -1231,23 +1418,39 @@ def _html_table(table: pd.DataFrame, *, images: bool, sortable: bool, table_id: 
         if batch:
             cells.append(f'<td data-sort="{_esc(r["query"])}">{_esc(r["query"])}</td>')
         url = _safe_url(r.get("url"))
-        title = f'<a href="{url}" target="_blank" rel="noopener">{_esc(label)}</a>' if url else _esc(label)
+        title = (
+            f'<a href="{url}" target="_blank" rel="noopener">{_esc(label)}</a>'
+            if url
+            else _esc(label)
+        )
         thumb = ""
         img = _image_url(r) if images else None
         if img:
-            thumb = (f'<img loading="lazy" src="{img}" alt="" width="80" height="60" referrerpolicy="no-referrer" '
-                     f'onerror="this.style.visibility=\'hidden\'" '
-                     f'style="flex:none;object-fit:contain;background:#f4f4f4">')
+            thumb = (
+                f'<img loading="lazy" src="{img}" alt="" width="80" height="60" referrerpolicy="no-referrer" '
+                f"onerror=\"this.style.visibility='hidden'\" "
+                f'style="flex:none;object-fit:contain;background:#f4f4f4">'
+            )
             if url:
                 thumb = f'<a href="{url}" target="_blank" rel="noopener">{thumb}</a>'
-        sid = f'<br><small style="color:#666">{_esc(r.get("set_id"))}</small>' if label != r.get("set_id") else ""
-        cells.append(f'<td data-sort="{_esc(label.lower())}"><div style="display:flex;gap:6px;align-items:flex-start">'
-                     f"{thumb}<div>{title}{sid}</div></div></td>")
+        sid = (
+            f'<br><small style="color:#666">{_esc(r.get("set_id"))}</small>'
+            if label != r.get("set_id")
+            else ""
+        )
+        cells.append(
+            f'<td data-sort="{_esc(label.lower())}"><div style="display:flex;gap:6px;align-items:flex-start">'
+            f"{thumb}<div>{title}{sid}</div></div></td>"
+        )
         paper_title = r.get("paper_title")
         paper_url = _safe_url(r.get("pmc_url"))
         pmcid = r.get("pmcid") if isinstance(r.get("pmcid"), str) else ""
         year = r.get("year")
-        year_s = "" if year is None or year is pd.NA or (isinstance(year, float) and math.isnan(year)) else f" ({_esc(year)})"
+        year_s = (
+            ""
+            if year is None or year is pd.NA or (isinstance(year, float) and math.isnan(year))
+            else f" ({_esc(year)})"
+        )
         paper_text = paper_title if isinstance(paper_title, str) and paper_title else pmcid
         paper = _esc(paper_text)
         if paper_url and paper_text:
@@ -1259,21 +1462,31 @@ def _html_table(table: pd.DataFrame, *, images: bool, sortable: bool, table_id: 
         k, m = r.get("overlap"), r.get("set_size")
         nowrap = ' style="white-space:nowrap"'
         cells.append(f'<td data-sort="{_sort_key(k)}"{nowrap}>{_esc(k)}/{_esc(m)}</td>')
-        cells.append(f'<td data-sort="{_sort_key(r.get("fold_enrichment"))}"{nowrap}>{_fmt(r.get("fold_enrichment"), 3)}</td>')
+        cells.append(
+            f'<td data-sort="{_sort_key(r.get("fold_enrichment"))}"{nowrap}>{_fmt(r.get("fold_enrichment"), 3)}</td>'
+        )
         log10p = r.get("log10_pvalue")
         if log10p is None or (isinstance(log10p, float) and math.isnan(log10p)):
             p_txt, p_key = _fmt(r.get("pvalue")), _sort_key(r.get("pvalue"))
         else:
             p_txt, p_key = _fmt_log10(float(log10p)), _sort_key(log10p)
         cells.append(f'<td data-sort="{p_key}"{nowrap}>{_esc(p_txt)}</td>')
-        cells.append(f'<td data-sort="{_sort_key(r.get("fdr"))}"{nowrap}>{_esc(_fmt(r.get("fdr")))}</td>')
+        cells.append(
+            f'<td data-sort="{_sort_key(r.get("fdr"))}"{nowrap}>{_esc(_fmt(r.get("fdr")))}</td>'
+        )
         if clustered:
             c = r.get("cluster")
-            c_txt = "" if c is None or c is pd.NA else str(c) + (" \u2605" if r.get("is_representative") else "")
+            c_txt = (
+                ""
+                if c is None or c is pd.NA
+                else str(c) + (" \u2605" if r.get("is_representative") else "")
+            )
             cells.append(f'<td data-sort="{_sort_key(c)}">{_esc(c_txt)}</td>')
         genes = r.get("genes") if isinstance(r.get("genes"), str) else ""
-        cells.append(f'<td data-sort="{_esc(genes)}" style="min-width:14em;max-width:28em;overflow-wrap:anywhere">'
-                     f'{_esc(genes.replace(";", ", "))}</td>')
+        cells.append(
+            f'<td data-sort="{_esc(genes)}" style="min-width:14em;max-width:28em;overflow-wrap:anywhere">'
+            f"{_esc(genes.replace(';', ', '))}</td>"
+        )
         out.append('<tr class="row">' + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
@@ -1336,12 +1549,17 @@ def _plot_png(res: EnrichmentResult) -> tuple[str | None, str]:
     try:
         png = figure_png(res)
     except ImportError:
-        return None, 'Install matplotlib to embed the dot plot here: pip install "pfocr_enrich[plot]".'
+        return (
+            None,
+            'Install matplotlib to embed the dot plot here: pip install "pfocr_enrich[plot]".',
+        )
     return base64.b64encode(png).decode("ascii"), ""
 
 
 def _report(res: EnrichmentResult, *, top: int | None, images: bool, plot: bool) -> str:
-    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0):
+    if top is not None and (
+        isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0
+    ):
         raise param_error("EnrichmentResult.to_html", "top", "None or an int >= 0", top)
     shown = res if top is None else res.top(int(top))
     p = res._params
@@ -1359,12 +1577,17 @@ def _report(res: EnrichmentResult, *, top: int | None, images: bool, plot: bool)
         png, why = _plot_png(res)
         if png:
             kind = "dot matrix" if res.is_batch else "dot plot"
-            parts.append(f'<img class="plot" alt="{kind} of the top sets" src="data:image/png;base64,{png}">')
+            parts.append(
+                f'<img class="plot" alt="{kind} of the top sets" src="data:image/png;base64,{png}">'
+            )
         else:
             parts.append(f'<p class="note">{_esc(why)}</p>')
     n_rows = len(shown)
-    note = (f"{n_rows:,} of {len(res):,} rows" + (f" (top {top} per query)" if res.is_batch and top is not None else "")
-            + ". Click a column header to sort. Figure titles link to PFOCR, papers to PubMed Central.")
+    note = (
+        f"{n_rows:,} of {len(res):,} rows"
+        + (f" (top {top} per query)" if res.is_batch and top is not None else "")
+        + ". Click a column header to sort. Figure titles link to PFOCR, papers to PubMed Central."
+    )
     parts += [
         "<h2>Results</h2>",
         f'<p class="note" id="row-count" data-rows="{n_rows}">{_esc(note)}</p>',
@@ -1377,10 +1600,12 @@ def _report(res: EnrichmentResult, *, top: int | None, images: bool, plot: bool)
     if len(dropped):
         parts.append(dropped.to_html(index=False, escape=True, border=0, classes="params"))
     parts.append("</details>")
-    parts.append("<details><summary>All parameters</summary><table class=\"params\">")
+    parts.append('<details><summary>All parameters</summary><table class="params">')
     for key, value in _flat_params(p).items():
         parts.append(f"<tr><td>{_esc(key)}</td><td>{_esc(value)}</td></tr>")
     parts.append("</table></details>")
-    parts.append(f'<p class="note">Made with pfocr_enrich {_esc(__version__)}. Please cite PFOCR: {_esc(PFOCR_CITATION)}</p>')
+    parts.append(
+        f'<p class="note">Made with pfocr_enrich {_esc(__version__)}. Please cite PFOCR: {_esc(PFOCR_CITATION)}</p>'
+    )
     parts.append(f"<script>{_REPORT_JS}</script></body></html>")
     return "\n".join(parts) + "\n"

@@ -5,4 +5,11 @@ from .metadata import join_metadata
 from .releases import cached_releases, clear_cache, list_releases, load_pfocr
 from .snapshots import load_snapshot
 
-__all__ = ["cached_releases", "clear_cache", "join_metadata", "list_releases", "load_pfocr", "load_snapshot"]
+__all__ = [
+    "cached_releases",
+    "clear_cache",
+    "join_metadata",
+    "list_releases",
+    "load_pfocr",
+    "load_snapshot",
+]

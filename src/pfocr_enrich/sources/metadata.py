@@ -78,4 +78,6 @@ def join_metadata(lib: GeneSetLibrary, metadata: object) -> GeneSetLibrary:
         )
     sets, info = join_frame(lib.sets.drop(columns="size"), frame, label, lib.info)
     genes, membership = lib.shared_arrays()
-    return GeneSetLibrary(genes, membership, sets, name=lib.name, load_report=lib.load_report, info=info)
+    return GeneSetLibrary(
+        genes, membership, sets, name=lib.name, load_report=lib.load_report, info=info
+    )

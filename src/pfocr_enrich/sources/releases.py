@@ -151,8 +151,6 @@ def _check_checksum(checksum: object, func: str) -> str | None:
     return match.group(1).lower()
 
 
-
-
 def _display(organism_key: str) -> str:
     return organism_key.replace("_", " ")
 
@@ -168,14 +166,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(_CHUNK), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-
-
-
-
-
-
 
 
 # -- HTTP -------------------------------------------------------------------------

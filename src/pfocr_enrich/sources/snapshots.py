@@ -59,7 +59,9 @@ def _listing_key(folders: Iterable[Path]) -> str:
     for folder in folders:
         info = os.stat(folder)  # before listing: a change in between shows in the next call
         names = sorted(os.listdir(folder))
-        digest.update(f"\0{folder}\0{info.st_ino}\t{info.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
+        digest.update(
+            f"\0{folder}\0{info.st_ino}\t{info.st_mtime_ns}\0".encode("utf-8", "surrogateescape")
+        )
         digest.update("\0".join(names).encode("utf-8", "surrogateescape"))  # NUL: never in a name
     return digest.hexdigest()
 
@@ -448,7 +450,9 @@ def load_snapshot(
     snapshots = root / "snapshots"
 
     def keyed(listing: str) -> str:
-        return hashlib.sha256((options + listing).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        return hashlib.sha256((options + listing).encode("utf-8", "surrogateescape")).hexdigest()[
+            :32
+        ]
 
     # Keys are taken before parsing, so that a change made while parsing shows next time.
     listing_key: str | None = None

@@ -46,7 +46,9 @@ def adjust_pvalues(pvalues, method: str = "fdr_bh") -> np.ndarray:
     p = np.asarray(pvalues, dtype=np.float64)
     if p.size == 0:
         return p.copy()
-    with np.errstate(divide="ignore"):  # Sidak variants take log1p(-p): -inf at p = 1 gives 1, correctly
+    with np.errstate(
+        divide="ignore"
+    ):  # Sidak variants take log1p(-p): -inf at p = 1 gives 1, correctly
         return multipletests(p, method=method, is_sorted=False, returnsorted=False)[1]
 
 

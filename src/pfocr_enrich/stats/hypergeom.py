@@ -101,7 +101,9 @@ def _log_dbinom_raw(x: np.ndarray, size: np.ndarray, p: np.ndarray, q: np.ndarra
         mid = ~zero & ~full
         if zero.any():  # (1-p)^size, via bd0 when p is small to keep accuracy.
             s0, p0, q0 = size[zero], p[zero], q[zero]
-            out[zero] = np.where(s0 == 0, 0.0, np.where(p0 < 0.1, -_bd0(s0, s0 * q0) - s0 * p0, s0 * np.log(q0)))
+            out[zero] = np.where(
+                s0 == 0, 0.0, np.where(p0 < 0.1, -_bd0(s0, s0 * q0) - s0 * p0, s0 * np.log(q0))
+            )
         if full.any():
             s1, p1, q1 = size[full], p[full], q[full]
             out[full] = np.where(q1 < 0.1, -_bd0(s1, s1 * p1) - s1 * q1, s1 * np.log(p1))
@@ -122,7 +124,9 @@ def _log_dhyper(x: np.ndarray, r: np.ndarray, b: np.ndarray, n: np.ndarray) -> n
     q = (total - n) / total
     m = len(x)
     # the three binomial terms in one call (see _log_dbinom_raw)
-    terms = _log_dbinom_raw(np.concatenate([x, n - x, n]), np.concatenate([r, b, total]), np.tile(p, 3), np.tile(q, 3))
+    terms = _log_dbinom_raw(
+        np.concatenate([x, n - x, n]), np.concatenate([r, b, total]), np.tile(p, 3), np.tile(q, 3)
+    )
     return terms[:m] + terms[m : 2 * m] - terms[2 * m :]
 
 
@@ -144,7 +148,9 @@ def _log_lower_sum(x: np.ndarray, r: np.ndarray, b: np.ndarray, n: np.ndarray) -
     while active.size:
         j = top[active, None] - steps
         ba, na, ra = b[active, None], n[active, None], r[active, None]
-        ratio = np.where(j > lower[active, None], (j * (ba - na + j)) / ((na + 1 - j) * (ra + 1 - j)), 0.0)
+        ratio = np.where(
+            j > lower[active, None], (j * (ba - na + j)) / ((na + 1 - j) * (ra + 1 - j)), 0.0
+        )
         terms = term[active, None] * np.cumprod(ratio, axis=1)
         total[active] += terms.sum(axis=1)
         term[active] = terms[:, -1]

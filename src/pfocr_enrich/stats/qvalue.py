@@ -73,7 +73,9 @@ def _check_lambdas(lambdas) -> np.ndarray:
     return lam
 
 
-def _at_least(p: np.ndarray, lambdas: np.ndarray, counts: np.ndarray | None) -> tuple[np.ndarray, int]:
+def _at_least(
+    p: np.ndarray, lambdas: np.ndarray, counts: np.ndarray | None
+) -> tuple[np.ndarray, int]:
     """#{p >= lambda} for each lambda, and m; ``counts`` gives each p-value's multiplicity."""
     if counts is None:
         m = p.size
@@ -257,8 +259,13 @@ def _r_brent_min(f, ax: float, bx: float, *, tol: float, eps: float, maxit: int)
     return x
 
 
-def _estimate_pi0(p: np.ndarray, lambdas: np.ndarray, method: str, smooth_df: float,
-                  counts: np.ndarray | None = None) -> float:
+def _estimate_pi0(
+    p: np.ndarray,
+    lambdas: np.ndarray,
+    method: str,
+    smooth_df: float,
+    counts: np.ndarray | None = None,
+) -> float:
     """pi0 for validated, non-empty ``p`` (with multiplicities ``counts``) and sorted, validated ``lambdas``."""
     if p.max() < lambdas[-1]:
         raise ValueError(
@@ -283,7 +290,9 @@ def _estimate_pi0(p: np.ndarray, lambdas: np.ndarray, method: str, smooth_df: fl
     return pi0
 
 
-def estimate_pi0(pvalues, *, lambdas=None, method: str = "smoother", smooth_df: float = 3, counts=None) -> float:
+def estimate_pi0(
+    pvalues, *, lambdas=None, method: str = "smoother", smooth_df: float = 3, counts=None
+) -> float:
     """Estimate the proportion of true null hypotheses, pi0 (Storey & Tibshirani 2003).
 
     Reproduces ``qvalue::pi0est`` of the Bioconductor ``qvalue`` package
