@@ -176,19 +176,21 @@ def test_empty_query_raises_with_counts():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "match"),
+    ("kwargs", "error", "match"),
     [
-        ({"min_size": 0.5}, "The 'min_size' parameter of enrich"),
-        ({"max_size": -1}, "The 'max_size' parameter of enrich"),
+        # A float size is a wrong type (TypeError) since issue 12; it was a ValueError before.
+        ({"min_size": 0.5}, TypeError, "The 'min_size' parameter of enrich"),
+        ({"max_size": -1}, ValueError, "The 'max_size' parameter of enrich"),
         (
             {"min_size": 10, "max_size": 5},
+            ValueError,
             "The 'max_size' parameter of enrich must be None or >= min_size",
         ),
-        ({"correction": "fdr"}, "The 'correction' parameter of enrich must be one of"),
+        ({"correction": "fdr"}, ValueError, "The 'correction' parameter of enrich must be one of"),
     ],
 )
-def test_bad_options_name_the_parameter(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_options_name_the_parameter(kwargs, error, match):
+    with pytest.raises(error, match=match):
         pe.enrich(["IRF3"], pe.sample_library(), **kwargs)
 
 
