@@ -177,23 +177,20 @@ def _func_of(param: str, message: str) -> str:
     return found.group(1)
 
 
-@pytest.mark.parametrize(("call", "param"), WRONG_TYPES)
-def test_wrong_types_are_type_errors_naming_the_parameter(call, param):
-    with pytest.raises(TypeError) as info:
+CASES = [(call, param, TypeError) for call, param in WRONG_TYPES] + [
+    (call, param, ValueError) for call, param in BAD_VALUES
+]
+
+
+@pytest.mark.parametrize(("call", "param", "error"), CASES)
+def test_wrong_types_are_type_errors_and_bad_values_value_errors(call, param, error):
+    with pytest.raises(error) as info:
         call()
     message = str(info.value)
     assert _func_of(param, message)
     assert SHAPE.match(message) or "not a single string" in message, message
-    assert not isinstance(info.value, ValueError)
-
-
-@pytest.mark.parametrize(("call", "param"), BAD_VALUES)
-def test_bad_values_are_value_errors_naming_the_parameter(call, param):
-    with pytest.raises(ValueError) as info:
-        call()
-    message = str(info.value)
-    assert _func_of(param, message)
-    assert SHAPE.match(message), message
+    other = ValueError if error is TypeError else TypeError
+    assert not isinstance(info.value, other)
 
 
 def test_the_function_named_is_the_one_called():
