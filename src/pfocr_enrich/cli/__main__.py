@@ -1,0 +1,7 @@
+"""``python -m pfocr_enrich.cli``: the same command as ``pfocr-enrich``."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
