@@ -553,3 +553,13 @@ def test_errors_speak_of_flags_not_python(tmp_path, gene_file, capsys):
     assert line.startswith("pfocr-enrich: error: --background must be an int >= the largest set")
     assert main([str(gene_file), "--min-size", "10", "--max-size", "5"]) == 2
     assert "error: --max-size must be >= min_size (10). Got 5 instead." in _one_line_error(capsys)
+
+
+def test_queries_table_rows_without_a_name_or_genes_are_not_lost(tmp_path, capsys):
+    path = tmp_path / "q.tsv"
+    path.write_text("a\tIRF3\n\tMAVS\n")
+    assert main(["--queries", str(path)]) == 2
+    assert "1 row(s) name a gene but no query (the first: 'MAVS')" in _one_line_error(capsys)
+    path.write_text("a\tIRF3\nb\t\n")
+    assert main(["--queries", str(path)]) == 2
+    assert "error: query 'b' holds no gene identifier" in _one_line_error(capsys)

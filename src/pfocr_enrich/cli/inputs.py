@@ -136,7 +136,16 @@ def read_query_table(path: str) -> pd.DataFrame:
     else:
         table = raw.rename(columns={0: "query", 1: "gene"})
     table = table[["query", "gene"]]
-    table = table[(table["query"].str.strip() != "") & (table["gene"].str.strip() != "")]
+    no_query = table["query"].str.strip() == ""
+    no_gene = table["gene"].str.strip() == ""
+    if (no_query & ~no_gene).any():
+        first = table.loc[no_query & ~no_gene, "gene"].iloc[0]
+        raise InputError(
+            f"--queries {path}: {int((no_query & ~no_gene).sum())} row(s) name a gene but no "
+            f"query (the first: {first!r})"
+        )
+    # A row with a query and no gene stays: a query of blanks only is reported, not lost.
+    table = table[~no_query]
     if table.empty:
         raise InputError(f"--queries {path}: no (query, gene) rows")
     return table
