@@ -552,7 +552,7 @@ def test_errors_speak_of_flags_not_python(tmp_path, gene_file, capsys):
     line = _one_line_error(capsys)
     assert line.startswith("pfocr-enrich: error: --background must be an int >= the largest set")
     assert main([str(gene_file), "--min-size", "10", "--max-size", "5"]) == 2
-    assert "error: --max-size must be >= min_size (10). Got 5 instead." in _one_line_error(capsys)
+    assert "error: --max-size must be >= --min-size (10). Got 5 instead." in _one_line_error(capsys)
 
 
 def test_queries_table_rows_without_a_name_or_genes_are_not_lost(tmp_path, capsys):

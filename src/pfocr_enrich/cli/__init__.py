@@ -330,6 +330,9 @@ def _cli_message(exc: BaseException, flags: dict[str, str]) -> str:
         message = f"{flags[found['param']]}{where} " + message[found.end() :]
         # A flag left out is the API's None: not something to type.
         message = re.sub(r"(must be )None or | or None(?=\. Got )", r"\1", message)
+        for param, flag in flags.items():  # "... >= min_size (10)" -> "... >= --min-size (10)"
+            if "_" in param:
+                message = re.sub(rf"(?<![\w-]){param}\b", flag, message)
     if isinstance(exc, EmptyQueryError):
         message = re.sub(r"^enrich(_many)?: ", "", message).rstrip(".")
         message += "; check the identifiers (symbols, Entrez or Ensembl IDs) and --library"
