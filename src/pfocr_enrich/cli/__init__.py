@@ -292,10 +292,8 @@ def _terminal_table(table: pd.DataFrame, width: int = 50) -> str:
     short = table.copy()
     for col in ("title", "genes"):
         if col in short:
-            short[col] = [
-                v if len(v) <= width else v[: width - 1] + "…"
-                for v in short[col].fillna("").astype(str)
-            ]
+            text = short[col].fillna("").astype(str)
+            short[col] = text.where(text.str.len() <= width, text.str[: width - 1] + "…")
     with pd.option_context("display.max_rows", None, "display.width", 250):
         return short.to_string()
 
