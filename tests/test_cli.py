@@ -286,8 +286,12 @@ def test_excel_without_openpyxl_exits_1_with_the_install_hint(
         (["{genes}", "--queries", "{genes}"], "not both"),
         (["-", "-"], "standard input"),
         (["{genes}", "--top", "-1"], "--top must be >= 0"),
-        (["{genes}", "--min-size", "-1"], "'min_size' parameter of enrich must be"),
-        (["{genes}", "--alpha", "2"], "'alpha' parameter"),
+        # In command-line terms since issue 13 (they named the API parameter before).
+        (["{genes}", "--min-size", "-1"], "error: --min-size must be an int >= 0. Got -1 instead."),
+        (
+            ["{genes}", "--alpha", "2"],
+            "error: --alpha must be a number in [0, 1]. Got 2.0 instead.",
+        ),
         (["{genes}", "--library", "missing.gmt"], "no such library file or folder: missing.gmt"),
         (["--queries", "missing.gmt"], "no such queries file"),
     ],
@@ -379,3 +383,183 @@ def test_console_script_batch_report_and_version(query_files, tmp_path):
     assert version.stdout.strip() == f"pfocr-enrich {pe.__version__}"
     helped = subprocess.run([script, "--help"], capture_output=True, text=True, check=False)
     assert helped.returncode == 0 and "pfocr-enrich up.txt down.txt -o both.html" in helped.stdout
+
+
+# -- the command line in its own terms (issue 13 item 6) -------------------------------------
+MIXED = "IRF3\nMAVS\nNOTAGENE\nirf3\nTBK1\n"
+
+
+@pytest.mark.parametrize(
+    ("output", "report", "sep"),
+    [
+        ("r.tsv", "r.mapping.tsv", "\t"),
+        ("r.csv", "r.mapping.csv", ","),
+        ("r.tsv.gz", "r.mapping.tsv.gz", "\t"),
+        ("r.txt", "r.mapping.txt", "\t"),
+    ],
+)
+def test_a_table_output_gets_its_mapping_report_beside_it(tmp_path, capsys, output, report, sep):
+    genes = tmp_path / "genes.txt"
+    genes.write_text(MIXED)
+    assert main([str(genes), "-o", str(tmp_path / output)]) == 0
+    written = pd.read_csv(tmp_path / report, sep=sep, keep_default_na=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = pe.enrich(read_gene_list(str(genes)), pe.sample_library()).mapping
+    assert written.columns.tolist() == ["input", "status", "mapped_to", "note"]
+    assert written["input"].tolist() == ["IRF3", "MAVS", "NOTAGENE", "irf3", "TBK1"]
+    assert written["status"].tolist() == expected["status"].tolist()
+    err = capsys.readouterr().err
+    assert f"and the mapping report to {tmp_path / report}" in err
+    warning = next(line for line in err.splitlines() if line.startswith("warning:"))
+    assert warning == (
+        "warning: 2 of 5 query genes were left out (unknown: 1, duplicate: 1): 'NOTAGENE', "
+        f"'irf3'; see {tmp_path / report}"
+    )
+
+
+def test_mapping_flag_writes_the_report_anywhere_and_messages_name_no_python(tmp_path, capsys):
+    genes = tmp_path / "genes.txt"
+    genes.write_text(MIXED)
+    report = tmp_path / "where" / "m.csv"
+    report.parent.mkdir()
+    assert main([str(genes), "--mapping", str(report), "--top", "2"]) == 0
+    assert pd.read_csv(report)["input"].tolist() == ["IRF3", "MAVS", "NOTAGENE", "irf3", "TBK1"]
+    err = capsys.readouterr().err
+    assert f"see {report}" in err and f"wrote the mapping report to {report}" in err
+    assert ".dropped" not in err and "res." not in err
+    assert main([str(genes), "--top", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "--mapping FILE lists what happened to each gene" in err
+    assert "see --mapping FILE" in err and ".dropped" not in err
+    assert main([str(genes), "-o", str(tmp_path / "r.html"), "-q"]) == 0
+    assert not list(tmp_path.glob("r.mapping*"))  # the report lists the genes left out itself
+    assert main([str(genes), "--mapping", str(tmp_path / "m.xlsx")]) == 2
+    assert "cannot tell the format of --mapping" in capsys.readouterr().err
+
+
+def test_a_batch_mapping_report_starts_with_the_query(query_files, tmp_path):
+    assert main([*query_files, "-o", str(tmp_path / "b.tsv"), "-q"]) == 0
+    written = pd.read_csv(tmp_path / "b.mapping.tsv", sep="\t", keep_default_na=False)
+    assert written.columns[0] == "query"
+    assert written["query"].unique().tolist() == ["ifn", "nfkb", "isg"]
+    assert written["input"].tolist() == [g for genes in QUERIES.values() for g in genes]
+
+
+def test_queries_gmt_keeps_each_list_in_file_order(tmp_path):
+    path = tmp_path / "q.gmt"
+    path.write_text("up\tdesc\tirf3\tMAVS\tIRF3\tTBK1\ndown\t\tNFKB1\tRELA\tnfkb1\n")
+    out = tmp_path / "r.tsv"
+    assert main(["--queries", str(path), "-o", str(out), "-q"]) == 0
+    report = pd.read_csv(tmp_path / "r.mapping.tsv", sep="\t", keep_default_na=False)
+    up = report[report["query"] == "up"]
+    assert up["input"].tolist() == ["irf3", "MAVS", "IRF3", "TBK1"]
+    assert up["status"].tolist() == ["case", "official", "duplicate", "official"]
+    down = report[report["query"] == "down"]
+    assert down[["input", "status"]].values.tolist() == [
+        ["NFKB1", "official"],
+        ["RELA", "official"],
+        ["nfkb1", "duplicate"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            "up\tdesc\tIRF3\nup\tdesc\tMAVS\n",
+            "q.gmt, line 2: query 'up' was already named on line 1",
+        ),
+        ("up\tIRF3\n", "q.gmt, line 1: expected name<TAB>description<TAB>genes..., got 2 field"),
+    ],
+)
+def test_queries_gmt_errors_name_the_line(tmp_path, capsys, content, message):
+    path = tmp_path / "q.gmt"
+    path.write_text(content)
+    assert main(["--queries", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"error: --queries {tmp_path}" in err[0] and message in err[0], err
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("pfocr-enrich: error: "), err
+    assert "Traceback" not in err[0]
+    return err[0]
+
+
+def test_an_empty_gene_list_is_a_one_line_error(tmp_path, capsys, monkeypatch):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# only a comment\n\n")
+    assert main([str(empty)]) == 2
+    assert f"gene list {empty} holds no gene" in _one_line_error(capsys)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert main(["-"]) == 2
+    assert "gene list standard input holds no gene" in _one_line_error(capsys)
+
+
+def test_a_spreadsheet_or_binary_gene_list_is_a_one_line_error(tmp_path, capsys):
+    book = tmp_path / "genes.xlsx"
+    book.write_bytes(b"PK\x03\x04" + bytes(range(256)))
+    assert main([str(book)]) == 2
+    line = _one_line_error(capsys)
+    assert f"gene list {book} is a spreadsheet" in line and "save the gene column as .txt" in line
+    blob = tmp_path / "genes.bin"
+    blob.write_bytes(b"TP53\n\xff\xfe\x00")
+    assert main([str(blob)]) == 2
+    assert f"gene list {blob} is not UTF-8 text (byte 5)" in _one_line_error(capsys)
+    assert main([str(tmp_path / "g.txt"), "--background", str(book)]) == 2  # missing g.txt first
+    _one_line_error(capsys)
+
+
+def test_a_real_excel_gene_list(tmp_path, capsys):
+    pytest.importorskip("openpyxl")
+    book = tmp_path / "genes.xlsx"
+    pd.DataFrame({"gene": ["IRF3", "MAVS"]}).to_excel(book, index=False)
+    assert main([str(book)]) == 2
+    assert "is a spreadsheet" in _one_line_error(capsys)
+
+
+@pytest.mark.parametrize(
+    ("name", "sep"), [("sets.tsv", "\t"), ("sets.csv", ","), ("sets.txt", "\t")]
+)
+def test_a_long_table_as_library_is_a_one_line_error(gene_file, tmp_path, capsys, name, sep):
+    table = tmp_path / name
+    table.write_text("".join(f"fig{i}{sep}IRF3\n" for i in range(3)))
+    assert main([str(gene_file), "--library", str(table)]) == 2
+    line = _one_line_error(capsys)
+    assert f"--library {table} looks like a two-column table (set, gene)" in line
+    assert "a query<TAB>gene table goes to --queries" in line
+
+
+def test_a_spreadsheet_as_library_or_queries_is_a_one_line_error(gene_file, tmp_path, capsys):
+    book = tmp_path / "lib.xlsx"
+    book.write_bytes(b"PK\x03\x04" + bytes(100))
+    assert main([str(gene_file), "--library", str(book)]) == 2
+    assert f"--library {book} is a spreadsheet" in _one_line_error(capsys)
+    assert main(["--queries", str(book)]) == 2
+    assert f"--queries {book} is a spreadsheet" in _one_line_error(capsys)
+
+
+def test_errors_speak_of_flags_not_python(tmp_path, gene_file, capsys):
+    genes = tmp_path / "g.txt"
+    genes.write_text("NOTAGENE\n")
+    assert main([str(genes)]) == 2
+    line = _one_line_error(capsys)
+    assert "none of the 1 query genes is in the universe of 1,523 genes (unknown: 1)" in line
+    assert "check the identifiers" in line and "pfocr_enrich" not in line
+    assert main([str(gene_file), "--background", "5"]) == 2
+    line = _one_line_error(capsys)
+    assert line.startswith("pfocr-enrich: error: --background must be an int >= the largest set")
+    assert main([str(gene_file), "--min-size", "10", "--max-size", "5"]) == 2
+    assert "error: --max-size must be >= --min-size (10). Got 5 instead." in _one_line_error(capsys)
+
+
+def test_queries_table_rows_without_a_name_or_genes_are_not_lost(tmp_path, capsys):
+    path = tmp_path / "q.tsv"
+    path.write_text("a\tIRF3\n\tMAVS\n")
+    assert main(["--queries", str(path)]) == 2
+    assert "1 row(s) name a gene but no query (the first: 'MAVS')" in _one_line_error(capsys)
+    path.write_text("a\tIRF3\nb\t\n")
+    assert main(["--queries", str(path)]) == 2
+    assert "error: query 'b' holds no gene identifier" in _one_line_error(capsys)

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._util.validation import check_int, param_error
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
@@ -79,9 +81,7 @@ def _tick_labels(rows: Any) -> list[str]:
 def _check_result(result: object, func: str) -> None:
     """Plots read results through their public protocol; this layer never imports results."""
     if not all(hasattr(type(result), name) for name in ("table", "is_batch", "top", "params")):
-        raise TypeError(
-            f"The 'result' parameter of {func} must be an EnrichmentResult. Got {type(result).__name__} instead."
-        )
+        raise param_error(func, "result", "an EnrichmentResult", result, error=TypeError)
 
 
 def set_labels(table: pd.DataFrame) -> list[str]:
@@ -130,9 +130,8 @@ def _neg_log10(values: np.ndarray) -> np.ndarray:
 
 
 def _top_rows(result: EnrichmentResult, top: int, func: str) -> Any:
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-        raise ValueError(f"The 'top' parameter of {func} must be an int >= 1. Got {top!r} instead.")
-    return result._hits().top(int(top))._table
+    top = check_int(top, func=func, param="top", min=1)
+    return result._hits().top(top)._table
 
 
 def _empty(ax: Axes, message: str) -> Axes:
@@ -348,10 +347,7 @@ def _matrix(
 ) -> tuple[list[str], Any, list[str]]:
     """Queries shown, the (set, query) rows with overlap among the chosen sets, and the set order."""
     _check_result(result, "dot_matrix")
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-        raise ValueError(
-            f"The 'top' parameter of dot_matrix must be an int >= 1. Got {top!r} instead."
-        )
+    check_int(top, func="dot_matrix", param="top", min=1)
     single = not result.is_batch
     names = [str(result._params.get("query_name", "query"))] if single else result.queries  # type: ignore[attr-defined]
     if queries is not None:

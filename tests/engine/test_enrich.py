@@ -176,19 +176,21 @@ def test_empty_query_raises_with_counts():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "match"),
+    ("kwargs", "error", "match"),
     [
-        ({"min_size": 0.5}, "The 'min_size' parameter of enrich"),
-        ({"max_size": -1}, "The 'max_size' parameter of enrich"),
+        # A float size is a wrong type (TypeError) since issue 12; it was a ValueError before.
+        ({"min_size": 0.5}, TypeError, "The 'min_size' parameter of enrich"),
+        ({"max_size": -1}, ValueError, "The 'max_size' parameter of enrich"),
         (
             {"min_size": 10, "max_size": 5},
+            ValueError,
             "The 'max_size' parameter of enrich must be None or >= min_size",
         ),
-        ({"correction": "fdr"}, "The 'correction' parameter of enrich must be one of"),
+        ({"correction": "fdr"}, ValueError, "The 'correction' parameter of enrich must be one of"),
     ],
 )
-def test_bad_options_name_the_parameter(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_options_name_the_parameter(kwargs, error, match):
+    with pytest.raises(error, match=match):
         pe.enrich(["IRF3"], pe.sample_library(), **kwargs)
 
 
@@ -253,3 +255,145 @@ def test_underflowing_pvalue_keeps_finite_log10():
     assert row["set_id"] == "planted"
     assert row["pvalue"] == 0.0
     assert np.isfinite(row["log10_pvalue"]) and row["log10_pvalue"] < -500
+
+
+# -- arguments that used to give raw Python errors or wrong results (issue 17) -----------------
+@pytest.mark.parametrize(
+    ("genes", "given"),
+    [
+        (None, "Got None instead"),
+        (7157, r"Got 7157 \(type int\)"),
+        (7157.0, r"Got 7157.0 \(type float\)"),
+        (np.array("TP53"), r"\(type ndarray\)"),
+        (pd.DataFrame({"IRF3": [1], "MAVS": [2]}), "pass one column.*Got a DataFrame"),
+    ],
+)
+def test_genes_that_are_not_a_collection_are_type_errors(genes, given):
+    with pytest.raises(TypeError, match=f"The 'genes' parameter of enrich must be .*{given}"):
+        pe.enrich(genes, pe.sample_library())
+
+
+def test_a_two_dimensional_array_of_genes_is_a_value_error():
+    with pytest.raises(ValueError, match="'genes' parameter of enrich must be one-dimensional"):
+        pe.enrich(np.array([["IRF3", "MAVS"]]), pe.sample_library())
+
+
+def test_pandas_missing_values_are_blanks_not_genes():
+    genes = ["IRF3", pd.NA, pd.NaT, np.datetime64("NaT"), np.float32("nan"), None, "MAVS"]
+    res = pe.enrich(genes, pe.sample_library())
+    assert res.mapping["input"].tolist() == ["IRF3", "MAVS"]
+    assert res.params["query_input"] == 2
+    series = pd.Series(["IRF3", None, "MAVS"], dtype="string")  # its blanks are pd.NA
+    assert pe.enrich(series, pe.sample_library()).mapping["input"].tolist() == ["IRF3", "MAVS"]
+
+
+def test_a_query_with_only_blanks_says_so():
+    with pytest.raises(EmptyQueryError, match="enrich: the query holds no gene identifier"):
+        pe.enrich(["", None, pd.NA], pe.sample_library())
+    with pytest.raises(EmptyQueryError, match="enrich_many: query 'b' holds no gene identifier"):
+        pe.enrich_many({"a": ["IRF3"], "b": []}, pe.sample_library())
+
+
+@pytest.mark.parametrize(
+    ("background", "error", "match"),
+    [
+        (20000.0, TypeError, r"None, a collection of genes or an int. Got 20000.0 \(type float\)"),
+        (float("nan"), TypeError, r"Got nan \(type float\)"),
+        (True, TypeError, r"Got True \(type bool\)"),
+        ("measured.txt", TypeError, "not a single string"),
+        (10, ValueError, "an int >= the largest set"),
+        (2**62, ValueError, r"<= 1,000,000,000 \(the largest universe the exact test handles\)"),
+        (2**63, ValueError, "Got 9223372036854775808 instead"),
+    ],
+)
+def test_bad_backgrounds_name_the_parameter(background, error, match):
+    with pytest.raises(error, match=f"The 'background' parameter of enrich must be .*{match}"):
+        pe.enrich(["IRF3", "MAVS"], pe.sample_library(), background=background)
+
+
+def test_the_universe_bound_is_where_the_exact_core_is_still_correct():
+    from fractions import Fraction
+
+    from pfocr_enrich.engine.universe import MAX_UNIVERSE_SIZE
+
+    lib = pe.sample_library()
+    # An overlap of one gene with the smallest set: p = 1 - C(N - M, 1) / C(N, 1) = M / N, whose
+    # relative error grows with N (it was 0.0 instead of ~1e-18 at N = 2**62).
+    res = pe.enrich(["IRF3"], lib, background=MAX_UNIVERSE_SIZE)
+    row = res.table.iloc[0]
+    assert row["overlap"] == 1
+    exact = Fraction(int(row["set_size"]), MAX_UNIVERSE_SIZE)
+    assert row["pvalue"] == pytest.approx(float(exact), rel=1e-6)
+    with pytest.raises(ValueError, match="Got 1000000001 instead"):
+        pe.enrich(["IRF3"], lib, background=MAX_UNIVERSE_SIZE + 1)
+
+
+def test_a_fixed_background_smaller_than_the_query_is_refused():
+    lib = pe.sample_library()
+    genes = list(lib.genes[:200])
+    with pytest.raises(ValueError, match=r"must be an int >= the query size \(200\). Got 126"):
+        pe.enrich(genes, lib, background=126)
+
+
+def test_mapper_must_be_a_gene_mapper():
+    with pytest.raises(TypeError, match=r"'mapper' parameter of enrich must be a GeneMapper"):
+        pe.enrich(["IRF3"], pe.sample_library(), mapper="x")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"collapse_duplicates": "no"}, r"'collapse_duplicates' .* bool .*Got 'no' \(type str\)"),
+        ({"resolve_aliases": 1}, r"'resolve_aliases' .* bool .*Got 1 \(type int\)"),
+        ({"correction": 5}, r"'correction' .* one of .*Got 5 \(type int\)"),
+        ({"compat": ["gseapy"]}, "'compat' parameter of enrich must be None or one of"),
+    ],
+)
+def test_wrong_types_of_options_are_type_errors(kwargs, match):
+    with pytest.raises(TypeError, match=match):
+        pe.enrich(["IRF3"], pe.sample_library(), **kwargs)
+
+
+def test_enrich_many_arguments():
+    lib = pe.sample_library()
+    with pytest.raises(TypeError, match=r"'queries\['a'\]' parameter of enrich_many .*Got None"):
+        pe.enrich_many({"a": None}, lib)
+    with pytest.raises(TypeError, match=r"'alpha' parameter of enrich_many .*Got True"):
+        pe.enrich_many({"a": ["IRF3"]}, lib, alpha=True)
+    with pytest.raises(TypeError, match="'queries' parameter of enrich_many must be a mapping"):
+        pe.enrich_many([["IRF3"], ["MAVS"]], lib)
+    empty = pd.DataFrame({"query": [], "gene": []})
+    with pytest.raises(ValueError, match="must be a non-empty DataFrame with columns 'query'"):
+        pe.enrich_many(empty, lib)
+
+
+def test_enrich_many_refuses_a_long_table_row_without_a_query_name():
+    long = pd.DataFrame({"query": ["a", "a", np.nan], "gene": ["IRF3", "MAVS", "TBK1"]})
+    with pytest.raises(
+        ValueError, match=r"a query name in every row. Got 1 row\(s\) without one \(index 2\)"
+    ):
+        pe.enrich_many(long, pe.sample_library())
+
+
+@pytest.mark.parametrize(
+    "queries",
+    [
+        {1: ["IRF3"], "1": ["MAVS"]},
+        pd.DataFrame({"query": [1, "1"], "gene": ["IRF3", "MAVS"]}),
+    ],
+)
+def test_enrich_many_refuses_query_names_equal_as_text(queries):
+    with pytest.raises(ValueError, match=r"names that differ once written as text. Got 1 and '1'"):
+        pe.enrich_many(queries, pe.sample_library())
+
+
+def test_enrich_many_returns_a_batch_result():
+    import typing
+
+    from pfocr_enrich.engine.enrich import enrich_many
+
+    hints = typing.get_type_hints(enrich_many)
+    assert hints["return"] is pe.BatchEnrichmentResult
+    assert type(pe.enrich_many({"a": ["IRF3", "MAVS"]}, pe.sample_library())) is (
+        pe.BatchEnrichmentResult
+    )

@@ -23,13 +23,13 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._util.validation import param_error
+from .._util.validation import check_number_in, check_type, param_error
 from ..errors import EmptyQueryError, GeneMappingWarning
 from ..identifiers import (
     KEPT_STATUSES,
@@ -40,7 +40,7 @@ from ..identifiers import (
     normalise_query,
 )
 from ..library import GeneSetLibrary
-from ..results.model import Deferred, EnrichmentResult
+from ..results.model import BatchEnrichmentResult, Deferred, EnrichmentResult
 from .options import ENRICHR_BACKGROUND, Options, make_options
 from .scoring import ScoredRows, ScoringRules, TestedSets, score_queries
 from .universe import MappedQuery, Universe, build_universe, map_query, query_counts
@@ -78,8 +78,9 @@ def enrich(
         Genes that could have been in the query (e.g. all genes measured). The
         universe becomes library genes ∩ background (``background_mode="intersect"``)
         or the background itself (``"as_given"``). An int N fixes the universe
-        size without restricting query or sets (the Enrichr rule).
-        Default: library genes.
+        size without restricting query or sets (the Enrichr rule); N is at most
+        :data:`MAX_UNIVERSE_SIZE` (10**9), where p-values keep 7 significant
+        digits. Default: library genes.
     background_mode : {"intersect", "as_given"}
         How a background collection defines the universe (see ``background``).
     min_size, max_size : int, optional
@@ -111,11 +112,15 @@ def enrich(
     Raises
     ------
     TypeError
-        ``library`` is not a GeneSetLibrary, or ``genes`` is a bare string.
+        An argument has the wrong type: ``genes`` is not a collection of
+        identifiers (a bare string, a single number, None, a mapping, a
+        DataFrame), ``library`` is not a GeneSetLibrary, ``mapper`` not a
+        GeneMapper, ``background`` a float or a bool, a flag not a real bool.
     ValueError
-        An option is out of range.
+        An option is out of range, e.g. an int ``background`` smaller than the
+        largest set or above :data:`MAX_UNIVERSE_SIZE`.
     EmptyQueryError
-        No query gene is in the universe.
+        The query holds no identifier, or none of them is in the universe.
 
     Warns
     -----
@@ -168,7 +173,7 @@ def enrich_many(
     resolve_aliases: bool = True,
     mapper: GeneMapper | None = None,
     alpha: float | None = None,
-) -> EnrichmentResult:
+) -> BatchEnrichmentResult:
     """Test many gene lists at once; one long table with a ``query`` column.
 
     Each query is scored on its distinct (overlap, set size) pairs (see
@@ -190,9 +195,17 @@ def enrich_many(
 
     Returns
     -------
-    EnrichmentResult
+    BatchEnrichmentResult
         ``table`` has a categorical ``query`` column in the caller's order;
         ``mapping`` has one row per (query, input).
+
+    Raises
+    ------
+    TypeError, ValueError, EmptyQueryError
+        As for :func:`enrich`; also a ``queries`` that is not a mapping, a
+        DataFrame or a path (TypeError), an empty one, a long table with a
+        missing query name, or names that are equal once written as text
+        (``1`` and ``"1"``) (ValueError).
 
     Examples
     --------
@@ -203,8 +216,7 @@ def enrich_many(
     ['ifn', 'nfkb']
     """
     _check_library(library, "enrich_many")
-    if alpha is not None and not (isinstance(alpha, (int, float)) and 0 <= alpha <= 1):
-        raise param_error("enrich_many", "alpha", "None or a number in [0, 1]", alpha)
+    alpha = check_number_in(alpha, 0, 1, func="enrich_many", param="alpha", allow_none=True)
     named = {
         name: normalise_query(genes, param=f"queries[{name!r}]", func="enrich_many")
         for name, genes in read_queries(queries).items()
@@ -227,36 +239,62 @@ def enrich_many(
             background_mode=background_mode,
         ),
     )
-    return EnrichmentResult._from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
+    # Batch rows (func="enrich_many") always give a BatchEnrichmentResult.
+    result = EnrichmentResult._from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
+    return cast(BatchEnrichmentResult, result)
 
 
 def read_queries(queries: object) -> dict[str, list[object]]:
-    """Name -> genes from a mapping, a long (query, gene) DataFrame or a GMT-like file."""
+    """Name -> genes from a mapping, a long (query, gene) DataFrame or a GMT-like file.
+
+    Names become text; two names equal as text (``1`` and ``"1"``) are refused
+    rather than one query silently replacing the other.
+    """
+    func, param = "enrich_many", "queries"
     if isinstance(queries, pd.DataFrame):
-        for col in ("query", "gene"):
-            if col not in queries.columns:
-                raise param_error(
-                    "enrich_many",
-                    "queries",
-                    "a DataFrame with columns 'query' and 'gene'",
-                    list(queries.columns),
-                )
+        expected = "a DataFrame with columns 'query' and 'gene'"
+        if not {"query", "gene"} <= set(queries.columns):
+            raise param_error(func, param, expected, queries, shown=repr(list(queries.columns)))
+        if queries.empty:
+            raise param_error(func, param, f"a non-empty {expected[2:]}", queries)
+        missing = queries["query"].isna().to_numpy()
+        if missing.any():
+            labels = ", ".join(map(str, queries.index[missing][:5]))
+            raise param_error(
+                func,
+                param,
+                "a DataFrame with a query name in every row",
+                queries,
+                shown=f"{int(missing.sum())} row(s) without one (index {labels})",
+            )
         grouped = queries.groupby("query", sort=False, observed=True)["gene"]
-        return {str(name): list(genes) for name, genes in grouped}
-    if isinstance(queries, (str, os.PathLike)):
+        pairs = [(name, list(genes)) for name, genes in grouped]
+    elif isinstance(queries, (str, os.PathLike)):
         from ..io.gmt import read_gmt
 
-        lib = read_gmt(queries)
-        return {str(k): list(v) for k, v in lib.to_dict().items()}
-    if isinstance(queries, Mapping):
+        pairs = list(read_gmt(queries).to_dict().items())
+    elif isinstance(queries, Mapping):
         if not queries:
-            raise param_error(
-                "enrich_many", "queries", "a non-empty mapping of name to genes", queries
-            )
-        return {str(k): v for k, v in queries.items()}
-    raise param_error(
-        "enrich_many", "queries", "a mapping, a DataFrame or a GMT path", type(queries).__name__
-    )
+            raise param_error(func, param, "a non-empty mapping of name to genes", queries)
+        pairs = list(queries.items())
+    else:
+        raise param_error(
+            func,
+            param,
+            "a mapping of name to genes, a DataFrame or a GMT path",
+            queries,
+            error=TypeError,
+        )
+    named = {str(name): genes for name, genes in pairs}
+    if len(named) < len(pairs):
+        seen: dict[str, object] = {}
+        for name, _ in pairs:
+            if str(name) in seen:
+                shown = f"{seen[str(name)]!r} and {name!r}"
+                expected = "keyed by names that differ once written as text"
+                raise param_error(func, param, expected, queries, shown=shown)
+            seen[str(name)] = name
+    return named
 
 
 def _run(
@@ -271,10 +309,16 @@ def _run(
 ) -> tuple[ScoredRows, dict[str, Any], Deferred, GeneSetLibrary]:
     """Shared pipeline of enrich and enrich_many: the ranked rows, params, mapping and tested library."""
     opts = make_options(func=func, **options)
+    mapper = check_type(
+        mapper,
+        GeneMapper,
+        func=func,
+        param="mapper",
+        expected="a GeneMapper or None",
+        allow_none=True,
+    )
     mapper = mapper or GeneMapper.default()
     tested_lib = library.deduplicate() if opts.collapse_duplicates else library
-    if isinstance(background, bool):
-        raise param_error(func, "background", "None, a collection of genes or an int", background)
     if opts.compat == "enrichr" and background is None:
         background = ENRICHR_BACKGROUND
     universe = build_universe(library, background, mapper, opts=opts, func=func)
@@ -289,12 +333,13 @@ def _run(
     _warn_dropped(queries)
     empty = next((q for q in queries if q.n == 0), None)
     if empty is not None:
-        where = "" if func == "enrich" else f" of query {empty.name!r}"
-        msg = (
-            f"{func}: none of the {len(named[empty.name])} query genes{where} is in the universe of "
-            f"{universe.size:,} genes ({_status_counts(empty.rows)}); see pfocr_enrich.map_genes() for details."
-        )
-        raise EmptyQueryError(msg)
+        raise EmptyQueryError(_empty_message(empty, universe, func))
+    larger = max(queries, key=lambda q: q.n)
+    if universe.rule == "fixed" and larger.n > universe.size:
+        # A fixed N is the Enrichr rule; N below the query size would be no universe at all.
+        where = "" if func == "enrich" else f" of query {larger.name!r}"
+        expected = f"an int >= the query size ({larger.n}{where})"
+        raise param_error(func, "background", expected, universe.size)
     # Entrez libraries also show symbols: one vocabulary lookup, reused by the overlap strings.
     symbols = None
     if library.namespace == "entrez":
@@ -326,12 +371,25 @@ def _run(
 
 
 def _check_library(library: object, func: str) -> None:
-    if not isinstance(library, GeneSetLibrary):
-        msg = (
-            f"The 'library' parameter of {func} must be a GeneSetLibrary (see pfocr_enrich.read_gmt, "
-            f"read_figures, sample_library). Got {type(library).__name__} instead."
-        )
-        raise TypeError(msg)
+    expected = "a GeneSetLibrary (see pfocr_enrich.read_gmt, read_figures, sample_library)"
+    check_type(library, GeneSetLibrary, func=func, param="library", expected=expected)
+
+
+def _empty_message(query: MappedQuery, universe: Universe, func: str) -> str:
+    """Why a query has nothing to test: no identifier at all, or none in the universe.
+
+    The first line stands alone (the command line prints only it); the second
+    points Python users to the mapping.
+    """
+    where = "" if func == "enrich" else f" of query {query.name!r}"
+    if not query.rows:
+        which = "the query" if func == "enrich" else f"query {query.name!r}"
+        return f"{func}: {which} holds no gene identifier (blanks and NA are left out)."
+    return (
+        f"{func}: none of the {len(query.rows)} query genes{where} is in the universe of "
+        f"{universe.size:,} genes ({_status_counts(query.rows)}).\n"
+        "See pfocr_enrich.map_genes(genes) for what happened to each gene."
+    )
 
 
 def _mapping_table(rows: list[list[MappedGene]], names: list[str], *, batch: bool) -> pd.DataFrame:

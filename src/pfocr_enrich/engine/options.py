@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .._util.validation import check_size_bound, param_error
+from .._util.validation import check_bool, check_choice, check_int, param_error
 from ..stats import CORRECTION_METHODS
 
 __all__ = [
@@ -61,32 +61,31 @@ def make_options(
     compat: str | None,
     background_mode: str,
 ) -> Options:
-    """Check every option once, at the public entry point, and apply a compat preset."""
-    check_size_bound(min_size, func, "min_size")
-    check_size_bound(max_size, func, "max_size")
+    """Check every option once, at the public entry point, and apply a compat preset.
+
+    A wrong type is a TypeError, a bad value a ValueError (see :mod:`pfocr_enrich._util.validation`).
+    """
+    min_size = check_int(min_size, func=func, param="min_size", min=0, allow_none=True)
+    max_size = check_int(max_size, func=func, param="max_size", min=0, allow_none=True)
     given_min = min_size
     min_size = 1 if min_size is None else min_size
     if max_size is not None and max_size < min_size:
         raise param_error(func, "max_size", f"None or >= min_size ({min_size})", max_size)
-    if correction not in CORRECTION_METHODS:
-        raise param_error(func, "correction", f"one of {', '.join(CORRECTION_METHODS)}", correction)
-    if fdr_over not in FDR_FAMILIES:
-        raise param_error(func, "fdr_over", "one of 'tested', 'hit'", fdr_over)
-    if compat not in COMPAT_PRESETS:
-        raise param_error(
-            func, "compat", "None or one of 'clusterprofiler', 'gseapy', 'enrichr'", compat
-        )
-    if background_mode not in BACKGROUND_MODES:
-        raise param_error(
-            func, "background_mode", "one of 'intersect', 'as_given'", background_mode
-        )
+    correction = check_choice(correction, CORRECTION_METHODS, func=func, param="correction")
+    fdr_over = check_choice(fdr_over, FDR_FAMILIES, func=func, param="fdr_over")
+    compat = check_choice(compat, COMPAT_PRESETS, func=func, param="compat")
+    background_mode = check_choice(
+        background_mode, BACKGROUND_MODES, func=func, param="background_mode"
+    )
+    collapse_duplicates = check_bool(collapse_duplicates, func=func, param="collapse_duplicates")
+    resolve_aliases = check_bool(resolve_aliases, func=func, param="resolve_aliases")
     opts = Options(
         min_size,
         max_size,
         correction,
         fdr_over,
-        bool(collapse_duplicates),
-        bool(resolve_aliases),
+        collapse_duplicates,
+        resolve_aliases,
         compat,
         background_mode,
     )

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.resources import read_packaged_tsv
+from .._util.validation import describe, param_error
 
 logger = logging.getLogger(__name__)
 
@@ -488,24 +489,51 @@ def normalise_query(
 ) -> list[str]:
     """Turn a user's gene collection into stripped strings, dropping blanks.
 
-    Integers (Entrez IDs) become strings; ``None``, NaN, ``""`` and ``"NA"`` are blanks.
-    A bare string is refused: iterating it would test its letters as genes.
+    Integers (Entrez IDs) become strings, and so do integral floats (``7157.0``).
+    Blanks are left out: ``None``, NaN, ``pd.NA``, ``NaT``, ``""``, ``"NA"``, ``"N/A"``
+    and pandas' ``"nan"``.
+
+    Raises
+    ------
+    TypeError
+        ``genes`` is not a collection of identifiers: a bare string (iterating it
+        would test its letters), a single number, None, a mapping, a DataFrame
+        (iterating it gives its column names) or a 0-d array.
+    ValueError
+        ``genes`` is an array with more than one dimension.
     """
+    expected = "a collection of gene identifiers (a list, set, tuple, array or Series)"
     if isinstance(genes, (str, bytes)):
         msg = (
             f"The '{param}' parameter of {func} must be a collection of gene identifiers, "
-            f"not a single string. Got {genes!r} instead; wrap it in a list."
+            f"not a single string. Got {describe(genes)} instead; wrap it in a list."
         )
         raise TypeError(msg)
     if isinstance(genes, Mapping):
         msg = f"The '{param}' parameter of {func} must be a collection of genes, not a mapping."
         raise TypeError(msg)
+    if isinstance(genes, pd.DataFrame):
+        raise param_error(
+            func, param, expected + "; pass one column, e.g. df['gene']", genes, error=TypeError
+        )
+    ndim = getattr(genes, "ndim", 1)
+    if ndim == 0 or not isinstance(genes, Iterable):
+        hint = "; wrap a single gene in a list" if genes is not None else ""
+        raise param_error(func, param, expected + hint, genes, error=TypeError)
+    if ndim != 1:
+        raise param_error(func, param, "one-dimensional", genes)
     out: list[str] = []
     for item in genes:
-        if item is None or (isinstance(item, float) and item != item):
-            continue
-        if isinstance(item, float) and item.is_integer():
-            item = int(item)  # 7157.0 from a numeric spreadsheet column is Entrez 7157
+        if type(item) is not str:
+            if item is None or item is pd.NA or item is pd.NaT:
+                continue
+            if isinstance(item, (float, np.floating)):
+                if item != item:  # NaN
+                    continue
+                if float(item).is_integer():
+                    item = int(item)  # 7157.0 from a numeric spreadsheet column is Entrez 7157
+            elif isinstance(item, np.datetime64) and np.isnat(item):
+                continue
         text = str(item).strip()
         # "NaN" stays: it is the alias of SCN11A. Only pandas' lower-case "nan" is a blank.
         if text not in _BLANKS:

@@ -12,7 +12,7 @@ from functools import lru_cache
 import pandas as pd
 
 from .._util.resources import read_packaged_tsv
-from .._util.validation import param_error
+from .._util.validation import check_choice
 from ..library import GeneSetLibrary
 
 logger = logging.getLogger(__name__)
@@ -46,8 +46,7 @@ def sample_library(name: str = "covid") -> GeneSetLibrary:
     >>> len(lib), "IRF3" in lib.genes
     (216, True)
     """
-    if name not in SAMPLE_LIBRARIES:
-        raise param_error("sample_library", "name", f"one of {SAMPLE_LIBRARIES}", name)
+    check_choice(name, SAMPLE_LIBRARIES, func="sample_library", param="name")
     return _covid_library()
 
 

@@ -24,7 +24,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from .._util.validation import param_error
+from .._util.validation import check_choice
 from ..errors import GMTFormatError, GMTFormatWarning
 from ..library import GeneSetLibrary
 from ..library.storage import write_gmt
@@ -112,8 +112,7 @@ def read_gmt(
     >>> lib.sets.loc["fig1", ["title", "organism"]].tolist()
     ['A title', 'Homo sapiens']
     """
-    if errors not in _ERROR_MODES:
-        raise param_error("read_gmt", "errors", "one of 'raise', 'warn', 'skip'", errors)
+    check_choice(errors, _ERROR_MODES, func="read_gmt", param="errors")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"read_gmt: no such file: {path}")

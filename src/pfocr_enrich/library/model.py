@@ -76,7 +76,11 @@ class GeneSetLibrary:
         genes = np.asarray(genes, dtype=object)
         if not sp.issparse(membership) or membership.format != "csr":
             raise param_error(
-                "GeneSetLibrary", "membership", "a scipy.sparse CSR matrix", type(membership)
+                "GeneSetLibrary",
+                "membership",
+                "a scipy.sparse CSR matrix",
+                membership,
+                error=TypeError,
             )
         if membership.shape != (len(sets), len(genes)):
             msg = (
@@ -261,7 +265,8 @@ class GeneSetLibrary:
                 "GeneSetLibrary.from_dict",
                 "gene_sets",
                 "a mapping of set id to genes",
-                type(gene_sets),
+                gene_sets,
+                error=TypeError,
             )
         set_ids = [str(s) for s in gene_sets]
         gene_lists = []
@@ -413,7 +418,8 @@ class GeneSetLibrary:
                 "GeneSetLibrary.with_metadata",
                 "metadata",
                 "a GeneSetLibrary or a DataFrame indexed by figid",
-                type(metadata).__name__,
+                metadata,
+                error=TypeError,
             )
         sets, info = join_frame(self.sets.drop(columns="size"), frame, label, self._info)
         return GeneSetLibrary(

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._util.validation import check_alpha, param_error
+from .._util.validation import check_alpha, check_choice, check_int, check_number_in, param_error
 from .._util.version import __version__
 from ..identifiers import KEPT_STATUSES
 from ..library import GeneSetLibrary
@@ -390,8 +390,7 @@ class EnrichmentResult:
         >>> len(res.top(3)), res.top(3).table.index.tolist()
         (3, [1, 2, 3])
         """
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise param_error(f"{type(self).__name__}.top", "n", "an int >= 0", n)
+        check_int(n, func=f"{type(self).__name__}.top", param="n", min=0)
         if self._lazy:
             note = f"top {int(n)}" + (" per query" if self.is_batch else "")
             return self._derive_rows(
@@ -500,14 +499,8 @@ class EnrichmentResult:
         True
         """
         func = f"{type(self).__name__}.cluster"
-        if (
-            isinstance(threshold, bool)
-            or not isinstance(threshold, (int, float, np.floating))
-            or not 0 < threshold <= 1
-        ):
-            raise param_error(func, "threshold", "a number in (0, 1]", threshold)
-        if metric not in _METRICS:
-            raise param_error(func, "metric", "one of 'jaccard', 'overlap'", metric)
+        check_number_in(threshold, 0, 1, func=func, param="threshold", lo_open=True)
+        check_choice(metric, _METRICS, func=func, param="metric")
         check_alpha(alpha, func)
         if by not in self._table.columns:
             raise param_error(func, "by", "a column of the table", by)
@@ -1557,10 +1550,7 @@ def _plot_png(res: EnrichmentResult) -> tuple[str | None, str]:
 
 
 def _report(res: EnrichmentResult, *, top: int | None, images: bool, plot: bool) -> str:
-    if top is not None and (
-        isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0
-    ):
-        raise param_error("EnrichmentResult.to_html", "top", "None or an int >= 0", top)
+    check_int(top, func="EnrichmentResult.to_html", param="top", min=0, allow_none=True)
     shown = res if top is None else res.top(int(top))
     p = res._params
     title = "pfocr_enrich report"

@@ -6,7 +6,7 @@ import os
 
 import pandas as pd
 
-from .._util.validation import param_error
+from .._util.validation import check_type, param_error
 from ..library import GeneSetLibrary
 from ..library.metadata import join_frame
 from .snapshots import load_snapshot
@@ -60,8 +60,7 @@ def join_metadata(lib: GeneSetLibrary, metadata: object) -> GeneSetLibrary:
     >>> lib.sets.loc["PMC1__f1.jpg", "title"], int(lib.sets.loc["PMC1__f1.jpg", "year"])
     ('p53 loop', 2020)
     """
-    if not isinstance(lib, GeneSetLibrary):
-        raise param_error("join_metadata", "lib", "a GeneSetLibrary", type(lib).__name__)
+    check_type(lib, GeneSetLibrary, func="join_metadata", param="lib", expected="a GeneSetLibrary")
     if isinstance(metadata, GeneSetLibrary):
         frame, label = metadata.sets, metadata.name or "a GeneSetLibrary"
     elif isinstance(metadata, pd.DataFrame):

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .._util.files import cache_root
-from .._util.validation import param_error
+from .._util.validation import check_choice, param_error
 from .._util.version import __version__
 from ..library import GeneSetLibrary
 from . import _statwalk
@@ -432,9 +432,8 @@ def load_snapshot(
     """
     func = "load_snapshot"
     if not isinstance(folder, (str, os.PathLike)):
-        raise param_error(func, "folder", "a folder of figure pages", folder)
-    if verify not in _SNAPSHOT_CHECKS:
-        raise param_error(func, "verify", f"one of {_SNAPSHOT_CHECKS}", verify)
+        raise param_error(func, "folder", "a folder of figure pages", folder, error=TypeError)
+    check_choice(verify, _SNAPSHOT_CHECKS, func=func, param="verify")
     if not isinstance(refresh, bool):
         raise param_error(func, "refresh", "a bool", refresh)
     source = Path(folder)

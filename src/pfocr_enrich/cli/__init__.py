@@ -9,6 +9,7 @@ and exit code 2.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import warnings
 from collections.abc import Iterator
@@ -18,13 +19,16 @@ from typing import Any
 
 import pandas as pd
 
-from ._util.version import __version__
-from .engine import COMPAT_PRESETS, FDR_FAMILIES, enrich, enrich_many, read_queries
-from .errors import GeneMappingWarning, PfocrEnrichError
-from .io import read_figures, read_gmt, sample_library
-from .library import GeneSetLibrary
-from .results import BatchEnrichmentResult, EnrichmentResult
-from .stats import CORRECTION_METHODS
+from .._util.version import __version__
+from ..engine import COMPAT_PRESETS, FDR_FAMILIES, enrich, enrich_many, read_queries
+from ..errors import EmptyQueryError, GeneMappingWarning, PfocrEnrichError
+from ..identifiers import MAPPING_STATUSES
+from ..library import GeneSetLibrary
+from ..results import BatchEnrichmentResult, EnrichmentResult
+from ..stats import CORRECTION_METHODS
+from .inputs import InputError, background, load_library, read_gene_list, read_query_table
+
+__all__ = ["build_parser", "main", "read_gene_list"]
 
 _DEFAULT_SHOWN = 20
 _BATCH_SHOWN = 5  # rows per query printed for a batch
@@ -42,6 +46,12 @@ _OUTPUTS = {
     ".xlsx": "xlsx",
 }
 _BATCH_CHUNK = 64  # queries per enrich_many call when a progress bar is shown
+_TABLES = {".tsv": "\t", ".txt": "\t", ".csv": ","}  # mapping report formats (optionally .gz)
+_SHOWN_GENES = 10  # genes named in a warning
+# "The 'min_size' parameter of enrich must be ..." -> "--min-size must be ..."
+_PARAM_MESSAGE = re.compile(
+    r"^The '(?P<param>[^']+)(?:\['(?P<key>[^']*)'\])?' parameter of [\w.]+ "
+)
 
 EXAMPLES = """\
 examples:
@@ -58,7 +68,10 @@ spaces); lines starting with '#' are comments. --queries takes a GMT
 (name, description, genes...) or a two-column table 'query<TAB>gene' (.tsv/.csv,
 with or without that header). The output format follows the -o extension:
 .tsv .csv (.gz) .json .html (a self-contained report) .xlsx. Without -o the
-best rows are printed. Exit codes: 0 ok, 2 bad input, 1 missing optional package.
+best rows are printed. A .tsv/.csv output gets its mapping report beside it
+(result.tsv -> result.mapping.tsv: one row per input gene with its status);
+--mapping FILE writes it anywhere. Exit codes: 0 ok, 2 bad input, 1 missing
+optional package.
 """
 
 
@@ -154,81 +167,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the results (.tsv .csv .json .html .xlsx); default: print",
     )
     parser.add_argument(
+        "--mapping",
+        metavar="FILE",
+        help="write the mapping report (what happened to each input gene) as .tsv or .csv; "
+        "default: next to a .tsv/.csv output (result.tsv -> result.mapping.tsv)",
+    )
+    parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress bar, summary or 'wrote' message"
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
-
-
-class InputError(ValueError):
-    """A problem with the command line's inputs (reported as one line, exit code 2)."""
-
-
-def read_gene_list(source: str) -> list[str]:
-    """Genes from a file (or stdin for '-'): whitespace, comma or tab separated; '#' comments."""
-    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    genes: list[str] = []
-    for line in text.splitlines():
-        line = line.split("#", 1)[0]
-        genes.extend(tok for tok in line.replace(",", " ").split() if tok)
-    return genes
-
-
-def read_query_table(path: str) -> pd.DataFrame | str:
-    """``--queries``: a GMT path (passed on to enrich_many) or a long (query, gene) table."""
-    if path.endswith((".gmt", ".gmt.gz")):
-        if not Path(path).exists():
-            raise FileNotFoundError(f"no such queries file: {path}")
-        return path
-    sep = "," if path.endswith((".csv", ".csv.gz")) else "\t"
-    raw = pd.read_csv(
-        path,
-        sep=sep,
-        header=None,
-        dtype=str,
-        comment="#",
-        skip_blank_lines=True,
-        keep_default_na=False,
-    )
-    if raw.shape[1] < 2:
-        raise InputError(
-            f"{path}: expected a GMT (.gmt) or a two-column table query<TAB>gene, "
-            f"got {raw.shape[1]} column(s)"
-        )
-    first = [str(v).strip().lower() for v in raw.iloc[0]]
-    if "query" in first and "gene" in first:
-        table = raw.iloc[1:].rename(
-            columns={first.index("query"): "query", first.index("gene"): "gene"}
-        )
-    else:
-        table = raw.rename(columns={0: "query", 1: "gene"})
-    table = table[["query", "gene"]]
-    table = table[(table["query"].str.strip() != "") & (table["gene"].str.strip() != "")]
-    if table.empty:
-        raise InputError(f"{path}: no (query, gene) rows")
-    return table
-
-
-def load_library(spec: str | None) -> GeneSetLibrary:
-    """The library named on the command line: default sample, figures, GMT or saved npz."""
-    if spec is None:
-        return sample_library()
-    path = Path(spec)
-    if path.is_dir() or path.suffix == ".md" or any(ch in spec for ch in "*?["):
-        return read_figures(spec)
-    if not path.exists():
-        raise FileNotFoundError(f"no such library file or folder: {spec}")
-    if path.suffix == ".npz":
-        return GeneSetLibrary.load(path)
-    return read_gmt(path)
-
-
-def _background(spec: str | None) -> list[str] | int | None:
-    if spec is None:
-        return None
-    if spec.isdigit() and not Path(spec).exists():
-        return int(spec)
-    return read_gene_list(spec)
 
 
 def _output_kind(path: str) -> str:
@@ -239,8 +187,42 @@ def _output_kind(path: str) -> str:
     raise InputError(f"cannot tell the output format of {path!r}: use one of {', '.join(_OUTPUTS)}")
 
 
-def _queries(args: argparse.Namespace) -> dict[str, list[str]] | pd.DataFrame | str | None:
-    """None for one gene list (enrich); else what enrich_many takes."""
+def _table_ext(path: str) -> str | None:
+    """The mapping-report extension of ``path`` ('.tsv', '.csv.gz', ...), None if it has none."""
+    lower = path.lower()
+    for ext in _TABLES:
+        for full in (ext + ".gz", ext):
+            if lower.endswith(full):
+                return full
+    return None
+
+
+def _mapping_path(args: argparse.Namespace) -> str | None:
+    """Where the mapping report goes: --mapping FILE, else beside a .tsv/.csv output."""
+    if args.mapping:
+        if _table_ext(args.mapping) is None:
+            raise InputError(
+                f"cannot tell the format of --mapping {args.mapping!r}: use .tsv, .txt or .csv "
+                "(optionally .gz)"
+            )
+        return args.mapping
+    ext = _table_ext(args.output) if args.output else None
+    if ext is None:  # .json, .html and .xlsx outputs carry the genes left out themselves
+        return None
+    return args.output[: -len(ext)] + ".mapping" + args.output[-len(ext) :]
+
+
+def _write_mapping(result: EnrichmentResult, path: str) -> None:
+    """One row per input gene (per query for a batch): input, status, mapped_to, note."""
+    table = result.mapping
+    if "query" in table.columns:
+        table = table[["query", *(c for c in table.columns if c != "query")]]
+    sep = _TABLES[_table_ext(path).removesuffix(".gz")]  # type: ignore[union-attr]
+    table.to_csv(path, sep=sep, index=False)
+
+
+def _queries(args: argparse.Namespace) -> dict[str, list[str]] | pd.DataFrame | None:
+    """None for one gene list (enrich); else what enrich_many takes, every list in file order."""
     if args.queries and args.genes:
         raise InputError("give gene list files or --queries FILE, not both")
     if args.queries:
@@ -279,7 +261,7 @@ def _progress(total: int, *, enabled: bool) -> Iterator[Any]:
 
 
 def _run_batch(
-    queries: dict[str, list[str]] | pd.DataFrame | str,
+    queries: dict[str, list[str]] | pd.DataFrame,
     library: GeneSetLibrary,
     options: dict[str, Any],
     *,
@@ -310,10 +292,8 @@ def _terminal_table(table: pd.DataFrame, width: int = 50) -> str:
     short = table.copy()
     for col in ("title", "genes"):
         if col in short:
-            short[col] = [
-                v if len(v) <= width else v[: width - 1] + "…"
-                for v in short[col].fillna("").astype(str)
-            ]
+            text = short[col].fillna("").astype(str)
+            short[col] = text.where(text.str.len() <= width, text.str[: width - 1] + "…")
     with pd.option_context("display.max_rows", None, "display.width", 250):
         return short.to_string()
 
@@ -329,21 +309,89 @@ def _write(result: EnrichmentResult, path: str, kind: str) -> None:
         result.to_excel(path)
 
 
-def _print_warnings(caught: list[warnings.WarningMessage], result: EnrichmentResult | None) -> None:
-    mapping_warnings = [w for w in caught if issubclass(w.category, GeneMappingWarning)]
-    if len(mapping_warnings) > 1 and result is not None:
-        # A batch run in chunks warns once per chunk: say it once for the whole run.
-        dropped = result.dropped
-        shown = ", ".join(repr(g) for g in dropped["input"].head(10))
-        more = "" if len(dropped) <= 10 else f" and {len(dropped) - 10} more"
-        counts = ", ".join(f"{s}: {n}" for s, n in dropped["status"].value_counts().items())
-        print(
-            f"warning: {len(dropped)} query genes were left out ({counts}): {shown}{more}",
-            file=sys.stderr,
-        )
-        caught = [w for w in caught if w not in mapping_warnings]
+# -- messages in command-line terms ----------------------------------------------------
+def _flag_names(args: argparse.Namespace) -> dict[str, str]:
+    """API parameter -> how the command line spells it (``min_size`` -> ``--min-size``)."""
+    names = {dest: "--" + dest.replace("_", "-") for dest in vars(args)}
+    return {**names, "genes": "GENES"}
+
+
+def _cli_message(exc: BaseException, flags: dict[str, str]) -> str:
+    """One line for an error, with API parameter names as flags and no Python advice."""
+    text = str(exc).strip()
+    message = text.splitlines()[0] if text else type(exc).__name__
+    if isinstance(exc, OSError) and exc.filename and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}"
+    found = _PARAM_MESSAGE.match(message)
+    if found and found["param"] in flags:
+        where = f" (query {found['key']!r})" if found["key"] is not None else ""
+        message = f"{flags[found['param']]}{where} " + message[found.end() :]
+        # A flag left out is the API's None: not something to type.
+        message = re.sub(r"(must be )None or | or None(?=\. Got )", r"\1", message)
+        for param, flag in flags.items():  # "... >= min_size (10)" -> "... >= --min-size (10)"
+            if "_" in param:
+                message = re.sub(rf"(?<![\w-]){param}\b", flag, message)
+    if isinstance(exc, EmptyQueryError):
+        message = re.sub(r"^enrich(_many)?: ", "", message).rstrip(".")
+        message += "; check the identifiers (symbols, Entrez or Ensembl IDs) and --library"
+    return message
+
+
+def _left_out(result: EnrichmentResult, mapping: str | None) -> str:
+    """The warning for query genes left out, pointing to the mapping report."""
+    dropped = result.dropped
+    counts = dropped["status"].value_counts()
+    by_status = ", ".join(f"{s}: {counts[s]}" for s in MAPPING_STATUSES if counts.get(s, 0))
+    shown = ", ".join(repr(g) for g in dropped["input"].head(_SHOWN_GENES))
+    more = "" if len(dropped) <= _SHOWN_GENES else f" and {len(dropped) - _SHOWN_GENES} more"
+    see = f"see {mapping}" if mapping else "--mapping FILE lists what happened to each gene"
+    return (
+        f"{len(dropped)} of {len(result.mapping)} query genes were left out ({by_status}): "
+        f"{shown}{more}; {see}"
+    )
+
+
+def _print_warnings(
+    caught: list[warnings.WarningMessage], result: EnrichmentResult | None, mapping: str | None
+) -> None:
+    """Warnings as 'warning: ...' lines; the mapping ones once, in command-line terms."""
+    if result is not None and any(issubclass(w.category, GeneMappingWarning) for w in caught):
+        print(f"warning: {_left_out(result, mapping)}", file=sys.stderr)
     for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
+        if not issubclass(w.category, GeneMappingWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+
+
+def _summary(result: EnrichmentResult, mapping: str | None) -> str:
+    see = f"see {mapping}" if mapping else "see --mapping FILE"
+    return result.summary().replace("see .dropped", see)
+
+
+def _run(args: argparse.Namespace) -> EnrichmentResult:
+    """Read the inputs and run enrich (one gene list) or enrich_many (several)."""
+    queries = _queries(args)
+    library = load_library(args.library)
+    options: dict[str, Any] = dict(
+        background=background(args.background),
+        background_mode=args.background_mode,
+        min_size=args.min_size,
+        max_size=args.max_size,
+        correction=args.correction,
+        fdr_over=args.fdr_over,
+        collapse_duplicates=args.collapse_duplicates,
+        compat=args.compat,
+        resolve_aliases=args.resolve_aliases,
+    )
+    if queries is None:
+        result = enrich(read_gene_list(args.genes[0]), library, **options)
+        return result if args.alpha is None else result.significant(args.alpha, by="fdr")
+    progress = not args.quiet and sys.stderr.isatty()
+    return _run_batch(queries, library, {**options, "alpha": args.alpha}, progress=progress)
+
+
+def _error(message: str, code: int) -> int:
+    print(f"pfocr-enrich: error: {message}", file=sys.stderr)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -353,71 +401,49 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error (argparse already printed it)
         return int(exc.code or 0)
-    result: EnrichmentResult | None = None
     caught: list[warnings.WarningMessage] = []
     try:
         kind = _output_kind(args.output) if args.output else None
+        mapping = _mapping_path(args)
         if args.top is not None and args.top < 0:
             raise InputError(f"--top must be >= 0, got {args.top}")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            queries = _queries(args)
-            library = load_library(args.library)
-            options: dict[str, Any] = dict(
-                background=_background(args.background),
-                background_mode=args.background_mode,
-                min_size=args.min_size,
-                max_size=args.max_size,
-                correction=args.correction,
-                fdr_over=args.fdr_over,
-                collapse_duplicates=args.collapse_duplicates,
-                compat=args.compat,
-                resolve_aliases=args.resolve_aliases,
-            )
-            if queries is None:
-                result = enrich(read_gene_list(args.genes[0]), library, **options)
-                if args.alpha is not None:
-                    result = result.significant(args.alpha, by="fdr")
-            else:
-                progress = not args.quiet and sys.stderr.isatty()
-                result = _run_batch(
-                    queries, library, {**options, "alpha": args.alpha}, progress=progress
-                )
-        _print_warnings(caught, result)
+            result = _run(args)
+        _print_warnings(caught, result, mapping)
     except ImportError as exc:
-        print(f"pfocr-enrich: error: {exc}", file=sys.stderr)
-        return 1
+        return _error(str(exc), 1)
     except (PfocrEnrichError, OSError, TypeError, ValueError, KeyError) as exc:
-        _print_warnings([w for w in caught if not issubclass(w.category, GeneMappingWarning)], None)
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if isinstance(exc, OSError) and exc.filename and exc.strerror:
-            message = f"{exc.strerror}: {exc.filename}"
-        print(f"pfocr-enrich: error: {message}", file=sys.stderr)
-        return 2
+        _print_warnings(caught, None, None)
+        return _error(_cli_message(exc, _flag_names(args)), 2)
+    wrote = []
+    try:
+        if mapping:
+            _write_mapping(result, mapping)
+            wrote.append(f"the mapping report to {mapping}")
+    except OSError as exc:
+        return _error(f"cannot write {mapping}: {exc.strerror or exc}", 2)
     shown = result if args.top is None else result.top(args.top)
     if args.output:
         try:
-            if (
-                kind == "html"
-            ):  # the report summarises every row and lists the best (100 per query by default)
+            if kind == "html":  # the report summarises every row and lists the best (100 per query)
                 result.to_html(args.output, top=_REPORT_ROWS if args.top is None else args.top)
                 shown = result.top(_REPORT_ROWS if args.top is None else args.top)
             else:
                 _write(shown, args.output, kind)  # type: ignore[arg-type]
         except ImportError as exc:
-            print(f"pfocr-enrich: error: {exc}", file=sys.stderr)
-            return 1
+            return _error(str(exc), 1)
         except OSError as exc:
-            print(
-                f"pfocr-enrich: error: cannot write {args.output}: {exc.strerror or exc}",
-                file=sys.stderr,
-            )
-            return 2
+            return _error(f"cannot write {args.output}: {exc.strerror or exc}", 2)
         if not args.quiet:
-            print(f"wrote {len(shown)} rows to {args.output}", file=sys.stderr)
+            print(
+                " and ".join([f"wrote {len(shown)} rows to {args.output}", *wrote]), file=sys.stderr
+            )
         return 0
     if not args.quiet:
-        print(result.summary(), file=sys.stderr)
+        print(_summary(result, mapping), file=sys.stderr)
+        if wrote:
+            print(f"wrote {wrote[0]}", file=sys.stderr)
     if args.top is None:  # a terminal-sized view; files get every row
         shown = result.top(_BATCH_SHOWN) if result.is_batch else result.top(_DEFAULT_SHOWN)
     columns = [
@@ -428,13 +454,10 @@ def main(argv: list[str] | None = None) -> int:
     print(_terminal_table(shown.table[columns]))
     if len(shown) < len(result) and not args.quiet:
         per = " per query" if result.is_batch else ""
+        best = args.top or (_BATCH_SHOWN if result.is_batch else _DEFAULT_SHOWN)
         print(
-            f"(showing {len(shown)} of {len(result)} rows: the best {args.top or (_BATCH_SHOWN if result.is_batch else _DEFAULT_SHOWN)}"
-            f"{per}; use --top N or -o FILE for more)",
+            f"(showing {len(shown)} of {len(result)} rows: the best {best}{per}; "
+            "use --top N or -o FILE for more)",
             file=sys.stderr,
         )
     return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
