@@ -66,3 +66,15 @@ def test_notebooks_are_stored_without_outputs(notebook):
         f"{notebook.name}: code cells {with_outputs} carry outputs; the site build executes "
         "the notebooks, so store them cleared (jupyter nbconvert --clear-output --inplace)"
     )
+
+
+def test_concepts_page_examples_run():
+    # The Concepts page's Python blocks form one runnable session on the embedded sample:
+    # run them, so the page cannot drift from the code unnoticed.
+    text = (DOCS / "concepts.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    assert blocks
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, "docs/concepts.md", "exec"), namespace)
+    assert namespace["res"].params["universe_rule"] == "library"
