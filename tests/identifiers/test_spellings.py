@@ -73,7 +73,7 @@ def test_families_stay_ambiguous_with_their_members(given, members):
     [
         ("PD-1", "PDCD1", "RPL17"),
         ("OCT4", "POU5F1", "POU5F1P3"),
-        ("ERA", "ESR1", "ERAL1"),
+        ("IPS-1", "MAVS", "ISYNA1"),
     ],
 )
 def test_hgnc_names_one_of_several_ncbi_genes(given, symbol, ncbi_also):
@@ -85,8 +85,8 @@ def test_hgnc_names_one_of_several_ncbi_genes(given, symbol, ncbi_also):
 def test_priority_rule_needs_exactly_one_hgnc_gene():
     # ABL: HGNC alias of MTTP and previous symbol of ABL1; HSP70: NCBI only; p21: HGNC
     # lists it for CDKN1A and TCEAL1 too, so the (de-duplicated) HGNC lexicon has no p21.
-    frame = pe.map_genes(["ABL", "HSP70", "p21"])
-    assert frame["status"].tolist() == ["ambiguous", "ambiguous", "ambiguous"]
+    frame = pe.map_genes(["ABL", "HSP70", "p21", "CaM"])
+    assert frame["status"].tolist() == ["ambiguous"] * 4  # CaM: too short for the rule
     assert "CDKN1A" in frame["note"].iloc[2] and "TCEAL1" in frame["note"].iloc[2]
 
 
@@ -97,7 +97,10 @@ def test_priority_rule_needs_exactly_one_hgnc_gene():
 def test_chemicals_and_common_words_are_flagged_not_mapped(given, gene):
     row = pe.map_genes([given]).iloc[0]
     assert row["status"] == "ambiguous" and row["mapped_to"] is None
-    assert "chemical, abbreviation or common word" in row["note"] and gene in row["note"]
+    assert (
+        "chemical, abbreviation, virus protein or common word" in row["note"]
+        and gene in row["note"]
+    )
 
 
 def test_common_word_typed_as_exact_official_symbol_is_that_gene():

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import GeneMappingWarning
-from .keys import ENTREZ_ID, KEPT_STATUSES, MAPPING_STATUSES, MappedGene, gene_key
+from .keys import KEPT_STATUSES, MAPPING_STATUSES, MappedGene, gene_key
 from .spellings import COMMON_WORDS
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ _BLANKS = frozenset({"", "NA", "N/A", "nan"})
 # Mouse and rat nomenclature: one capital, then lower case and digits ("Akt1", "Cd74", "Mif").
 _TITLE_CASE = re.compile(r"^[A-Z][a-z0-9]*[a-z][a-z0-9]*$")
 _MIN_TITLE_CASE = 3  # names needed before a list is said to look like another organism's
+_ID_STATUSES = frozenset({"entrez", "ensembl"})
 
 
 def normalise_query(
@@ -171,6 +172,8 @@ def resolve_query(
     """
     seen: dict[str, str] = {}
     rows: list[MappedGene] = []
+    titled: list[MappedGene] = []  # mouse-style names read as human ones (for the warning)
+    n_ids = 0
     for name in names:
         row = _resolve_one(
             name,
@@ -180,7 +183,12 @@ def resolve_query(
             resolve_aliases=resolve_aliases,
             keep_unlisted=keep_unlisted,
         )
-        if row.mapped_to is not None and row.status in KEPT_STATUSES:
+        status = row.status
+        if status in _ID_STATUSES:
+            n_ids += 1
+        elif status != "official" and _TITLE_CASE.match(name):
+            titled.append(row)
+        if row.mapped_to is not None and status in KEPT_STATUSES:
             if row.mapped_to in seen:
                 row = MappedGene(
                     name, "duplicate", row.mapped_to, f"same gene as {seen[row.mapped_to]!r}"
@@ -188,8 +196,8 @@ def resolve_query(
             else:
                 seen[row.mapped_to] = name
         rows.append(row)
-    if mapper.organism == "human":
-        _warn_if_mouse_style(rows)
+    if mapper.organism == "human" and len(titled) >= _MIN_TITLE_CASE:
+        _warn_if_mouse_style(titled, len(rows) - n_ids)
     return rows
 
 
@@ -235,16 +243,14 @@ def _library_hit(
     return MappedGene(name, status, hit, "" if status == "official" else f"case of {hit}")
 
 
-def _warn_if_mouse_style(rows: list[MappedGene]) -> None:
+def _warn_if_mouse_style(titled: list[MappedGene], n_named: int) -> None:
     """Warn, naming ``organism=``, when most names of a human list are Title-case symbols."""
-    named = [r for r in rows if not ENTREZ_ID.match(r.input) and not r.input.startswith("ENS")]
-    titled = [r for r in named if r.status != "official" and _TITLE_CASE.match(r.input)]
-    if len(titled) < _MIN_TITLE_CASE or 2 * len(titled) < len(named):
+    if 2 * len(titled) < n_named:
         return
     upper = sum(r.status in ("case", "duplicate") for r in titled)
     shown = ", ".join(repr(r.input) for r in titled[:5])
     msg = (
-        f"{len(titled)} of {len(named)} gene names are written like mouse or rat symbols "
+        f"{len(titled)} of {n_named} gene names are written like mouse or rat symbols "
         f"({shown}{', ...' if len(titled) > 5 else ''}); they were read as human names "
         f"({upper} by upper-casing, the others as aliases or not at all). If the genes are "
         "from mouse, pass organism='mouse' to map them through human orthologs."

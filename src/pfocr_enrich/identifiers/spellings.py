@@ -158,6 +158,10 @@ COMMON_WORDS = frozenset(
         "CAF", "MSC", "EMT", "ECM", "TAM", "DC", "NK", "CTL", "MI", "DVT", "AD", "PD",
         "ALS", "HD", "MS", "RA", "SLE", "CML", "AML", "CLL", "ALL", "HCC", "NSCLC",
         "COPD", "DNA", "RNA", "MRNA", "MIRNA", "LNCRNA", "ER", "UPR", "ERAD",
+        # virus proteins in host-pathogen figures (NCBI lists NS1 for PTPN11, Nsp1 for SH2D3A)
+        "NS1", "NS2", "NS3", "NS4A", "NS4B", "NS5", "NS5A", "NS5B", "NSP1", "NSP2", "NSP3",
+        "NSP4", "NSP5", "NSP6", "NSP7", "NSP8", "NSP9", "NSP10", "NSP12", "NSP13", "NSP14",
+        "NSP15", "NSP16", "ORF3A", "ORF3B", "ORF6", "ORF7A", "ORF7B", "ORF8", "ORF9B",
         # English words
         "AND", "THE", "FOR", "CAN", "NOT", "CELL", "CELLS", "GAP", "LIGHT", "FAT",
         "WAS", "ARE", "HAS", "HAD", "BUT", "MAY", "END", "ACT", "AIM", "ANY",

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 #: (Entrez ID or None, status, note)
 Hit = tuple["str | None", str, str]
 _UNKNOWN: Hit = (None, "unknown", "")
+# Three-letter names are acronyms of too many things (CaM, CSL, DAR) for the HGNC
+# priority rule; PD-1 and OCT4 have four characters.
+_MIN_PRIORITY_LENGTH = 4
 
 
 def resolve_synonyms(mapper: GeneMapper, name: str, key: str) -> Hit:
@@ -40,7 +43,7 @@ def renamed_or_synonym(mapper: GeneMapper, key: str) -> Hit | None:
         return entrez, "previous", f"HGNC symbol (2018) renamed {mapper.symbol_of_entrez(entrez)}"
     family = synonyms.family(key)
     if family:
-        return None, "ambiguous", "gene family of " + ", ".join(mapper.symbols(family))
+        return _family_hit(mapper, family)
     aliases = synonyms.alias_targets.get(key, NONE)
     previous = synonyms.previous_targets.get(key, NONE)
     targets = aliases | previous
@@ -50,7 +53,7 @@ def renamed_or_synonym(mapper: GeneMapper, key: str) -> Hit | None:
     if len(targets) > 1:
         # Priority rule: NCBI lists the spelling for several genes, HGNC for one of them.
         named = synonyms.hgnc_targets.get(key, NONE) & targets
-        if len(named) != 1:
+        if len(named) != 1 or len(key) < _MIN_PRIORITY_LENGTH:
             return (
                 None,
                 "ambiguous",
@@ -62,6 +65,14 @@ def renamed_or_synonym(mapper: GeneMapper, key: str) -> Hit | None:
     status = "alias" if entrez in aliases else "previous"
     kind = "alias" if status == "alias" else "previous symbol"
     return entrez, status, f"{kind} of {mapper.symbol_of_entrez(entrez)}{note}"
+
+
+def _family_hit(mapper: GeneMapper, family: set[str]) -> Hit:
+    """A family name is ``ambiguous``, its members listed; a family of one gene is that gene."""
+    if len(family) == 1:
+        (entrez,) = family
+        return entrez, "alias", f"gene family of one gene, {mapper.symbol_of_entrez(entrez)}"
+    return None, "ambiguous", "gene family of " + ", ".join(mapper.symbols(family))
 
 
 def _merge_date(mapper: GeneMapper, name: str, hit: Hit | None) -> Hit:
@@ -115,12 +126,9 @@ def _from_spelling(mapper: GeneMapper, name: str) -> Hit | None:
     for variant, rules in variants:
         family = synonyms.family(gene_key(variant))
         if family:
-            members = ", ".join(mapper.symbols(family))
-            return (
-                None,
-                "ambiguous",
-                f"gene family of {members} (spelling {variant}; {_rules(rules)})",
-            )
+            entrez, status, note = _family_hit(mapper, family)
+            status = "spelling" if entrez is not None else status
+            return entrez, status, f"{note} (spelling {variant}; {_rules(rules)})"
     for variant, rules in variants:
         symbol = mapper.official_symbol(variant)
         if symbol is not None:
@@ -149,6 +157,6 @@ def flag_common_word(mapper: GeneMapper, name: str, hit: Hit) -> Hit:
     return (
         None,
         "ambiguous",
-        f"{name!r} is also a chemical, abbreviation or common word; as a gene name: "
+        f"{name!r} is also a chemical, abbreviation, virus protein or common word; as a gene name: "
         f"{hit[1]} -> {symbol} (give {symbol} to use that gene)",
     )

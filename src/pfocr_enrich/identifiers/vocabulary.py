@@ -57,10 +57,11 @@ def current_symbols(
 
     Examples
     --------
-    >>> table = current_symbols(["MARCH2", "DDX58", "TP53", "PI3K"])
-    >>> table[["input", "symbol", "entrez", "status"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
-    [['MARCH2', 'MARCHF2', '51257', 'previous'], ['DDX58', 'RIGI', '23586', 'previous'],
-     ['TP53', 'TP53', '7157', 'official'], ['PI3K', 'PI3K', '', 'kept']]
+    >>> table = current_symbols(["MARCH2", "DDX58", "TP53", "MDM2", "EGFR", "PI3K"])
+    >>> table["symbol"].tolist()
+    ['MARCHF2', 'RIGI', 'TP53', 'MDM2', 'EGFR', 'PI3K']
+    >>> table["status"].tolist()
+    ['previous', 'previous', 'official', 'official', 'official', 'kept']
     """
     mapper = mapper or GeneMapper.default()
     unique = list(dict.fromkeys(names))
@@ -136,7 +137,10 @@ def update_gene_lists(
     vocabulary = {g for genes in lists for g in genes}
     renames: dict[str, str] = {}
     details: dict[str, str] = {}
-    if not all(ENTREZ_ID.match(g) for g in vocabulary):
+    # Entrez libraries (PFOCR releases) need no table; current symbols need no report.
+    names = [g for g in vocabulary if not ENTREZ_ID.match(g)]
+    mapper = (mapper or GeneMapper.default()) if names else mapper
+    if names and not all(mapper.entrez_of_symbol(g) is not None for g in names):
         table = current_symbols(sorted(vocabulary), mapper=mapper)
         changed = table[table["changed"]]
         renames = dict(zip(changed["input"], changed["symbol"]))
