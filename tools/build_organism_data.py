@@ -17,23 +17,14 @@ Written (gzip, tab-separated, header row, byte-identical between builds):
 
 from __future__ import annotations
 
-import gzip
 import sys
 from pathlib import Path
 
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "src" / "pfocr_enrich" / "data"
-
-
-def read_tsv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-
-
-def write_tsv_gz(frame: pd.DataFrame, name: str) -> None:
-    with gzip.GzipFile(OUT / name, "wb", mtime=0) as fh:
-        fh.write(frame.to_csv(sep="\t", index=False, lineterminator="\n").encode("utf-8"))
+sys.path.insert(0, str(ROOT / "tools"))
+from build_package_data import read_tsv, write_tsv_gz  # noqa: E402  (same folder, same format)
 
 
 def hcop_pairs(path: Path, species: str, *, need_entrez: bool) -> pd.DataFrame:

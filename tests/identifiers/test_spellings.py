@@ -11,6 +11,10 @@ from pfocr_enrich.identifiers import COMMON_WORDS, GeneMapper, spelling_variants
 @pytest.mark.parametrize(
     ("given", "symbol", "rule"),
     [
+        # HGNC priority: NCBI lists the name for several genes, HGNC for one of them
+        ("PD-1", "PDCD1", "HGNC names it, NCBI also lists RPL17"),
+        ("OCT4", "POU5F1", "HGNC names it, NCBI also lists POU5F1P3"),
+        ("IPS-1", "MAVS", "HGNC names it, NCBI also lists ISYNA1"),
         ("HIF-1α", "HIF1A", "greek"),
         ("TGF-β1", "TGFB1", "greek"),
         ("IFN-γ", "IFNG", "greek"),
@@ -36,9 +40,10 @@ from pfocr_enrich.identifiers import COMMON_WORDS, GeneMapper, spelling_variants
         ("TYK2)", "TYK2", "punctuation"),
     ],
 )
-def test_paper_spellings_map_to_one_gene_naming_the_rule(given, symbol, rule):
+def test_spellings_and_priority_map_to_one_gene_naming_the_rule(given, symbol, rule):
     row = pe.map_genes([given]).iloc[0]
-    assert (row["status"], row["mapped_to"]) == ("spelling", symbol)
+    status = "alias" if rule.startswith("HGNC") else "spelling"
+    assert (row["status"], row["mapped_to"]) == (status, symbol)
     assert rule in row["note"]
 
 
@@ -66,20 +71,6 @@ def test_families_stay_ambiguous_with_their_members(given, members):
     assert row["status"] == "ambiguous"
     assert row["mapped_to"] is None
     assert f"gene family of {members}" in row["note"]
-
-
-@pytest.mark.parametrize(
-    ("given", "symbol", "ncbi_also"),
-    [
-        ("PD-1", "PDCD1", "RPL17"),
-        ("OCT4", "POU5F1", "POU5F1P3"),
-        ("IPS-1", "MAVS", "ISYNA1"),
-    ],
-)
-def test_hgnc_names_one_of_several_ncbi_genes(given, symbol, ncbi_also):
-    row = pe.map_genes([given]).iloc[0]
-    assert (row["status"], row["mapped_to"]) == ("alias", symbol)
-    assert "HGNC names it, NCBI also lists" in row["note"] and ncbi_also in row["note"]
 
 
 def test_priority_rule_needs_exactly_one_hgnc_gene():

@@ -29,19 +29,13 @@ MAPPING_STATUSES = (
     "duplicate",
 )
 #: Statuses whose gene enters the query.
-KEPT_STATUSES = frozenset(
-    {
-        "official",
-        "case",
-        "entrez",
-        "ensembl",
-        "alias",
-        "previous",
-        "spelling",
-        "date_repaired",
-        "ortholog",
-    }
-)
+KEPT_STATUSES = frozenset(MAPPING_STATUSES) - {
+    "ambiguous",
+    "unknown",
+    "no_ortholog",
+    "outside_universe",
+    "duplicate",
+}
 
 ENTREZ_ID = re.compile(r"^[0-9]+$")
 ENSEMBL_HUMAN_GENE = re.compile(r"^(ENSG[0-9]{11})(\.[0-9]+)?$", re.IGNORECASE)
