@@ -132,7 +132,9 @@ def test_human_lists_with_some_title_case_do_not_warn():
 def test_mapper_for_reuses_the_given_human_tables():
     assert mapper_for("human") is GeneMapper.default()
     mouse = mapper_for("mouse")
-    assert mapper_for("mouse", mouse).human is mouse.human
+    assert mapper_for("mouse", mouse) is mouse and mapper_for("human", mouse) is mouse
+    assert mapper_for("zebrafish", mouse).human is mouse.human
+    assert pe.map_genes(["Cd74"], mapper=mouse)["status"].tolist() == ["ortholog"]
     assert mouse.symbol_of_entrez("22059") == "Trp53" and mouse.symbol_of_entrez("7157") == "TP53"
 
 

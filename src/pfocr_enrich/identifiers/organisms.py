@@ -81,6 +81,9 @@ def mapper_for(
 ) -> GeneMapper | OrganismMapper:
     """The mapper that reads gene names of ``organism`` (``mapper`` holds the human tables).
 
+    An :class:`OrganismMapper` given as ``mapper`` is used as it is unless
+    ``organism`` names a third organism.
+
     Examples
     --------
     >>> mapper_for("human") is GeneMapper.default()
@@ -90,6 +93,8 @@ def mapper_for(
     """
     canonical = parse_organism(organism, func=func)
     if isinstance(mapper, OrganismMapper):
+        if canonical in ("human", mapper.organism):  # a mapper built for an organism keeps it
+            return mapper
         mapper = mapper.human
     human = mapper if mapper is not None else GeneMapper.default()
     if canonical == "human":

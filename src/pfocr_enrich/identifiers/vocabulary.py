@@ -98,7 +98,7 @@ def update_gene_lists(
     *,
     report: pd.DataFrame | None = None,
     mapper: GeneMapper | None = None,
-) -> tuple[list[list[str]], pd.DataFrame]:
+) -> tuple[list[Iterable[str]], pd.DataFrame]:
     """Rewrite a reader's gene lists with current symbols, and report every change.
 
     Parameters
@@ -116,8 +116,9 @@ def update_gene_lists(
 
     Returns
     -------
-    gene_lists : list of list of str
-        The same lists, renamed genes in place (a set that held an old and a
+    gene_lists : list
+        The given lists (the same objects) where no gene was renamed; new lists
+        of str, in the same order, where one was (a set that held an old and a
         current name of one gene now lists it twice; library builds collapse repeats).
     report : DataFrame
         ``report`` (or an empty frame with :data:`REPORT_COLUMNS`) plus one
@@ -132,9 +133,11 @@ def update_gene_lists(
     >>> report[["set_id", "item", "problem"]].values.tolist()
     [['s1', 'DDX58', 'symbol_updated'], ['s1', 'DDX58', 'genes_merged']]
     """
-    lists = [list(genes) for genes in gene_lists]
+    lists = list(gene_lists)  # sets without a renamed gene are passed on as they are
     rows: list[tuple[str, str, str, str]] = []
-    vocabulary = {g for genes in lists for g in genes}
+    vocabulary: set[str] = set()
+    for genes in lists:
+        vocabulary.update(genes)
     renames: dict[str, str] = {}
     details: dict[str, str] = {}
     # Entrez libraries (PFOCR releases) need no table; current symbols need no report.
