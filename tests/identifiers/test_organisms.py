@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import warnings
+from importlib import resources
 
+import pandas as pd
 import pytest
 
 import pfocr_enrich as pe
@@ -149,3 +151,19 @@ def test_organism_tables_load_only_for_other_organisms():
         "assert organisms._mouse_tables.cache_info().currsize == 1\n"
     )
     subprocess.run([sys.executable, "-W", "ignore", "-c", code], check=True)
+
+
+def test_real_mouse_list_maps_through_orthologs_and_directly(data_dir):
+    ids = pd.read_csv(data_dir / "identifiers" / "fgsea_naive_vs_th1_ids.tsv", dtype=str)
+    table = resources.files("pfocr_enrich").joinpath("data", "ncbi_mouse_genes.tsv.gz")
+    mouse = pd.read_csv(table, sep="\t", dtype=str, keep_default_na=False)
+    coding = set(mouse.loc[mouse["gene_type"] == "protein-coding", "entrez"])
+    genes = [g for g in ids["entrez"] if g in coding]
+    assert len(genes) >= 850  # of 1,000 IDs
+    to_human = pe.map_genes(genes, organism="mouse", namespace="entrez")
+    assert to_human["status"].isin(["ortholog", "duplicate"]).mean() >= 0.90
+    assert set(to_human["status"]) <= {"ortholog", "duplicate", "no_ortholog", "ambiguous"}
+    mouse_lib = pe.GeneSetLibrary.from_dict({"all": sorted(mouse["entrez"])})
+    direct = pe.map_genes(genes, organism="mouse", namespace="entrez", universe=mouse_lib.genes)
+    assert direct["status"].eq("entrez").mean() >= 0.95
+    assert direct["mapped_to"].tolist() == genes
