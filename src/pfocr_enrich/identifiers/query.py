@@ -92,8 +92,9 @@ def map_genes(
         ``"fly"``, a species name (``"Mus musculus"``) or NCBI taxon ID (10090).
         Another organism's genes map to human genes through HGNC HCOP
         orthologs (status ``ortholog``; see docs/identifiers.md).
-    mapper : GeneMapper, optional
-        Human tables; defaults to :meth:`GeneMapper.default`.
+    mapper : GeneMapper or OrganismMapper, optional
+        Human tables (default :meth:`GeneMapper.default`), or a mapper from
+        :func:`~pfocr_enrich.identifiers.mapper_for`, which keeps its organism.
 
     Returns
     -------
