@@ -95,7 +95,8 @@ def test_fdr_over_hit_corrects_only_sets_with_overlap(pfocr2018):
 def test_gseapy_preset_matches_gseapy_formulas(data_dir):
     """gseapy.enrich (stats.calc_pvalues): universe = library genes, hit sets only in BH,
     odds ratio with +0.5 on all cells, combined score -ln(p) * OR. Recomputed independently here."""
-    lib = pe.read_gmt(data_dir / "pfocr" / "pfocr_covid_symbols.gmt")
+    # The library as given (DDX58, not RIGI): the reference below intersects names literally.
+    lib = pe.read_gmt(data_dir / "pfocr" / "pfocr_covid_symbols.gmt", normalise_symbols=False)
     query = ["IRF3", "MAVS", "TBK1", "IFNB1", "STAT1", "NFKB1", "TLR3", "DDX58"]
     res = quiet(pe.enrich, query, lib, compat="gseapy")
     t = res.table[res.table["overlap"] > 0].set_index("set_id")

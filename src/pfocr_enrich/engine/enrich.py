@@ -36,6 +36,7 @@ from ..identifiers import (
     MAPPING_STATUSES,
     GeneMapper,
     MappedGene,
+    mapper_for,
     mapping_frame,
     normalise_query,
 )
@@ -63,6 +64,7 @@ def enrich(
     collapse_duplicates: bool = False,
     compat: str | None = None,
     resolve_aliases: bool = True,
+    organism: str | int = "human",
     mapper: GeneMapper | None = None,
 ) -> EnrichmentResult:
     """Test a gene list for over-representation in every set of a library.
@@ -100,6 +102,11 @@ def enrich(
         the options that tool fixes.
     resolve_aliases : bool, default True
         Map unambiguous NCBI aliases to their official symbol.
+    organism : str or int, default "human"
+        Organism of the genes (``"mouse"``, ``"Mus musculus"``, 10090,
+        ``"zebrafish"``, ``"fly"``): a library of that organism's genes is
+        reached directly, a human one through HCOP orthologs (see
+        :func:`pfocr_enrich.map_genes`).
     mapper : GeneMapper, optional
         Identifier tables; default the NCBI human tables shipped with the package.
 
@@ -142,7 +149,7 @@ def enrich(
         library,
         func="enrich",
         background=background,
-        mapper=mapper,
+        mapper=mapper_for(organism, mapper, func="enrich"),
         options=dict(
             min_size=min_size,
             max_size=max_size,
@@ -171,6 +178,7 @@ def enrich_many(
     collapse_duplicates: bool = False,
     compat: str | None = None,
     resolve_aliases: bool = True,
+    organism: str | int = "human",
     mapper: GeneMapper | None = None,
     alpha: float | None = None,
 ) -> BatchEnrichmentResult:
@@ -187,7 +195,7 @@ def enrich_many(
         Name -> gene list; a long DataFrame with columns ``query`` and ``gene``;
         or a GMT-like file (name, description, genes...).
     library, background, background_mode, min_size, max_size, correction,
-    fdr_over, collapse_duplicates, compat, resolve_aliases, mapper
+    fdr_over, collapse_duplicates, compat, resolve_aliases, organism, mapper
         As for :func:`enrich`.
     alpha : float, optional
         Keep only rows with ``fdr <= alpha`` (for large screens, where every
@@ -226,7 +234,7 @@ def enrich_many(
         library,
         func="enrich_many",
         background=background,
-        mapper=mapper,
+        mapper=mapper_for(organism, mapper, func="enrich_many"),
         alpha=alpha,
         options=dict(
             min_size=min_size,

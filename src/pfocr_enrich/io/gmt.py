@@ -26,6 +26,7 @@ import pandas as pd
 
 from .._util.validation import check_choice
 from ..errors import GMTFormatError, GMTFormatWarning
+from ..identifiers.vocabulary import update_gene_lists
 from ..library import GeneSetLibrary
 from ..library.storage import write_gmt
 
@@ -76,6 +77,7 @@ def read_gmt(
     *,
     errors: str = "raise",
     name: str | None = None,
+    normalise_symbols: bool = True,
 ) -> GeneSetLibrary:
     """Read a GMT file (optionally ``.gmt.gz``) into a :class:`GeneSetLibrary`.
 
@@ -90,6 +92,11 @@ def read_gmt(
         (``"skip"``).
     name : str, optional
         Library label; default the file name.
+    normalise_symbols : bool, default True
+        Rename previous symbols and unambiguous aliases to current symbols
+        (``DDX58`` -> RIGI), one ``symbol_updated`` row per name in
+        ``lib.load_report``; see :func:`pfocr_enrich.identifiers.current_symbols`.
+        False keeps the names as given.
 
     Returns
     -------
@@ -178,6 +185,12 @@ def read_gmt(
         raise GMTFormatError(f"cannot read ({exc})", path=path) from exc
     if not set_ids:
         raise GMTFormatError("no gene sets found", path=path)
+    if normalise_symbols:
+        gene_lists, updates = update_gene_lists(set_ids, gene_lists)
+        report += [
+            {**row, "file": str(path), "line": first_line[row["set_id"]]}
+            for row in updates.to_dict("records")
+        ]
     info = {"source": str(path), "reader": "read_gmt", "format": "gmt"}
     lib = GeneSetLibrary.from_lists(
         set_ids,

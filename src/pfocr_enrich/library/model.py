@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from .._util.validation import check_size_bound, param_error
 from ..errors import LibraryFormatError
+from ..identifiers.vocabulary import update_gene_lists
 from . import storage
 from .derived import DerivedIndexes
 from .metadata import join_frame
@@ -237,6 +238,7 @@ class GeneSetLibrary:
         name: str = "",
         load_report: pd.DataFrame | None = None,
         info: Mapping[str, Any] | None = None,
+        normalise_symbols: bool = True,
     ) -> GeneSetLibrary:
         """Build a library from a mapping of set id to genes.
 
@@ -249,6 +251,10 @@ class GeneSetLibrary:
             Metadata indexed by set id; rows are aligned to ``gene_sets``.
         name, load_report, info
             Stored on the library (see the class).
+        normalise_symbols : bool, default True
+            Rename previous symbols and unambiguous aliases to current symbols
+            (``DDX58`` -> RIGI), each change a row of ``load_report``; False
+            keeps names as given (see :func:`pfocr_enrich.identifiers.current_symbols`).
 
         Returns
         -------
@@ -279,6 +285,8 @@ class GeneSetLibrary:
                     genes,
                 )
             gene_lists.append([str(g) for g in genes])
+        if normalise_symbols:
+            gene_lists, load_report = update_gene_lists(set_ids, gene_lists, report=load_report)
         return cls.from_lists(
             set_ids, gene_lists, sets=sets, name=name, load_report=load_report, info=info
         )
@@ -292,6 +300,7 @@ class GeneSetLibrary:
         gene_col: str = "gene",
         metadata_cols: Iterable[str] | None = None,
         name: str = "",
+        normalise_symbols: bool = True,
     ) -> GeneSetLibrary:
         """Build a library from a long table with one row per (set, gene).
 
@@ -305,6 +314,8 @@ class GeneSetLibrary:
             Columns that describe the set (first value per set is kept).
         name : str
             Library label.
+        normalise_symbols : bool, default True
+            As for :meth:`from_dict`; changes are listed in ``load_report``.
 
         Returns
         -------
@@ -341,7 +352,10 @@ class GeneSetLibrary:
             meta = frame.drop_duplicates(set_col).set_index(
                 frame.drop_duplicates(set_col)[set_col].astype(str)
             )[cols]
-        return cls.from_lists(list(set_ids), gene_lists, sets=meta, name=name)
+        report = None
+        if normalise_symbols:
+            gene_lists, report = update_gene_lists(list(set_ids), gene_lists)
+        return cls.from_lists(list(set_ids), gene_lists, sets=meta, name=name, load_report=report)
 
     @classmethod
     def from_lists(
