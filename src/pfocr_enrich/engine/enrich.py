@@ -36,6 +36,7 @@ from ..identifiers import (
     MAPPING_STATUSES,
     GeneMapper,
     MappedGene,
+    OrganismMapper,
     mapper_for,
     mapping_frame,
     normalise_query,
@@ -319,10 +320,10 @@ def _run(
     opts = make_options(func=func, **options)
     mapper = check_type(
         mapper,
-        GeneMapper,
+        (GeneMapper, OrganismMapper),
         func=func,
         param="mapper",
-        expected="a GeneMapper or None",
+        expected="a GeneMapper, an OrganismMapper or None",
         allow_none=True,
     )
     mapper = mapper or GeneMapper.default()
@@ -363,6 +364,7 @@ def _run(
         "library_genes": library.n_genes,
         "library_info": library.info,
         "namespace": library.namespace,
+        "organism": mapper.organism,
         "universe_rule": universe.rule,
         "background_size": universe.background_given,
         "background_unmapped": len(universe.background_unmapped),
