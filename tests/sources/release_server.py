@@ -36,7 +36,10 @@ def sha256(path: Path) -> str:
 def _listing_html(url_path: str, names: list[str], style: str) -> str:
     if style == "apache":
         parent = url_path.rstrip("/").rsplit("/", 1)[0]
-        rows = "\n".join(f'<tr><td><a href="{n}">{n}</a></td><td>-</td></tr>' for n in names)
+        rows = "\n".join(
+            f'<tr><td><a href="{n}">{n}</a></td><td align="right">{size}</td></tr>'
+            for n, size in names
+        )
         return (
             f"<html><head><title>Index of {url_path}</title></head><body>"
             f"<h1>Index of {url_path}</h1>"
@@ -44,7 +47,7 @@ def _listing_html(url_path: str, names: list[str], style: str) -> str:
             f'<tr><td><a href="{parent}/">Parent Directory</a></td></tr>'
             f"\n{rows}\n</table></body></html>"
         )
-    rows = "\n".join(f'<tr><td><a class=file-link href="{n}">{n}</a></td></tr>' for n in names)
+    rows = "\n".join(f'<tr><td><a class=file-link href="{n}">{n}</a></td></tr>' for n, _ in names)
     return f"<html><body><table><tr><th>File Name</th></tr>\n{rows}\n</table></body></html>"
 
 
@@ -55,7 +58,12 @@ class ReleaseServer:
     close), ``corrupt`` (same length, one byte changed), ``drop`` (chunked body
     cut after half, connection closed), ``drop_once`` (``drop`` on the first
     request only), ``slow`` (the body in 40 pieces over ~2 s), ``stall`` (half
-    the body, then wait until teardown), ``error500``.
+    the body, then wait until teardown), ``stall100`` (100 bytes, then wait),
+    ``drip`` (one byte every 0.1 s), ``endless`` (no Content-Length, bytes
+    until the client hangs up), ``maintenance`` (HTTP 200 with an HTML page),
+    ``error500``. Every mode ends by ``SERVER_TIMEOUT`` at the latest.
+    The ``apache`` listing style shows each file's size as Apache rounds it
+    (``"652K"``).
     """
 
     def __init__(self, root: Path, *, style: str = "pfocr") -> None:
@@ -101,7 +109,10 @@ class ReleaseServer:
                         self.send_header("Content-Length", "0")
                         self.end_headers()
                         return None
-                    names = sorted(p.name + ("/" if p.is_dir() else "") for p in target.iterdir())
+                    names = sorted(
+                        (p.name + "/", "-") if p.is_dir() else (p.name, _apache_size(p))
+                        for p in target.iterdir()
+                    )
                     return self._send(
                         200, _listing_html(path, names, server.style).encode(), "text/html"
                     )
@@ -114,9 +125,13 @@ class ReleaseServer:
                 body = target.read_bytes()
                 if mode == "error500":
                     return self._send(500, b"internal error")
+                if mode == "maintenance":
+                    return self._send(200, MAINTENANCE, "text/html")
                 if mode == "corrupt":
                     body = _corrupt(body)
-                if mode in ("drop", "stall", "truncate", "slow"):
+                if mode in ("endless", "drip"):
+                    return self._endless(mode, body)
+                if mode in ("drop", "stall", "stall100", "truncate", "slow"):
                     return self._faulty(path, body, mode)
                 return self._send(200, body)
 
@@ -127,8 +142,30 @@ class ReleaseServer:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _endless(self, mode, body):
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                if mode == "drip":
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.close_connection = True
+                end = time.monotonic() + SERVER_TIMEOUT
+                block = b"PMC1__x\tt\tTP53\n" * 4096  # looks like a GMT, never ends
+                i = 0
+                try:
+                    while time.monotonic() < end and not server.release_stall.is_set():
+                        if mode == "drip":
+                            self.wfile.write(body[i : i + 1])
+                            self.wfile.flush()
+                            i += 1
+                            time.sleep(0.1)
+                        else:
+                            self.wfile.write(block)
+                except OSError:
+                    pass  # the client hung up
+
             def _faulty(self, path, body, mode):
-                half = len(body) // 2
+                half = 100 if mode == "stall100" else len(body) // 2
                 self.send_response(200)
                 self.send_header("Content-Type", "application/octet-stream")
                 if mode == "drop":
@@ -150,7 +187,7 @@ class ReleaseServer:
                 self.wfile.write(body[:half])
                 self.wfile.flush()
                 server.sent[path] = half
-                if mode == "stall":
+                if mode in ("stall", "stall100"):
                     server.release_stall.wait(SERVER_TIMEOUT)
                 self.close_connection = True
 
@@ -165,6 +202,19 @@ class ReleaseServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(SERVER_TIMEOUT)
+
+
+MAINTENANCE = b"<html><body><h1>Down for maintenance</h1><p>Back soon.</p></body></html>\n"
+
+
+def _apache_size(path: Path) -> str:
+    """The size as Apache's index shows it: 652K, 1.9M."""
+    size = path.stat().st_size
+    for unit, step in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if size >= step:
+            value = size / step
+            return f"{value:.1f}{unit}" if value < 10 else f"{value:.0f}{unit}"
+    return str(size)
 
 
 def _corrupt(body: bytes) -> bytes:

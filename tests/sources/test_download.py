@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 import warnings
@@ -19,6 +20,8 @@ from sources.release_server import (
     HUMAN,
     OLD_HUMAN,
     SERVER_TIMEOUT,
+    ReleaseServer,
+    build_release_tree,
     files_in,
     python,
     sha256,
@@ -122,3 +125,126 @@ def test_a_process_interrupted_mid_download_leaves_no_partial_file(server, cache
     _, stderr = proc.communicate(timeout=SERVER_TIMEOUT)
     assert proc.returncode != 0 and "KeyboardInterrupt" in stderr
     assert files_in(cache) == []
+
+
+# -- limits: issue 17 ------------------------------------------------------------------------
+def test_an_endless_body_without_length_stops_at_max_bytes(server, cache):
+    server.faults[GMT_PATH] = "endless"  # no Content-Length, never ends: was 8 GB in 30 s
+    start = time.monotonic()
+    with pytest.raises(
+        DownloadError,
+        match=r"sent more than 2,000,000, more than the limit of 2,000,000 bytes "
+        r"\(max_bytes=2,000,000\); nothing was cached.*larger max_bytes=",
+    ):
+        load_pfocr("20240410", cache_dir=cache, base_url=server.base_url, max_bytes=2_000_000)
+    assert time.monotonic() - start < 5
+    assert server.count(GMT_PATH) == 1  # not retried: the same server would do it again
+    assert files_in(cache) == []
+
+
+def test_a_body_announced_larger_than_max_bytes_is_not_downloaded(server, cache):
+    size = (server.root / "pfocr" / "20240410" / HUMAN).stat().st_size
+    with pytest.raises(
+        DownloadError,
+        match=f"announces {size:,} bytes, more than the limit of 1,000 bytes "
+        r"\(max_bytes=1,000\)",
+    ):
+        load_pfocr("20240410", cache_dir=cache, base_url=server.base_url, max_bytes=1_000)
+    assert files_in(cache) == []
+
+
+def test_the_size_in_the_current_listing_limits_a_body_without_length(tmp_path, cache):
+    with ReleaseServer(build_release_tree(tmp_path / "www"), style="apache") as srv:
+        srv.faults[GMT_PATH] = "endless"
+        size = (srv.root / "pfocr" / "20240410" / HUMAN).stat().st_size  # listed as "55K"
+        with pytest.raises(DownloadError, match=r"the size in the server's listing, about") as err:
+            load_pfocr("current", cache_dir=cache, base_url=srv.base_url)
+        limit = int(err.value.args[0].split("the limit of ")[1].split(" bytes")[0].replace(",", ""))
+        assert size < limit < 2 * size
+    assert files_in(cache) == []
+
+
+def test_a_dripping_server_meets_the_overall_deadline(server, cache):
+    server.faults[GMT_PATH] = "drip"  # one byte every 0.1 s: no read ever times out
+    start = time.monotonic()
+    with pytest.raises(
+        DownloadError,
+        match=r"did not finish within timeout=1 s \([0-9]+ of [0-9,]+ bytes received in the "
+        r"last attempt\); nothing was cached. On a slow connection pass a larger timeout=",
+    ):
+        load_pfocr("20240410", cache_dir=cache, base_url=server.base_url, timeout=1)
+    assert time.monotonic() - start < 3  # retries included: the deadline is for all of them
+    assert files_in(cache) == []
+
+
+def test_a_stalled_body_gives_up_after_the_stall_time_with_the_bytes_received(
+    server, cache, monkeypatch
+):
+    monkeypatch.setattr(download, "STALL", 0.5)
+    monkeypatch.setattr(download, "RETRIES", 1)
+    server.faults[GMT_PATH] = "stall100"
+    size = (server.root / "pfocr" / "20240410" / HUMAN).stat().st_size
+    start = time.monotonic()
+    with pytest.raises(
+        DownloadError, match=f"sent nothing for 0.5 s after 100 of {size:,} bytes; nothing"
+    ):
+        load_pfocr("20240410", cache_dir=cache, base_url=server.base_url)
+    assert time.monotonic() - start < 4  # two stalls of 0.5 s and pooch's pause of 1 s
+    assert server.count(GMT_PATH) == 2
+    assert files_in(cache) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"timeout": 0}, "The 'timeout' parameter of load_pfocr must be a number of seconds > 0"),
+        ({"timeout": "60"}, "The 'timeout' parameter of load_pfocr must be a number"),
+        ({"max_bytes": 0}, r"The 'max_bytes' parameter of load_pfocr must be an int >= 1"),
+        ({"max_bytes": 1.5e9}, r"The 'max_bytes' parameter of load_pfocr must be an int"),
+    ],
+)
+def test_limit_arguments_are_checked(kwargs, message, dead_url, cache):
+    with pytest.raises(ValueError, match=message):
+        load_pfocr("20240410", cache_dir=cache, base_url=dead_url, **kwargs)
+
+
+# -- temporary files -----------------------------------------------------------------------------
+def test_stale_temporary_files_are_swept_and_live_ones_kept(server, cache):
+    folder = cache / "releases" / "20240410"
+    folder.mkdir(parents=True)
+    stale = [folder / "tmpab12cd34", folder / f".{HUMAN[:-4]}.npz.123.0badf00d.tmp"]
+    live = folder / "tmpfresh5678"  # another process downloading right now
+    for path in [*stale, live]:
+        path.write_bytes(b"partial")
+    old = time.time() - download.STALE_AFTER - 60
+    for path in stale:
+        os.utime(path, (old, old))
+    load_pfocr("20240410", cache_dir=cache, base_url=server.base_url)
+    assert files_in(folder) == sorted(
+        [HUMAN, HUMAN[:-4] + ".manifest.json", HUMAN[:-4] + ".npz", live.name]
+    )
+
+
+def test_the_file_of_a_killed_download_is_swept_by_the_next_call(server, cache, monkeypatch):
+    path = f"/pfocr/20231010/{OLD_HUMAN}"
+    server.faults[path] = "stall"
+    proc = python(
+        "import pfocr_enrich.sources.releases as r\n"
+        f"r.load_pfocr('20231010', cache_dir={str(cache)!r}, base_url={server.base_url!r})\n"
+    )
+    folder = cache / "releases" / "20231010"
+    deadline = time.monotonic() + SERVER_TIMEOUT
+    while not (server.sent.get(path) and files_in(folder)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    proc.kill()  # SIGKILL: no chance to clean up
+    proc.communicate(timeout=SERVER_TIMEOUT)
+    (left,) = files_in(folder)
+    assert left.startswith("tmp") and (folder / left).stat().st_size > 0
+    del server.faults[path]
+    monkeypatch.setattr(download, "STALE_AFTER", 0.0)  # no live download can own it
+    lib = load_pfocr("20231010", cache_dir=cache, base_url=server.base_url)
+    assert len(lib) == 3415
+    assert files_in(folder) == sorted(
+        [OLD_HUMAN, OLD_HUMAN[:-4] + ".manifest.json", OLD_HUMAN[:-4] + ".npz"]
+    )

@@ -8,13 +8,14 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
 import pytest
 
 import pfocr_enrich as pe
-from pfocr_enrich.sources import snapshots
+from pfocr_enrich.sources import download, snapshots
 from pfocr_enrich.sources.snapshots import load_snapshot
 
 SAMPLE = Path(__file__).parents[1] / "data" / "figures" / "sample"
@@ -360,3 +361,48 @@ def test_load_snapshot_sees_a_touched_page(tmp_path):
     os.utime(page, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000))
     touched = load_snapshot(folder, cache_dir=cache, errors="skip")
     assert touched.info["snapshot_cached"] is False and touched == first
+
+
+# -- awkward folders: issue 17 -------------------------------------------------------------------
+@pytest.mark.parametrize("verify", ["full", "quick"])
+def test_a_symlink_loop_in_the_folder_is_left_out_as_read_figures_leaves_it(tmp_path, verify):
+    if os.name == "nt":
+        pytest.skip("symlink loops")
+    folder, cache = _snapshot(tmp_path)
+    figures = folder / "_figures"
+    os.symlink(figures / "a-loop.md", figures / "a-loop.md")  # ELOOP on stat
+    os.symlink(figures / "b-loop.md", figures / "c-loop.md")
+    os.symlink(figures / "c-loop.md", figures / "b-loop.md")
+    first = _load(folder, cache, verify)
+    assert first == pe.read_figures(folder, errors="skip")
+    again = _load(folder, cache, verify)
+    assert again.info["snapshot_cached"] is True and again == first
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="the file system wants UTF-8")
+@pytest.mark.parametrize("verify", ["full", "quick"])
+def test_a_page_whose_file_name_is_not_utf8(tmp_path, verify):
+    folder, cache = _snapshot(tmp_path)
+    figures = os.fsencode(folder / "_figures")
+    text = (folder / "_figures" / PAGE).read_bytes().replace(b"PMC8413833__gr8", b"PMC1__f1")
+    with open(os.path.join(figures, b"PMC1__f\xff.md"), "wb") as fh:
+        fh.write(text)
+    reference = pe.read_figures(folder, errors="skip")
+    first = _load(folder, cache, verify)
+    assert first == reference and first.sets.equals(reference.sets)
+    again = _load(folder, cache, verify)
+    assert again.info["snapshot_cached"] is True and again == first
+    assert again.sets["file"].tolist() == reference.sets["file"].tolist()  # the same names
+    assert any("\udcff" in name for name in again.sets["file"])
+
+
+def test_a_temporary_file_of_a_killed_save_is_swept(tmp_path, monkeypatch):
+    folder, cache = _snapshot(tmp_path)
+    left = cache / "snapshots" / ".snapshot-0123456789abcdef-0123.npz.4242.0badf00d.tmp"
+    left.parent.mkdir(parents=True)
+    left.write_bytes(b"x" * 1000)  # what SIGKILL during a 185 MB save leaves
+    old = time.time() - download.STALE_AFTER - 60
+    os.utime(left, (old, old))
+    _load(folder, cache, "full")
+    assert not left.exists()
+    assert [p.suffix for p in (cache / "snapshots").iterdir()] == [".npz"]
