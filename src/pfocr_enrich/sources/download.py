@@ -122,7 +122,8 @@ class Downloader:
         limits = self.limits
         if limits.remaining() <= 0:
             raise _Stop(self._late(url, 0, None))
-        response = get(url, stream=True, read_timeout=min(STALL, limits.remaining()))
+        wait = min(STALL, limits.remaining())  # for one read: the stall time, or the time left
+        response = get(url, stream=True, read_timeout=wait)
         with response:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
@@ -145,7 +146,7 @@ class Downloader:
                             if limits.remaining() <= 0:
                                 raise _Stop(self._late(url, received, total))
                     except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-                        self._broken(url, exc, received, total)
+                        self._broken(url, exc, received, total, stalled=wait >= STALL)
             finally:
                 if bar is not None and hasattr(bar, "close"):
                     bar.close()
@@ -156,13 +157,18 @@ class Downloader:
             )
             raise ChecksumError(msg, url=url, expected=total, actual=received)
 
-    def _broken(self, url: str, exc: Exception, received: int, total: int | None) -> None:
-        """A read failed: a stall or a broken connection (retried), or a short body (below)."""
+    def _broken(
+        self, url: str, exc: Exception, received: int, total: int | None, *, stalled: bool
+    ) -> None:
+        """A read failed: a stall or a broken connection (retried), or a short body (below).
+
+        ``stalled``: the read waited the whole stall time (not just the time that was left).
+        """
         import urllib3
 
         of = f" of {total:,}" if total is not None else ""
         if isinstance(exc, urllib3.exceptions.ReadTimeoutError) or "timed out" in str(exc):
-            if self.limits.remaining() <= 0:
+            if not stalled or self.limits.remaining() <= 0:
                 raise _Stop(self._late(url, received, total)) from None
             msg = (
                 f"{url}: the server sent nothing for {STALL:g} s after {received:,}{of} bytes; "
@@ -222,7 +228,6 @@ def fetch(
     file is kept when it matches (or nothing is known). ``mismatch`` ends the
     message of a hash mismatch. Returns the URL used.
     """
-    sweep(folder)
     downloader = Downloader(limits=limits, progress=progress)
     for url in urls[:-1]:
         try:

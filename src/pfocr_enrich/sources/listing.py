@@ -196,8 +196,11 @@ def listed_sizes(html: str) -> dict[str, int]:
     """
     sizes: dict[str, int] = {}
     for name, end in _href_names(html):
-        row_end = html.find("</tr>", end)
-        match = _SIZE_RE.search(html, end, row_end if row_end >= 0 else len(html))
+        # the row ends at </tr> or at the next link, whichever comes first
+        row_end = min(
+            i for i in (html.find("</tr>", end), html.find("href", end), len(html)) if i >= 0
+        )
+        match = _SIZE_RE.search(html, end, row_end)
         if match is None:
             continue
         number, unit = match.group(1).replace(",", ""), _UNITS[match.group(2).upper()]

@@ -27,7 +27,7 @@ from .._util.files import write_text_atomically
 from ..errors import ChecksumError, DownloadError, GMTFormatError
 from ..library import GeneSetLibrary
 from .cache import load_quietly, save_atomically
-from .download import Limits, fetch, is_temporary
+from .download import Limits, fetch, is_temporary, sweep
 from .listing import RELEASE_RE, display, gmt_name
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ class Entry:
 
     def load(self, expected: str | None) -> tuple[GeneSetLibrary | None, str | None]:
         """(library, None) from the cache, or (None, hash a new download must have)."""
+        sweep(self.folder)  # temporary files of a download or save killed earlier
         manifest = self.manifest()
         if manifest is None:
             return None, expected

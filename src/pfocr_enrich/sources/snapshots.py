@@ -4,9 +4,8 @@
 ``wikipathways/pfocr-database`` once and saves the library in the cache folder
 of :mod:`pfocr_enrich.sources.releases` (``<cache_dir>/snapshots``). Later calls load
 the saved file while the folders are unchanged, as ``verify`` checks them:
-``"full"`` compares every file's name, size and modification time (shared with
-a helper process, :mod:`pfocr_enrich._statwalk`, on a second core), ``"quick"``
-only the names and the folders' modification times.
+``"full"`` compares every file's name, size and modification time (one ``stat``
+per file), ``"quick"`` only the names and the folders' modification times.
 """
 
 from __future__ import annotations
@@ -140,15 +139,11 @@ def load_snapshot(
 
         ``"full"`` (default): the name, size and modification time of every
         file. Any file added, removed, renamed, replaced, rewritten or touched
-        parses again. This stats every file: 0.9-1.0 s for the ~186,000 files
-        of a full snapshot in one process on the 2-core machine of
-        docs/releases.md, more on a network file system. From 10,000 files on,
-        a helper process (this Python, running ``pfocr_enrich/_statwalk.py``)
-        lists the folders and stats files on another core while the cached
-        library loads, and this process joins in after the load: a warm
-        load of a full snapshot takes ~0.7 s there instead of ~1.2 s.
-        Where no helper can run (one core, a frozen application) or it fails,
-        every file is stat'ed here; the check is the same either way.
+        parses again. This stats every file: about 1 s for the ~186,000 files
+        of a full snapshot on the 2-core machine of docs/releases.md (2 s when
+        it is busy), more on a network file system. Entries that cannot be
+        stat'ed (broken links, symlink loops) are left out, as
+        ``read_figures`` leaves them out.
 
         ``"quick"``: the sorted file names and the modification time of each
         folder, with no per-file stat. It sees files added, removed or renamed,
