@@ -31,6 +31,13 @@ the end:
   key), and, for comparison, ``read_figures`` on two halves in two processes
   at once.
 
+``--warm-only DIR`` measures only the warm loads in new processes, on a snapshot
+kept in ``DIR`` (written and parsed on the first run), for each ``--src`` tree in
+turn: how the numbers of docs/releases.md compare one version with another::
+
+    git archive 56bcc4d | tar -x -C /tmp/before
+    python benchmarks/snapshot_ingest.py --warm-only /tmp/snap --src /tmp/before/src --src src
+
 Files are freshly written, so they are in the OS page cache: a first read
 from a cold disk is slower.
 """
@@ -56,6 +63,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
+import pooch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -131,7 +139,7 @@ def bench_release(work: Path, n_sets: int, rng: np.random.Generator, repeats: in
     parse = time.perf_counter() - t
     npz = cache / "releases" / RELEASE / (HUMAN[:-4] + ".npz")
     t = time.perf_counter()
-    releases._sha256(dated / HUMAN)
+    pooch.file_hash(str(dated / HUMAN))  # as load_pfocr hashes a first download
     hashing = time.perf_counter() - t
     return {
         "n_sets": len(lib),
@@ -199,7 +207,9 @@ def _read_half(paths: list[str]) -> int:
     return len(pe.read_figures(paths, errors="skip"))
 
 
-def _warm_in_new_process(folder: Path, cache: Path, verify: str) -> dict[str, float]:
+def _warm_in_new_process(
+    folder: Path, cache: Path, verify: str, src: Path = ROOT / "src"
+) -> dict[str, float]:
     """One warm load_snapshot in a new Python process (imports not counted), then what follows.
 
     After the load: the first ``enrich(...).top(20).table`` of 300 library genes (it also
@@ -215,7 +225,7 @@ def _warm_in_new_process(folder: Path, cache: Path, verify: str) -> dict[str, fl
         "t2 = time.perf_counter(); sets = lib.sets; t3 = time.perf_counter(); "
         "print(t1 - t, t2 - t1, t3 - t2, lib.info['snapshot_cached'])"
     )
-    args = [sys.executable, "-c", code, str(ROOT / "src"), str(folder), str(cache), verify]
+    args = [sys.executable, "-c", code, str(src), str(folder), str(cache), verify]
     *seconds, cached = subprocess.run(
         args, capture_output=True, text=True, check=True
     ).stdout.split()
@@ -266,11 +276,8 @@ def bench_snapshot(work: Path, n_pages: int, rng: np.random.Generator, repeats: 
         del loaded
     dirs = [folder / "_figures", folder / "_data"]
     t = time.perf_counter()
-    snapshots._files_key(dirs)  # as load_snapshot does it: shared with a helper process
+    snapshots._files_key(dirs)  # verify="full": one stat per file
     files_key_s = time.perf_counter() - t
-    t = time.perf_counter()
-    snapshots._files_key_here(dirs)  # all of it in this process (as before the helper)
-    files_key_here_s = time.perf_counter() - t
     t = time.perf_counter()
     snapshots._listing_key(dirs)
     listing_key_s = time.perf_counter() - t
@@ -299,13 +306,57 @@ def bench_snapshot(work: Path, n_pages: int, rng: np.random.Generator, repeats: 
         ),
         "library_load_s": statistics.median(load_s),
         "files_key_s": files_key_s,
-        "files_key_here_s": files_key_here_s,
         "listing_key_s": listing_key_s,
         "npz_bytes": npz.stat().st_size,
         "two_process_s": two_s,
         "two_process_files_per_s": n_pages / two_s,
         "two_process_sets": n_two,
     }
+
+
+def bench_warm(
+    work: Path, n_pages: int, rng: np.random.Generator, repeats: int, sources: list[Path]
+) -> dict:
+    """Warm loads in new processes only, of a snapshot kept in ``work`` (written and parsed once).
+
+    Each repeat runs every source tree (``--src``: this checkout and, say, an export of an
+    older commit) for ``"full"`` then ``"quick"``, one after the other, so that the drift of a
+    shared machine's load hits all of them alike. The cached file is the same for all: its
+    key does not depend on the code, only on the files, the options and the version.
+    """
+    folder, cache = work / "pfocr-database", work / "cache"
+    if not folder.exists():
+        write_snapshot(folder, n_pages, rng)
+    if not list((cache / "snapshots").glob("*.npz")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            snapshots.load_snapshot(folder, cache_dir=cache, errors="skip")
+    runs: dict[str, dict[str, list[float]]] = {
+        str(src): {"full": [], "quick": []} for src in sources
+    }
+    for _ in range(repeats):
+        for src in sources:
+            for verify in ("full", "quick"):
+                run = _warm_in_new_process(folder, cache, verify, src)
+                runs[str(src)][verify].append(run["load"])
+    return {
+        src: {
+            verify: {"median_s": statistics.median(times), "runs_s": times}
+            for verify, times in modes.items()
+        }
+        for src, modes in runs.items()
+    }
+
+
+def describe_warm(w: dict) -> str:
+    lines = []
+    for src, modes in w.items():
+        for verify, r in modes.items():
+            runs = ", ".join(f"{x:.2f}" for x in r["runs_s"])
+            lines.append(
+                f"warm load_snapshot in a new process, {src}, verify={verify!r}: median {r['median_s']:.2f} s ({runs})"
+            )
+    return "\n".join(lines)
 
 
 def describe_release(r: dict) -> str:
@@ -337,9 +388,8 @@ def describe_snapshot(s: dict) -> str:
             f"    then the first enrich(...).top(20).table {s['first_top20_after_warm_s']:.2f} s (builds the "
             f"gene mapper once per process), the whole lib.sets {s['all_metadata_after_warm_s']:.2f} s",
             f"    of which GeneSetLibrary.load {s['library_load_s']:.2f} s, stat of every file "
-            f"{s['files_key_s']:.2f} s with the helper process ({s['files_key_here_s']:.2f} s "
-            f"in one process; overlapped with the load in load_snapshot), names + folder "
-            f"mtimes {s['listing_key_s']:.2f} s",
+            f"{s['files_key_s']:.2f} s ('full'), names + folder mtimes "
+            f"{s['listing_key_s']:.2f} s ('quick')",
             f"  read_figures on 2 halves in 2 processes: {s['two_process_s']:.1f} s = "
             f"{s['two_process_files_per_s']:,.0f} files/s",
         ]
@@ -354,6 +404,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="warm loads (median reported)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
+    parser.add_argument(
+        "--warm-only",
+        type=Path,
+        metavar="DIR",
+        help="only warm loads in new processes, of a snapshot kept in DIR (written and parsed "
+        "on the first run); see --src",
+    )
+    parser.add_argument(
+        "--src",
+        type=Path,
+        action="append",
+        help="with --warm-only: a source tree to import pfocr_enrich from in the new processes "
+        "(repeat to compare trees, e.g. an export of an older commit; default this checkout's)",
+    )
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
     out = {
@@ -361,6 +425,14 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "pfocr_enrich": pe.__version__,
     }
+    if args.warm_only is not None:
+        out["load"] = os.getloadavg() if hasattr(os, "getloadavg") else None
+        sources = [p.resolve() for p in args.src] if args.src else [ROOT / "src"]
+        out["warm"] = bench_warm(args.warm_only, args.pages, rng, args.repeats, sources)
+        print(describe_warm(out["warm"]), flush=True)
+        if args.json:
+            args.json.write_text(json.dumps(out, indent=2) + "\n")
+        return 0
     with tempfile.TemporaryDirectory(prefix="pfocr-ingest-") as tmp:
         if args.only in (None, "release"):
             out["release"] = bench_release(Path(tmp) / "release", args.sets, rng, args.repeats)

@@ -1,10 +1,11 @@
-"""Files written in one step, the cache folder, and pausing the garbage collector."""
+"""Files written in one step, leftovers of killed writers, the cache folder, and pausing the GC."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -68,3 +69,30 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def remove_stale(
+    folder: Path, is_temporary: Callable[[str], bool], older_than: float
+) -> list[Path]:
+    """Delete the files of ``folder`` that ``is_temporary`` names and nobody touched lately.
+
+    A file whose modification time is more than ``older_than`` seconds old is taken as
+    left behind by a process that was killed; younger ones may belong to a live writer
+    and are kept. A missing folder holds nothing. Returns the deleted files.
+    """
+    removed: list[Path] = []
+    cutoff = time.time() - older_than
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return removed
+    for entry in entries:
+        if not is_temporary(entry.name):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except FileNotFoundError:
+            pass  # removed by another process meanwhile
+    return removed

@@ -206,6 +206,7 @@ def _npy_view(raw: bytes, start: int, member: zipfile.ZipInfo) -> np.ndarray:
     return flat.reshape(shape[::-1]).T if fortran else flat.reshape(shape)
 
 
+_UTF8 = ("utf-8", "surrogateescape")  # text blobs: file names that are not UTF-8 round-trip
 _SEP = "\x1f"  # ASCII unit separator; a text column that contains it is stored as JSON instead
 
 
@@ -223,10 +224,11 @@ def _text_arrays(values: list[object]) -> dict[str, np.ndarray]:
     missing = np.array([_is_missing(v) for v in values], dtype=bool)
     strings = ["" if m else str(v) for v, m in zip(values, missing)]
     text = _SEP.join(strings)
-    arrays = {"": np.frombuffer(text.encode("utf-8"), dtype=np.uint8), "_missing": missing}
+    # surrogateescape: a file name that is not UTF-8 (os.fsdecode) keeps its bytes
+    arrays = {"": np.frombuffer(text.encode(*_UTF8), dtype=np.uint8), "_missing": missing}
     if not text.isascii():
         sizes = np.fromiter(
-            (len(s.encode("utf-8")) + 1 for s in strings), dtype=np.int64, count=len(strings)
+            (len(s.encode(*_UTF8)) + 1 for s in strings), dtype=np.int64, count=len(strings)
         )
         arrays["_ends"] = np.cumsum(sizes) - 1  # each string's end; a separator follows
     return arrays
@@ -389,13 +391,13 @@ class _StoredFrame:
         if count == 0:
             return []
         if key + "_ends" not in self._arrays:  # ASCII text, or a format 2 file: one split
-            strings = str(memoryview(blob), "utf-8").split(_SEP)
+            strings = str(memoryview(blob), *_UTF8).split(_SEP)
             if len(strings) != count:
                 raise ValueError(f"{key}: {len(strings)} strings for {count} values")
             return strings
         starts, ends = self._text_bounds(key)  # checks the stored offsets
         view = memoryview(blob)
-        return [str(view[a:b], "utf-8") for a, b in zip(starts.tolist(), ends.tolist())]
+        return [str(view[a:b], *_UTF8) for a, b in zip(starts.tolist(), ends.tolist())]
 
     def _texts(self, key: str) -> list[object]:
         """:meth:`_strings` with None where a value is missing."""
@@ -461,7 +463,7 @@ class _StoredFrame:
             for i, (row, a, b) in enumerate(
                 zip(rows.tolist(), starts[rows].tolist(), ends[rows].tolist())
             ):
-                out[i] = None if missing[row] else str(view[a:b], "utf-8")
+                out[i] = None if missing[row] else str(view[a:b], *_UTF8)
             return out
         words = self._list_words(key)
         starts, ends = self._list_bounds(key)
