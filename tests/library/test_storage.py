@@ -191,7 +191,7 @@ def _mixed_library() -> GeneSetLibrary:
 def test_a_loaded_library_decodes_no_metadata_until_read(tmp_path):
     lib = _mixed_library()
     again = _round_trip(lib, tmp_path)
-    assert again._frame is None and not again._stored._decoded.keys() - {
+    assert again._meta.frame is None and not again._meta.stored._decoded.keys() - {
         "sets/6"
     }  # only the JSON column
     assert list(again.set_ids) == list(lib.set_ids) and again.set_ids.name == "set_id"
@@ -213,7 +213,7 @@ def test_taking_rows_of_a_loaded_column_matches_the_decoded_frame(rows, tmp_path
         assert all(
             x == y or (x != x and y != y) for x, y in zip(got.tolist(), expected.tolist())
         ), col  # NaN: missing year
-    assert again._frame is None  # taking rows never builds the frame
+    assert again._meta.frame is None  # taking rows never builds the frame
 
 
 def test_enrichment_on_a_loaded_library_reads_only_the_columns_it_shows(tmp_path):
@@ -223,7 +223,7 @@ def test_enrichment_on_a_loaded_library_reads_only_the_columns_it_shows(tmp_path
     top = pe.enrich(query, again, min_size=1).top(5).table
     pd.testing.assert_frame_equal(top, pe.enrich(query, lib, min_size=1).top(5).table)
     caption = f"sets/{list(lib.sets.columns).index('caption')}"
-    assert caption not in again._stored._decoded and again._frame is None
+    assert caption not in again._meta.stored._decoded and again._meta.frame is None
 
 
 def test_filters_on_a_loaded_library_match_the_built_one(tmp_path):
@@ -291,5 +291,5 @@ def test_a_loaded_library_pickles_with_its_encoded_metadata(tmp_path):
 
     lib = _mixed_library()
     again = pickle.loads(pickle.dumps(_round_trip(lib, tmp_path)))
-    assert again == lib and again._frame is None
+    assert again == lib and again._meta.frame is None
     pd.testing.assert_frame_equal(again.sets, lib.sets)
