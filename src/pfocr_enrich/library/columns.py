@@ -4,7 +4,8 @@ Numbers are arrays; text is one UTF-8 blob with offsets; lists of text are their
 distinct items + codes + cell lengths; anything else is JSON. :func:`frame_to_arrays`
 writes a frame, :class:`StoredFrame` reads one back column by column when first
 read, and :class:`SetMetadata` is a library's metadata either way (a frame, or
-stored columns).
+stored columns). Text is encoded with ``surrogatepass``: file names that are not
+UTF-8 (``os.listdir`` gives ``"\\udcff.md"`` for ``b"\\xff.md"``) round-trip.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import pandas as pd
 from .._util.files import gc_paused
 from ..errors import LibraryFormatError
 
-#: How text is encoded and decoded.
-TEXT_ERRORS = "strict"
+#: How text is encoded and decoded: lone surrogates (undecodable file names) pass through.
+TEXT_ERRORS = "surrogatepass"
 
 _SEP = "\x1f"  # ASCII unit separator; a text column that contains it is stored as JSON instead
 

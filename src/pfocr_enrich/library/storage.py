@@ -67,7 +67,7 @@ def load(
         with gc_paused():
             archive = _read_archive(path)
             header = json.loads(archive["header"].tobytes().decode("utf-8"))
-            if header.get("tag") != _FORMAT_TAG:
+            if not isinstance(header, dict) or header.get("tag") != _FORMAT_TAG:
                 raise LibraryFormatError("not a saved pfocr_enrich library", path=path)
             if header.get("version") not in _READABLE_VERSIONS:
                 raise LibraryFormatError(
@@ -100,7 +100,20 @@ def load(
     return genes, matrix, index, sets, report, header
 
 
-_DAMAGE = (OSError, ValueError, KeyError, zipfile.BadZipFile)
+# What reading a damaged file can raise: zipfile raises NotImplementedError for an unknown
+# compression method and EOFError for a truncated member; a damaged header gives JSON of the
+# wrong shape (KeyError, TypeError) or numbers numpy refuses (ValueError, OverflowError).
+_DAMAGE = (
+    OSError,
+    EOFError,
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    OverflowError,
+    NotImplementedError,
+    zipfile.BadZipFile,
+)
 
 
 def write_gmt(
