@@ -359,7 +359,7 @@ def _damaged(raw: bytes, rnd) -> bytes:
 
 
 @settings(
-    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(seed=st.integers(0, 2**32 - 1))
 def test_a_damaged_file_loads_equal_or_raises_a_format_error(tmp_path_factory, seed):
