@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,112 @@ import scipy.sparse as sp
 
 from .._util.validation import param_error
 
+if TYPE_CHECKING:
+    from .model import GeneSetLibrary
 
+
+# -- the constructors (GeneSetLibrary.from_dict, .from_frame, .from_lists) -------------------
+def from_dict(
+    cls: type[GeneSetLibrary],
+    gene_sets: Mapping[str, Iterable[str]],
+    *,
+    sets: pd.DataFrame | None = None,
+    name: str = "",
+    load_report: pd.DataFrame | None = None,
+    info: Mapping[str, Any] | None = None,
+) -> GeneSetLibrary:
+    """Build a library from a mapping of set id to genes.
+
+    Parameters
+    ----------
+    gene_sets : mapping of str to iterable of str
+        Set id -> genes; repeated genes are collapsed. An empty set, a missing set
+        id, or a missing (None, NaN, NA, NaT) or blank gene name raises ValueError
+        naming the set and position: filter those out first (and report them).
+    sets : DataFrame, optional
+        Metadata indexed by set id; rows are aligned to ``gene_sets``.
+    name, load_report, info
+        Stored on the library (see :class:`GeneSetLibrary`).
+
+    Returns
+    -------
+    GeneSetLibrary
+
+    Examples
+    --------
+    >>> from pfocr_enrich import GeneSetLibrary
+    >>> sorted(GeneSetLibrary.from_dict({"a": ["X", "Y", "X"]})["a"])
+    ['X', 'Y']
+    """
+    set_ids, gene_lists = lists_from_dict(gene_sets)
+    return from_lists(
+        cls, set_ids, gene_lists, sets=sets, name=name, load_report=load_report, info=info
+    )
+
+
+def from_frame(
+    cls: type[GeneSetLibrary],
+    frame: pd.DataFrame,
+    *,
+    set_col: str = "set_id",
+    gene_col: str = "gene",
+    metadata_cols: Iterable[str] | None = None,
+    name: str = "",
+) -> GeneSetLibrary:
+    """Build a library from a long table with one row per (set, gene).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The long table; it is not modified. Genes are stripped; a row with a
+        missing or blank set id or gene raises ValueError naming the row.
+    set_col, gene_col : str
+        Columns holding set ids and genes.
+    metadata_cols : iterable of str, optional
+        Columns that describe the set (the first value per set is kept).
+    name : str
+        Library label.
+
+    Returns
+    -------
+    GeneSetLibrary
+
+    Examples
+    --------
+    >>> from pfocr_enrich import GeneSetLibrary
+    >>> df = pd.DataFrame({"figid": ["f1", "f1", "f2"], "gene": ["TP53", "MDM2", "AKT1"]})
+    >>> GeneSetLibrary.from_frame(df, set_col="figid").sets["size"].tolist()
+    [2, 1]
+    """
+    set_ids, gene_lists, meta = lists_from_frame(frame, set_col, gene_col, metadata_cols)
+    return from_lists(cls, set_ids, gene_lists, sets=meta, name=name)
+
+
+def from_lists(
+    cls: type[GeneSetLibrary],
+    set_ids: list[str],
+    gene_lists: list[Iterable[str]],
+    *,
+    sets: pd.DataFrame | None = None,
+    name: str = "",
+    load_report: pd.DataFrame | None = None,
+    info: Mapping[str, Any] | None = None,
+) -> GeneSetLibrary:
+    """Build a library from parallel lists of set ids and genes (the readers' fast path).
+
+    The genes are taken as given (no stripping); the rules of :func:`from_dict` apply.
+
+    Examples
+    --------
+    >>> from pfocr_enrich import GeneSetLibrary
+    >>> GeneSetLibrary.from_lists(["a", "b"], [["X"], ["X", "Y"]]).sets["size"].tolist()
+    [1, 2]
+    """
+    genes, matrix, meta = arrays(set_ids, gene_lists, sets)
+    return cls(genes, matrix, meta, name=name, load_report=load_report, info=info)
+
+
+# -- the work --------------------------------------------------------------------------------
 def _is_missing(value: object) -> bool:
     """None, NaN, pd.NA, NaT (of any kind): a cell without a value."""
     if value is None or isinstance(value, str):

@@ -3,17 +3,21 @@
 A :class:`GeneSetLibrary` is immutable. Readers (``read_gmt``, ``read_figures``,
 ``GeneSetLibrary.from_frame``/``from_dict``) build one; filters and
 ``deduplicate`` return new libraries. The hot path of enrichment only sees the
-CSR matrix (int32 indices) and integer arrays. The work lives beside the class:
-:mod:`.build` (construction), :mod:`.subsets` (filters, duplicates),
-:mod:`.metadata` (metadata joins), :mod:`.storage` (files), :mod:`.derived`
-(indexes built on first use).
+CSR matrix (int32 indices) and integer arrays.
+
+The class holds the data and its protocol; the work lives beside it, one concern
+per module: :mod:`.build` (construction: ``from_dict``, ``from_frame`` and
+``from_lists`` are defined and documented there), :mod:`.subsets` (``filter``,
+duplicate groups, deduplication), :mod:`.metadata` (metadata joins),
+:mod:`.columns` and :mod:`.storage` (the saved format), :mod:`.derived`
+(indexes built on first use, kept for the library's lifetime).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from operator import attrgetter
 from typing import Any
 
@@ -129,71 +133,10 @@ class GeneSetLibrary:
         """Gene vocabulary and membership, shared without copying (nothing is decoded)."""
         return self._genes, self._membership
 
-    # -- construction -----------------------------------------------------
-    @classmethod
-    def from_dict(
-        cls,
-        gene_sets: Mapping[str, Iterable[str]],
-        *,
-        sets: pd.DataFrame | None = None,
-        name: str = "",
-        load_report: pd.DataFrame | None = None,
-        info: Mapping[str, Any] | None = None,
-    ) -> GeneSetLibrary:
-        """Build a library from a mapping of set id to genes.
-
-        Repeated genes are collapsed; an empty set, or a missing (None, NaN, NA)
-        or blank gene name, raises ValueError naming the set. ``sets`` is metadata
-        indexed by set id; ``name``, ``load_report`` and ``info`` are stored.
-
-        Examples
-        --------
-        >>> sorted(GeneSetLibrary.from_dict({"a": ["X", "Y", "X"]})["a"])
-        ['X', 'Y']
-        """
-        set_ids, gene_lists = build.lists_from_dict(gene_sets)
-        return cls.from_lists(
-            set_ids, gene_lists, sets=sets, name=name, load_report=load_report, info=info
-        )
-
-    @classmethod
-    def from_frame(
-        cls,
-        frame: pd.DataFrame,
-        *,
-        set_col: str = "set_id",
-        gene_col: str = "gene",
-        metadata_cols: Iterable[str] | None = None,
-        name: str = "",
-    ) -> GeneSetLibrary:
-        """Build a library from a long table with one row per (set, gene); ``frame`` is not modified.
-
-        Genes are stripped; a row with a missing or blank set id or gene raises
-        ValueError naming the row. ``metadata_cols`` keep the first value per set.
-
-        Examples
-        --------
-        >>> df = pd.DataFrame({"figid": ["f1", "f1", "f2"], "gene": ["TP53", "MDM2", "AKT1"]})
-        >>> GeneSetLibrary.from_frame(df, set_col="figid").sets["size"].tolist()
-        [2, 1]
-        """
-        set_ids, gene_lists, meta = build.lists_from_frame(frame, set_col, gene_col, metadata_cols)
-        return cls.from_lists(set_ids, gene_lists, sets=meta, name=name)
-
-    @classmethod
-    def from_lists(
-        cls,
-        set_ids: list[str],
-        gene_lists: list[Iterable[str]],
-        *,
-        sets: pd.DataFrame | None = None,
-        name: str = "",
-        load_report: pd.DataFrame | None = None,
-        info: Mapping[str, Any] | None = None,
-    ) -> GeneSetLibrary:
-        """Build from parallel lists of set ids and genes (see :func:`.build.arrays`)."""
-        genes, matrix, meta = build.arrays(set_ids, gene_lists, sets)
-        return cls(genes, matrix, meta, name=name, load_report=load_report, info=info)
+    # -- construction (see build.py) ---------------------------------------
+    from_dict = classmethod(build.from_dict)
+    from_frame = classmethod(build.from_frame)
+    from_lists = classmethod(build.from_lists)
 
     def with_metadata(self, metadata: GeneSetLibrary | pd.DataFrame) -> GeneSetLibrary:
         """Join figure metadata (another library, or a frame indexed by figid) onto the sets.
@@ -303,27 +246,7 @@ class GeneSetLibrary:
         lib._report = self._report  # shared as it is (a saved report stays encoded)
         return lib
 
-    def filter(
-        self,
-        *,
-        min_size: int | None = None,
-        max_size: int | None = None,
-        organisms: Iterable[str] | None = None,
-        years: Iterable[int] | None = None,
-        set_ids: Iterable[str] | None = None,
-    ) -> GeneSetLibrary:
-        """A new library of the sets that pass every given filter.
-
-        Sizes are inclusive bounds; ``organisms`` matches the ``organisms`` (lists)
-        or ``organism`` metadata; ``years`` the ``year``; unknown ``set_ids`` raise KeyError.
-
-        Examples
-        --------
-        >>> list(GeneSetLibrary.from_dict({"a": ["X"], "b": ["X", "Y"]}).filter(min_size=2))
-        ['b']
-        """
-        kwargs = dict(min_size=min_size, max_size=max_size, organisms=organisms, years=years)
-        return self._subset(*subsets.filter_rows(self, set_ids=set_ids, **kwargs))
+    filter = subsets.filter  # see subsets.py
 
     def deduplicate(self) -> GeneSetLibrary:
         """Merge sets with identical genes: the first of each group keeps its id and metadata.

@@ -1,8 +1,8 @@
 """Choosing a library's sets: filters, groups of identical sets, deduplication.
 
-Each function returns the rows to keep (and what to note in the new library's
-provenance); :class:`GeneSetLibrary` builds the smaller library from them with
-:func:`take_rows`, which also drops genes no kept set holds.
+:func:`filter` is ``GeneSetLibrary.filter``; the others give the rows to keep (and
+the note for the new library's provenance). The smaller library keeps only the
+genes its sets hold (:func:`take_rows`).
 """
 
 from __future__ import annotations
@@ -34,16 +34,39 @@ def take_rows(membership: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, 
     return used, matrix
 
 
-def filter_rows(
+def filter(  # GeneSetLibrary.filter (the name shadows the builtin here only)
     lib: GeneSetLibrary,
     *,
-    min_size: int | None,
-    max_size: int | None,
-    organisms: Iterable[str] | None,
-    years: Iterable[int] | None,
-    set_ids: Iterable[str] | None,
-) -> tuple[np.ndarray, str]:
-    """Rows passing every given filter of :meth:`GeneSetLibrary.filter`, and the provenance note."""
+    min_size: int | None = None,
+    max_size: int | None = None,
+    organisms: Iterable[str] | None = None,
+    years: Iterable[int] | None = None,
+    set_ids: Iterable[str] | None = None,
+) -> GeneSetLibrary:
+    """Return a new library with the sets that pass every given filter.
+
+    Parameters
+    ----------
+    min_size, max_size : int, optional
+        Keep sets with ``min_size <= size <= max_size``.
+    organisms : iterable of str, optional
+        Keep sets whose ``organisms`` (a list per set) or ``organism`` metadata
+        names at least one of these.
+    years : iterable of int, optional
+        Keep sets whose ``year`` is one of these.
+    set_ids : iterable of str, optional
+        Keep these sets (in library order); unknown ids raise ``KeyError``.
+
+    Returns
+    -------
+    GeneSetLibrary
+
+    Examples
+    --------
+    >>> from pfocr_enrich import GeneSetLibrary
+    >>> list(GeneSetLibrary.from_dict({"a": ["X"], "b": ["X", "Y"]}).filter(min_size=2))
+    ['b']
+    """
     func = "GeneSetLibrary.filter"
     check_size_bound(min_size, func, "min_size")
     check_size_bound(max_size, func, "max_size")
@@ -73,7 +96,7 @@ def filter_rows(
             raise KeyError(f"{func}: unknown set ids {unknown[:5]!r}")
         keep &= lib.set_ids.isin(ids)
         notes.append(f"set_ids=<{len(ids)}>")
-    return np.flatnonzero(keep), "filter(" + ", ".join(notes) + ")"
+    return lib._subset(np.flatnonzero(keep), "filter(" + ", ".join(notes) + ")")
 
 
 def _organism_mask(lib: GeneSetLibrary, wanted: set[str]) -> np.ndarray:
