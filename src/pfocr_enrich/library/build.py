@@ -49,10 +49,6 @@ def from_dict(
     name, load_report, info
         Stored on the library (see :class:`GeneSetLibrary`).
 
-    Returns
-    -------
-    GeneSetLibrary
-
     Examples
     --------
     >>> from pfocr_enrich import GeneSetLibrary
@@ -87,10 +83,6 @@ def from_frame(
         Columns that describe the set (the first value per set is kept).
     name : str
         Library label.
-
-    Returns
-    -------
-    GeneSetLibrary
 
     Examples
     --------

@@ -57,10 +57,6 @@ def filter(  # GeneSetLibrary.filter (the name shadows the builtin here only)
     set_ids : iterable of str, optional
         Keep these sets (in library order); unknown ids raise ``KeyError``.
 
-    Returns
-    -------
-    GeneSetLibrary
-
     Examples
     --------
     >>> from pfocr_enrich import GeneSetLibrary
