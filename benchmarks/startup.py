@@ -53,7 +53,7 @@ def _run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 def _commands(src: Path, work: Path) -> tuple[dict[str, list[str]], dict[str, str], dict[str, str]]:
     """The commands to time (name -> argv), the environment, and the reasons rows are missing."""
-    env = dict(os.environ, PYTHONPATH=str(src), PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ, PYTHONPATH=str(src))  # the warm-up run writes the bytecode
     py = sys.executable
     commands = {
         "python (empty)": [py, "-c", "pass"],
