@@ -151,6 +151,21 @@ def test_a_newer_format_is_refused_with_its_version(tmp_path):
         GeneSetLibrary.load(path)
 
 
+@pytest.mark.parametrize(
+    "header",
+    [[1, 2], {"tag": "pfocr_enrich.GeneSetLibrary", "version": 3, "info": {}}, {"version": 3}],
+    ids=["not-a-mapping", "no-name", "no-tag"],
+)
+def test_a_header_of_the_wrong_shape_is_a_format_error(header, tmp_path):
+    path = tmp_path / "lib.npz"
+    GeneSetLibrary.from_dict({"a": ["X"]}).save(path)
+    arrays = _stored(path)
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(LibraryFormatError, match="lib.npz"):
+        GeneSetLibrary.load(path)
+
+
 def test_load_leaves_the_garbage_collector_as_it_found_it(tmp_path):
     path = tmp_path / "lib.npz"
     GeneSetLibrary.from_dict({"a": ["X"]}).save(path)

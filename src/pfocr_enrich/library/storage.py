@@ -75,6 +75,8 @@ def load(
                     "(a newer pfocr_enrich wrote it?)",
                     path=path,
                 )
+            if not isinstance(header.get("name"), str) or not isinstance(header.get("info"), dict):
+                raise LibraryFormatError("the header has no library name or provenance", path=path)
             blob = archive["genes"].tobytes().decode("utf-8", TEXT_ERRORS)
             genes = np.array(blob.split("\n") if blob else [], dtype=object)
             # writable copies, as scipy expects
