@@ -175,7 +175,7 @@ class _Synonyms:
         alias_targets = _multimap(_keys(alias_names + lex_alias_terms), alias_ids + lex_alias_ids)
         return cls(
             ensembl_to_entrez=ensembl_to_entrez,
-            hgnc_symbols={k: v for k, v in grouped("hgnc_symbol").items() if k not in official},
+            hgnc_symbols=mapper._renames(),
             families={k: v for k, v in grouped("bioentities_symbol").items() if k not in official},
             alias_targets={k: v for k, v in alias_targets.items() if k and k not in official},
             previous_targets={
@@ -253,6 +253,7 @@ class GeneMapper:
             self, "_ensembl", (g_entrez, genes["ensembl"].tolist()) if "ensembl" in genes else None
         )
         set_(self, "_built", None)
+        set_(self, "_renamed", None)
 
     def _synonyms(self) -> _Synonyms:
         """Ensembl IDs, HGNC renames, families, aliases and previous symbols, built once."""
@@ -263,6 +264,24 @@ class GeneMapper:
                 built = _Synonyms.build(self)
             object.__setattr__(self, "_built", built)
         return built
+
+    def _renames(self) -> dict[str, set[str]]:
+        """HGNC symbols (2018) renamed since, from the lexicon alone, built once.
+
+        Tier 3 comes first and needs none of the other synonym tables, which take ten
+        times longer to build: a list whose only odd names are renamed symbols
+        (``DDX58``, ``SEPT7``) never builds them.
+        """
+        renamed = self._renamed
+        if renamed is None:
+            table, known = self.lexicon, self._entrez_to_symbol.keys()
+            rows = table[table["source"].astype(str) == "hgnc_symbol"]
+            pairs = zip(rows["term"].astype(str).tolist(), rows["entrez"].astype(str).tolist())
+            kept = [(t, e) for t, e in pairs if e in known]  # ids withdrawn since 2018 cannot map
+            grouped = _multimap(_keys([t for t, _ in kept]), [e for _, e in kept])
+            renamed = {k: v for k, v in grouped.items() if k not in self._key_to_symbol}
+            object.__setattr__(self, "_renamed", renamed)
+        return renamed
 
     @classmethod
     def default(cls) -> GeneMapper:
@@ -408,8 +427,7 @@ class GeneMapper:
 
     def _renamed_or_synonym(self, key: str) -> tuple[str | None, str, str] | None:
         """Tiers 3-5: renamed HGNC symbol, family, aliases and previous symbols."""
-        synonyms = self._synonyms()
-        renamed = synonyms.hgnc_symbols.get(key)
+        renamed = self._renames().get(key)
         if renamed is not None and len(renamed) == 1:
             (entrez,) = renamed
             return (
@@ -417,6 +435,7 @@ class GeneMapper:
                 "previous",
                 f"HGNC symbol (2018) renamed {self._entrez_to_symbol[entrez]}",
             )
+        synonyms = self._synonyms()
         family = synonyms.families.get(key)
         if family:
             return None, "ambiguous", "gene family of " + ", ".join(self._symbols(family))
