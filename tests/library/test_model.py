@@ -163,3 +163,45 @@ def test_load_report_round_trips_exactly(data_dir, tmp_path):
     pd.testing.assert_frame_equal(
         GeneSetLibrary.load(tmp_path / "r.npz").load_report, lib.load_report, check_dtype=False
     )
+
+
+MISSING = [None, float("nan"), np.nan, pd.NA, pd.NaT, np.datetime64("NaT")]
+
+
+@pytest.mark.parametrize("value", MISSING, ids=repr)
+def test_a_missing_gene_in_a_dict_is_refused_with_its_set_and_position(value):
+    with pytest.raises(ValueError, match=r"set 's2' has a missing gene name at position 1"):
+        GeneSetLibrary.from_dict({"s1": ["TP53"], "s2": ["MDM2", value, "AKT1"]})
+
+
+@pytest.mark.parametrize("value", ["", "  ", "\t"], ids=repr)
+def test_a_blank_gene_in_a_dict_is_refused(value):
+    with pytest.raises(ValueError, match=r"set 's1' has a blank gene name .* at position 0"):
+        GeneSetLibrary.from_dict({"s1": [value, "TP53"]})
+
+
+def test_a_missing_set_id_in_a_dict_is_refused():
+    with pytest.raises(ValueError, match="a set id is missing"):
+        GeneSetLibrary.from_dict({None: ["TP53"]})
+
+
+@pytest.mark.parametrize("value", [*MISSING, "", "   "], ids=repr)
+def test_a_missing_or_blank_gene_in_a_frame_is_refused_with_its_row(value):
+    frame = pd.DataFrame(
+        {"set_id": ["a", "a", "b"], "gene": pd.Series(["X", value, "Y"], dtype=object)}
+    )
+    with pytest.raises(ValueError, match=r"row 1 has a (missing|blank) 'set_id' or 'gene'"):
+        GeneSetLibrary.from_frame(frame)
+
+
+@pytest.mark.parametrize("dtype", ["string", "category", object])
+def test_missing_genes_of_any_column_type_never_become_genes(dtype):
+    frame = pd.DataFrame({"set_id": ["a", "a"], "gene": pd.Series(["X", None], dtype=dtype)})
+    with pytest.raises(ValueError, match="row 1 has a missing"):
+        GeneSetLibrary.from_frame(frame)
+
+
+def test_text_that_only_looks_missing_is_a_gene():
+    # "NaN" is the alias of SCN11A and "NA" a string: only real missing values are refused.
+    lib = GeneSetLibrary.from_dict({"a": ["NaN", "NA", "None", 7157]})
+    assert sorted(lib.genes) == ["7157", "NA", "NaN", "None"]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import random
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import pfocr_enrich as pe
 from pfocr_enrich.errors import LibraryFormatError
@@ -147,6 +151,21 @@ def test_a_newer_format_is_refused_with_its_version(tmp_path):
         GeneSetLibrary.load(path)
 
 
+@pytest.mark.parametrize(
+    "header",
+    [[1, 2], {"tag": "pfocr_enrich.GeneSetLibrary", "version": 3, "info": {}}, {"version": 3}],
+    ids=["not-a-mapping", "no-name", "no-tag"],
+)
+def test_a_header_of_the_wrong_shape_is_a_format_error(header, tmp_path):
+    path = tmp_path / "lib.npz"
+    GeneSetLibrary.from_dict({"a": ["X"]}).save(path)
+    arrays = _stored(path)
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(LibraryFormatError, match="lib.npz"):
+        GeneSetLibrary.load(path)
+
+
 def test_load_leaves_the_garbage_collector_as_it_found_it(tmp_path):
     path = tmp_path / "lib.npz"
     GeneSetLibrary.from_dict({"a": ["X"]}).save(path)
@@ -191,7 +210,7 @@ def _mixed_library() -> GeneSetLibrary:
 def test_a_loaded_library_decodes_no_metadata_until_read(tmp_path):
     lib = _mixed_library()
     again = _round_trip(lib, tmp_path)
-    assert again._frame is None and not again._stored._decoded.keys() - {
+    assert again._meta.frame is None and not again._meta.stored._decoded.keys() - {
         "sets/6"
     }  # only the JSON column
     assert list(again.set_ids) == list(lib.set_ids) and again.set_ids.name == "set_id"
@@ -213,7 +232,7 @@ def test_taking_rows_of_a_loaded_column_matches_the_decoded_frame(rows, tmp_path
         assert all(
             x == y or (x != x and y != y) for x, y in zip(got.tolist(), expected.tolist())
         ), col  # NaN: missing year
-    assert again._frame is None  # taking rows never builds the frame
+    assert again._meta.frame is None  # taking rows never builds the frame
 
 
 def test_enrichment_on_a_loaded_library_reads_only_the_columns_it_shows(tmp_path):
@@ -223,7 +242,7 @@ def test_enrichment_on_a_loaded_library_reads_only_the_columns_it_shows(tmp_path
     top = pe.enrich(query, again, min_size=1).top(5).table
     pd.testing.assert_frame_equal(top, pe.enrich(query, lib, min_size=1).top(5).table)
     caption = f"sets/{list(lib.sets.columns).index('caption')}"
-    assert caption not in again._stored._decoded and again._frame is None
+    assert caption not in again._meta.stored._decoded and again._meta.frame is None
 
 
 def test_filters_on_a_loaded_library_match_the_built_one(tmp_path):
@@ -291,5 +310,86 @@ def test_a_loaded_library_pickles_with_its_encoded_metadata(tmp_path):
 
     lib = _mixed_library()
     again = pickle.loads(pickle.dumps(_round_trip(lib, tmp_path)))
-    assert again == lib and again._frame is None
+    assert again == lib and again._meta.frame is None
     pd.testing.assert_frame_equal(again.sets, lib.sets)
+
+
+# -- damaged files and odd text (issue 17) -------------------------------------------------
+def test_an_unknown_compression_method_is_a_format_error_with_the_path(tmp_path):
+    path = tmp_path / "lib.npz"
+    GeneSetLibrary.from_dict({"a": ["X"]}).save(path)
+    raw = bytearray(path.read_bytes())
+    entry = raw.index(b"PK\x01\x02")  # the first member's central directory entry
+    raw[entry + 10 : entry + 12] = (99).to_bytes(2, "little")  # its compression method
+    path.write_bytes(bytes(raw))
+    with pytest.raises(LibraryFormatError, match=r"lib\.npz: cannot read saved library"):
+        GeneSetLibrary.load(path)
+
+
+def test_file_names_that_are_not_utf8_round_trip(tmp_path):
+    odd = b"\xff.md".decode("utf-8", "surrogateescape")  # what os.listdir gives for b'\xff.md'
+    lib = GeneSetLibrary.from_dict(
+        {"a": ["X"], "b": ["Y"]},
+        sets=pd.DataFrame(
+            {"file": [odd, "b.md"], "files": [[odd], ["b.md"]]}, index=["a", "b"], dtype=object
+        ),
+        load_report=pd.DataFrame({"file": [odd], "problem": ["no_genes"]}, dtype=object),
+        info={"source": odd},
+    )
+    again = _round_trip(lib, tmp_path)
+    pd.testing.assert_frame_equal(again.sets, lib.sets)
+    pd.testing.assert_frame_equal(again.load_report, lib.load_report)
+    assert again.info == lib.info and again.column_values("file", np.array([0])).tolist() == [odd]
+
+
+def test_a_figure_folder_with_a_file_name_that_is_not_utf8_saves_and_loads(data_dir, tmp_path):
+    page = (data_dir / "figures" / "sample" / "PMC10031380__sc1.md").read_bytes()
+    folder = tmp_path / "figures"
+    folder.mkdir()
+    with open(os.path.join(os.fsencode(folder), b"\xff.md"), "wb") as fh:
+        fh.write(page)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lib = pe.read_figures(folder)
+    assert any("\udcff" in str(v) for v in lib.sets.to_numpy().ravel())  # the name is kept
+    again = _round_trip(lib, tmp_path)
+    assert again == lib
+    pd.testing.assert_frame_equal(again.sets, lib.sets)
+    pd.testing.assert_frame_equal(again.load_report, lib.load_report)
+
+
+def _damaged(raw: bytes, rnd) -> bytes:
+    """``raw`` cut short, or with a few bytes flipped (half of them in zip or .npy headers)."""
+    if rnd.random() < 0.2:
+        return raw[: rnd.randrange(len(raw))]
+    signatures = (b"PK\x01\x02", b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")
+    headers = [at for at in range(len(raw)) if raw.startswith(signatures, at)]
+    out = bytearray(raw)
+    for _ in range(rnd.randint(1, 4)):
+        at = rnd.randrange(len(raw))
+        if rnd.random() < 0.5:
+            at = min(rnd.choice(headers) + rnd.randrange(64), len(raw) - 1)
+        out[at] ^= rnd.randint(1, 255)
+    return bytes(out)
+
+
+@settings(
+    max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_a_damaged_file_loads_equal_or_raises_a_format_error(tmp_path_factory, seed):
+    # Hypothesis picks the seed; the damage itself is uniform over the file (and its headers).
+    folder = tmp_path_factory.mktemp("fuzz")
+    lib = _mixed_library()
+    lib.save(folder / "good.npz")
+    path = folder / "bad.npz"
+    path.write_bytes(_damaged((folder / "good.npz").read_bytes(), random.Random(seed)))
+    try:
+        again = GeneSetLibrary.load(path)
+    except LibraryFormatError as exc:
+        assert str(path) in str(exc)
+        return
+    # Loaded: then it is the same library, every column decodes, and nothing differs.
+    assert again == lib and again.name == lib.name and again.info == lib.info
+    pd.testing.assert_frame_equal(again.sets, lib.sets)
+    pd.testing.assert_frame_equal(again.load_report, lib.load_report)

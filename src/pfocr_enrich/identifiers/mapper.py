@@ -20,8 +20,9 @@ from functools import lru_cache
 
 import pandas as pd
 
+from .._util.files import gc_paused
 from .._util.resources import read_packaged_tsv
-from .keys import ENSEMBL_HUMAN_GENE, ENTREZ_ID, MappedGene, gene_key, keys_of
+from .keys import ENSEMBL_HUMAN_GENE, ENTREZ_ID, MappedGene, gene_key, keys_of, multimap
 from .synonyms import Synonyms
 from .tiers import Hit, flag_common_word, resolve_synonyms
 
@@ -128,14 +129,35 @@ class GeneMapper:
             self, "_ensembl", (g_entrez, genes["ensembl"].tolist()) if "ensembl" in genes else None
         )
         set_(self, "_built", None)
+        set_(self, "_renamed", None)
 
     def _synonyms(self) -> Synonyms:
         """Ensembl IDs, HGNC renames, families, aliases and previous symbols, built once."""
         built = self._built
         if built is None:
-            built = Synonyms.build(self)
+            # ~400,000 new sets and lists, no cycle: the collector doubled the build's time.
+            with gc_paused():
+                built = Synonyms.build(self)
             object.__setattr__(self, "_built", built)
         return built
+
+    def renames(self) -> dict[str, set[str]]:
+        """HGNC symbols (2018) renamed since: gene key -> Entrez IDs, from the lexicon alone.
+
+        Tier 3 comes first and needs none of the other synonym tables, which take ten
+        times longer to build: a list whose only odd names are renamed symbols
+        (``DDX58``, ``SEPT7``) never builds them.
+        """
+        renamed = self._renamed
+        if renamed is None:
+            table, known = self.lexicon, self._entrez_to_symbol.keys()
+            rows = table[table["source"].astype(str) == "hgnc_symbol"]
+            pairs = zip(rows["term"].astype(str).tolist(), rows["entrez"].astype(str).tolist())
+            kept = [(t, e) for t, e in pairs if e in known]  # ids withdrawn since 2018 cannot map
+            grouped = multimap(keys_of([t for t, _ in kept]), [e for _, e in kept])
+            renamed = {k: v for k, v in grouped.items() if k not in self._key_to_symbol}
+            object.__setattr__(self, "_renamed", renamed)
+        return renamed
 
     def known_entrez(self) -> Iterable[str]:
         """Every Entrez ID of the table (a set-like view)."""

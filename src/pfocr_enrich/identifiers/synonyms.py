@@ -81,7 +81,7 @@ class Synonyms:
             squashed.setdefault(squash(key), key)
         return cls(
             ensembl_to_entrez=ensembl_to_entrez,
-            hgnc_symbols={k: v for k, v in grouped("hgnc_symbol").items() if k not in official},
+            hgnc_symbols=mapper.renames(),
             families=families,
             families_squashed=squashed,
             alias_targets={k: v for k, v in alias_targets.items() if k and k not in official},

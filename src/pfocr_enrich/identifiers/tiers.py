@@ -36,11 +36,11 @@ def resolve_synonyms(mapper: GeneMapper, name: str, key: str) -> Hit:
 
 def renamed_or_synonym(mapper: GeneMapper, key: str) -> Hit | None:
     """Tiers 3-5: renamed HGNC symbol, family, aliases and previous symbols."""
-    synonyms = mapper._synonyms()
-    renamed = synonyms.hgnc_symbols.get(key)
+    renamed = mapper.renames().get(key)
     if renamed is not None and len(renamed) == 1:
         (entrez,) = renamed
         return entrez, "previous", f"HGNC symbol (2018) renamed {mapper.symbol_of_entrez(entrez)}"
+    synonyms = mapper._synonyms()
     family = synonyms.family(key)
     if family:
         return _family_hit(mapper, family)

@@ -138,6 +138,8 @@ def update_gene_lists(
     vocabulary: set[str] = set()
     for genes in lists:
         vocabulary.update(genes)
+    # Missing or non-text names are left as they are, for the library build to refuse by position.
+    vocabulary = {g for g in vocabulary if type(g) is str}
     renames: dict[str, str] = {}
     details: dict[str, str] = {}
     # Entrez libraries (PFOCR releases) need no table; current symbols need no report.

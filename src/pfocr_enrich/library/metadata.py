@@ -6,6 +6,7 @@ Pure frame work on the model: :meth:`GeneSetLibrary.with_metadata` and
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from collections.abc import Mapping
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._util.validation import param_error
 from ..errors import MetadataJoinWarning
 
 _IMAGE_SUFFIX = re.compile(r"\.(?:jpe?g|png|gif|tiff?|bmp|webp)$", re.IGNORECASE)
@@ -65,6 +67,27 @@ def _matching_rows(sets: pd.DataFrame, meta: pd.DataFrame) -> np.ndarray:
         )
         pos = np.where(pos >= 0, pos, alt)
     return pos
+
+
+def metadata_by_figid(metadata: object) -> tuple[pd.DataFrame, str]:
+    """The frame :meth:`GeneSetLibrary.with_metadata` joins (indexed by figid) and its label."""
+    if isinstance(metadata, pd.DataFrame):
+        frame = metadata.set_index("figid") if "figid" in metadata.columns else metadata
+        return frame, "a DataFrame"
+    if isinstance(metadata, (str, os.PathLike)):
+        msg = (
+            "The 'metadata' parameter of GeneSetLibrary.with_metadata must be a GeneSetLibrary or a "
+            f"DataFrame. Got the path {os.fspath(metadata)!r} instead: for a folder of figure pages use "
+            "pfocr_enrich.join_metadata(lib, folder), which reads it with load_snapshot."
+        )
+        raise TypeError(msg)
+    raise param_error(
+        "GeneSetLibrary.with_metadata",
+        "metadata",
+        "a GeneSetLibrary or a DataFrame indexed by figid",
+        metadata,
+        error=TypeError,
+    )
 
 
 def join_frame(

@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .bspline import basis_derivatives, design_matrix
 from .corrections import bh_uncapped_tied
 
 __all__ = ["estimate_pi0", "qvalue"]
@@ -125,8 +126,6 @@ def _smooth_spline_predict(x: np.ndarray, y: np.ndarray, df: float) -> np.ndarra
 @lru_cache(maxsize=16)
 def _smoother(x_bytes: bytes, df: float) -> tuple[np.ndarray, ...]:
     """The y-independent part of R's ``smooth.spline`` for ``x`` and ``df`` (see above)."""
-    from scipy.interpolate import BSpline
-
     x = np.frombuffer(x_bytes, dtype=np.float64)
     # Group x values closer than 1e-6 * IQR (R's 'tol'): mean y, weight = count.
     q75, q25 = np.percentile(x, [75.0, 25.0])
@@ -158,20 +157,20 @@ def _smoother(x_bytes: bytes, df: float) -> tuple[np.ndarray, ...]:
         inner = xbar[idx]
     knots = np.concatenate([np.repeat(inner[0], 3), inner, np.repeat(inner[-1], 3)])
     nk = nknots + 2
-    X = BSpline.design_matrix(xbar, knots, 3).toarray()
+    X = design_matrix(xbar, knots, 3)
     XtWX = X.T @ (wbar[:, None] * X)
     # R evaluates the leverage of a point on the right boundary just inside it.
     x_lev = np.minimum(xbar, knots[nk] - 1e-11)
-    X_lev = BSpline.design_matrix(x_lev, knots, 3).toarray()
+    X_lev = design_matrix(x_lev, knots, 3)
 
     # Penalty Omega_ij = int B_i'' B_j'' over [0, 1]. B'' is linear on each knot
     # interval: a(t) = a0 + da t for t in [0, 1] after rescaling.
-    second = BSpline(knots, np.eye(nk), 3).derivative(2)
+    second_at = basis_derivatives(knots, 3, 2, inner)
     omega = np.zeros((nk, nk))
-    for left, right in zip(inner[:-1], inner[1:], strict=True):
+    for i, (left, right) in enumerate(zip(inner[:-1], inner[1:], strict=True)):
         h = right - left
-        a0 = second(left)
-        da = second(right) - a0  # B'' is continuous at simple interior knots
+        a0 = second_at[i]
+        da = second_at[i + 1] - a0  # B'' is continuous at simple interior knots
         cross = np.outer(da, a0)
         omega += h * (np.outer(a0, a0) + 0.5 * (cross + cross.T) + _R_SGRAM_T2 * np.outer(da, da))
 
@@ -195,7 +194,7 @@ def _smoother(x_bytes: bytes, df: float) -> tuple[np.ndarray, ...]:
     _r_brent_min(criterion, -1.5, 1.5, tol=1e-4, eps=2e-8, maxit=500)
     # Predict at the original x (all inside the fitted range).
     xs = (x - lo) / span
-    X_pred = BSpline.design_matrix(np.clip(xs, 0.0, 1.0), knots, 3).toarray()
+    X_pred = design_matrix(np.clip(xs, 0.0, 1.0), knots, 3)
     parts = (order, group.ravel(), wbar, X, last["a_inv"], X_pred)
     for part in parts:
         part.setflags(write=False)
