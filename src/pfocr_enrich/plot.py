@@ -77,8 +77,10 @@ def _tick_labels(rows: Any) -> list[str]:
 
 
 def _check_result(result: object, func: str) -> None:
-    """Plots read results through their public protocol; this layer never imports results."""
-    if not all(hasattr(type(result), name) for name in ("table", "is_batch", "top", "params")):
+    """Plots read results through their public API; this layer never imports results."""
+    if not all(
+        hasattr(type(result), name) for name in ("table", "is_batch", "top", "hits", "params")
+    ):
         raise TypeError(
             f"The 'result' parameter of {func} must be an EnrichmentResult. Got {type(result).__name__} instead."
         )
@@ -132,7 +134,7 @@ def _neg_log10(values: np.ndarray) -> np.ndarray:
 def _top_rows(result: EnrichmentResult, top: int, func: str) -> Any:
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
         raise ValueError(f"The 'top' parameter of {func} must be an int >= 1. Got {top!r} instead.")
-    return result._hits().top(int(top))._table
+    return result.hits().top(int(top)).table
 
 
 def _empty(ax: Axes, message: str) -> Axes:
@@ -353,7 +355,7 @@ def _matrix(
             f"The 'top' parameter of dot_matrix must be an int >= 1. Got {top!r} instead."
         )
     single = not result.is_batch
-    names = [str(result._params.get("query_name", "query"))] if single else result.queries  # type: ignore[attr-defined]
+    names = [str(result.params.get("query_name", "query"))] if single else result.queries  # type: ignore[attr-defined]
     if queries is not None:
         wanted = [str(q) for q in queries]
         unknown = [q for q in wanted if q not in names]
@@ -364,9 +366,9 @@ def _matrix(
             )
         names = wanted
     # Only the rows drawn are built: the best `top` hits of each query, then every hit of their sets.
-    hits = result._hits(None if single else names)
-    set_ids = pd.unique(hits.top(int(top))._table["set_id"])
-    rows = hits._hits(set_ids=set_ids)._table.copy()
+    hits = result.hits(queries=None if single else names)
+    set_ids = pd.unique(hits.top(int(top)).table["set_id"])
+    rows = hits.hits(set_ids=set_ids).table
     if single:
         rows = rows.assign(query=names[0])
     key = "log10_pvalue" if "log10_pvalue" in rows else "pvalue"
@@ -539,7 +541,7 @@ def figure_png(result: EnrichmentResult, *, top: int = 20, dpi: int = 110) -> by
             figsize=(4.6 + 0.7 * len(names), 1.6 + 0.38 * max(len(order), 3)), layout="constrained"
         )
     else:
-        n = min(len(result._hits()), top)
+        n = min(len(result.hits()), top)
         fig = Figure(figsize=(8.5, 1.4 + 0.42 * max(n, 3)), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()

@@ -29,7 +29,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..results.rows import first_per_query
 from ..stats import adjust_tied_pvalues, effect_sizes, estimate_pi0, hypergeom_logsf
+from .overlap_genes import overlap_strings
 
 if TYPE_CHECKING:
     from ..library import GeneSetLibrary
@@ -93,7 +95,8 @@ class ScoredRows:
     """Every kept (query, set) row, ranked, as (set, group) pairs plus per-group statistics.
 
     Rows come grouped by query in the caller's order, and within a query by
-    p-value (ties by set id). Arrays are read-only and shared between the
+    p-value (ties by set id). Results read them through the
+    :class:`pfocr_enrich.results.rows.Rows` protocol. Arrays are read-only and shared between the
     results derived from one run (filters select row positions).
     """
 
@@ -143,19 +146,31 @@ class ScoredRows:
         return self.g_query[self.group if sel is None else self.group[sel]]
 
     def column(self, name: str, sel: np.ndarray | None = None) -> np.ndarray:
-        """One of :data:`CHEAP_COLUMNS` for the rows ``sel`` (all rows when None)."""
+        """A numeric column for the rows ``sel`` (all rows when None): one of
+        :data:`CHEAP_COLUMNS` from the group arrays, any other (effect sizes) computed per
+        group; KeyError for a column that is not numeric or not in the table."""
         g = self.group if sel is None else self.group[sel]
         if name == "query_size":
             return self.query_n[self.g_query[g]]
-        values = {
+        cheap = {
             "pvalue": lambda: np.exp(self.g_log_p),
             "log10_pvalue": lambda: self.g_log_p / _LN10,
             "fdr": lambda: self.g_fdr,
             "qvalue": lambda: self.qvalues(),
             "overlap": lambda: self.g_k,
             "set_size": lambda: self.g_M,
-        }[name]()
-        return values[g]
+        }
+        if name in cheap:
+            return cheap[name]()[g]
+        values = self._group_columns(g).get(name)
+        if values is None or values.dtype == object:
+            raise KeyError(f"{name!r} is not a numeric column of the table")
+        return values
+
+    def set_ids(self, sel: np.ndarray | None = None) -> np.ndarray:
+        """The set id of each row at ``sel`` (all rows when None)."""
+        set_index = self.set_index if sel is None else self.set_index[sel]
+        return self.library.set_ids.to_numpy()[set_index]
 
     def qvalues(self, g: np.ndarray | None = None) -> np.ndarray:
         """Storey q-values, min(1, pi0 * BH), of groups ``g`` (all when None); NaN where pi0 cannot be estimated."""
@@ -178,10 +193,7 @@ class ScoredRows:
 
     def first_per_query(self, sel: np.ndarray, n: int) -> np.ndarray:
         """The first ``n`` positions of ``sel`` (ascending) within each query."""
-        codes = self.query_codes(sel)
-        starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
-        within = np.arange(len(sel)) - np.repeat(starts, np.diff(np.r_[starts, len(sel)]))
-        return sel[within < n]
+        return first_per_query(self.query_codes(sel), sel, n)
 
     # -- the table --------------------------------------------------------------
     def frame(self, sel: np.ndarray | None = None) -> pd.DataFrame:
@@ -485,108 +497,3 @@ class _RowBuffer:
             at += size
             del block
         return out
-
-
-# -- overlapping gene names -------------------------------------------------------------
-# A vocabulary's names as fixed-width UTF-8 rows ("name;" then NUL padding), remembered per
-# (read-only, library-owned) array: (the array, the rows or None, each name's length).
-_ENCODED: dict[int, tuple[np.ndarray, np.ndarray | None, np.ndarray]] = {}
-
-
-def _encoded(vocabulary: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
-    """The names of ``vocabulary`` as a (names, width) uint8 array, each followed by ';' and
-    NUL padding, and each name's length in bytes; None for the array when a name holds a
-    newline or a NUL (those cannot use the byte-level join)."""
-    hit = _ENCODED.get(id(vocabulary))
-    if hit is None or hit[0] is not vocabulary:
-        if len(_ENCODED) > 64:
-            _ENCODED.clear()
-        names = [str(g).encode("utf-8") for g in vocabulary]
-        lengths = np.fromiter((len(b) for b in names), dtype=np.int64, count=len(names))
-        blob = b"".join(names)
-        rows = None
-        if b"\n" not in blob and b"\0" not in blob:
-            width = int(lengths.max(initial=0)) + 1
-            rows = np.zeros((len(names), width), dtype=np.uint8)
-            where = np.repeat(np.arange(len(names)) * width, lengths)
-            where += np.arange(len(blob)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-            rows.ravel()[where] = np.frombuffer(blob, dtype=np.uint8)
-            rows[np.arange(len(names)), lengths] = ord(";")
-        hit = _ENCODED[id(vocabulary)] = (vocabulary, rows, lengths)
-    return hit[1], hit[2]
-
-
-def _join_rows(vocabulary: np.ndarray, hit_genes: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Names of ``hit_genes`` joined by ';', ``counts[i]`` names for row i ('' for none)."""
-    out = np.full(len(counts), "", dtype=object)
-    nonempty = np.flatnonzero(counts)
-    if not len(nonempty):
-        return out
-    rows, lengths = _encoded(vocabulary)
-    if rows is None or rows.shape[1] * len(hit_genes) > 4 * (
-        lengths[hit_genes].sum() + len(hit_genes)
-    ):
-        # a newline or NUL in a name, or a few very long names: join row by row
-        names = vocabulary[hit_genes].tolist()
-        bounds = np.r_[0, np.cumsum(counts)].tolist()
-        out[:] = [";".join(names[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
-        return out
-    # One row gather of the fixed-width names ("name;" + NULs), the ';' ending each row turned
-    # into a newline, the NULs dropped, one decode and one split: no Python object per name.
-    text = np.take(rows, hit_genes, axis=0)  # (faster than rows[hit_genes] for 2-D rows)
-    last = np.cumsum(counts[nonempty]) - 1
-    text[last, lengths[hit_genes[last]]] = ord("\n")
-    flat = text.ravel()
-    joined = np.empty(len(nonempty), dtype=object)
-    joined[:] = flat[flat != 0].tobytes().decode("utf-8").split("\n")[:-1]
-    out[nonempty] = joined
-    return out
-
-
-def overlap_strings(
-    library: GeneSetLibrary,
-    vocabularies: list[np.ndarray],
-    query_genes: Sequence[np.ndarray],
-    set_index: np.ndarray,
-    codes: np.ndarray,
-) -> list[np.ndarray]:
-    """For each row (set, query), the overlapping genes joined by ';' in vocabulary order
-    (sorted), once per vocabulary (identifiers, and symbols for Entrez libraries).
-
-    Rows of one query must be contiguous (they are: rows come grouped by query).
-    """
-    counts = np.zeros(len(set_index), dtype=np.int64)
-    pieces = []
-    starts = (
-        np.r_[0, np.flatnonzero(np.diff(codes)) + 1] if len(codes) else np.zeros(0, dtype=np.int64)
-    )
-    for start, stop in zip(starts.tolist(), np.r_[starts[1:], len(codes)].tolist()):
-        genes = np.unique(query_genes[codes[start]])
-        hits, counts[start:stop] = _query_hits(library, genes, set_index[start:stop])
-        pieces.append(hits)
-    hit_genes = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
-    return [_join_rows(vocabulary, hit_genes, counts) for vocabulary in vocabularies]
-
-
-def _query_hits(
-    library: GeneSetLibrary, genes: np.ndarray, sets: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The genes (sorted, ascending) of ``sets`` that are among ``genes``, concatenated, and
-    how many each set has.
-
-    Two ways, whichever touches fewer memberships: the rows of ``sets`` filtered by the query
-    (a few rows: ``top``), or the sets of the query's genes (gene-major) turned set-major and
-    gathered (most rows: the whole table; only the hits are touched).
-    """
-    _, membership = library.shared_arrays()
-    by_gene = library.derived.membership_by_gene()
-    set_sizes = np.diff(membership.indptr)
-    gene_sets = np.diff(by_gene.indptr)
-    if set_sizes[sets].sum() <= 2 * gene_sets[genes].sum():
-        members = membership[sets]  # scipy's C row gather
-        in_query = np.zeros(membership.shape[1], dtype=bool)
-        in_query[genes] = True
-        keep = in_query[members.indices]
-        return members.indices[keep], np.diff(np.r_[0, np.cumsum(keep)][members.indptr])
-    hits = by_gene[:, genes].tocsr()[sets]  # sets x query genes, columns ascending in each row
-    return genes[hits.indices], np.diff(hits.indptr)
