@@ -243,6 +243,27 @@ def test_overlap_gene_names_are_joined_exactly(names):
     assert table["genes"].to_dict() == expected
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        [],
+        ["L" * 5000],  # one very long name among short ones: joined row by row
+        ["with\0nul"],  # a NUL would be taken for padding: joined row by row
+        ["ünïcödé", "名前"],
+    ],
+)
+def test_joined_rows_equal_python_joins(extra):
+    vocabulary = np.array([f"G{i}" for i in range(50)] + extra, dtype=object)
+    rng = np.random.default_rng(4)
+    counts = rng.integers(0, 6, 300)
+    counts[:3] = 0
+    hits = np.concatenate([np.sort(rng.choice(len(vocabulary), c, replace=False)) for c in counts])
+    got = overlap_genes._join_rows(vocabulary, hits, counts)
+    bounds = np.r_[0, np.cumsum(counts)]
+    expected = [";".join(vocabulary[hits[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])]
+    assert got.tolist() == expected and got.dtype == object
+
+
 def test_both_ways_of_finding_overlapping_genes_agree(pfocr2018):
     # Rows filtered from set members (a few rows) or hits made set-major (the whole table).
     rng = np.random.default_rng(2)

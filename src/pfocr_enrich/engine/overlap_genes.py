@@ -25,7 +25,8 @@ _ENCODED: dict[int, tuple[np.ndarray, np.ndarray | None, np.ndarray]] = {}
 def _encoded(vocabulary: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
     """The names of ``vocabulary`` as a (names, width) uint8 array, each followed by ';' and
     NUL padding, and each name's length in bytes; None for the array when a name holds a
-    newline or a NUL (those cannot use the byte-level join)."""
+    newline or a NUL (those cannot use the byte-level join), or when a few long names would
+    make it much larger than the names themselves."""
     hit = _ENCODED.get(id(vocabulary))
     if hit is None or hit[0] is not vocabulary:
         if len(_ENCODED) > 64:
@@ -34,8 +35,9 @@ def _encoded(vocabulary: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
         lengths = np.fromiter((len(b) for b in names), dtype=np.int64, count=len(names))
         blob = b"".join(names)
         rows = None
-        if b"\n" not in blob and b"\0" not in blob:
-            width = int(lengths.max(initial=0)) + 1
+        width = int(lengths.max(initial=0)) + 1
+        compact = width * len(names) <= 4 * (len(blob) + len(names)) + (1 << 20)
+        if compact and b"\n" not in blob and b"\0" not in blob:
             rows = np.zeros((len(names), width), dtype=np.uint8)
             where = np.repeat(np.arange(len(names)) * width, lengths)
             where += np.arange(len(blob)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
