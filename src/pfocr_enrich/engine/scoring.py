@@ -21,6 +21,7 @@ of its (k, M, n, N), and the corrections equal the per-row ones
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -211,13 +212,14 @@ class ScoredRows:
         cols: dict[str, object] = {}
         if self.batch:
             cols["query"] = pd.Categorical.from_codes(codes, categories=list(self.names))
-        cols["set_id"] = library.set_ids.to_numpy()[set_index]
+        cols["set_id"] = library.set_ids.array.take(set_index)  # keeps the ids' dtype
         cols.update(self._group_columns(g))
         vocabularies = [genes] if self.symbols is None else [genes, self.symbols]
         strings = overlap_strings(library, vocabularies, self.query_genes, set_index, codes)
-        cols["genes"] = strings[0]
+        cols["genes"] = _text_column(strings[0])
         if self.symbols is not None:
-            cols["gene_symbols"] = strings[1]  # symbols in the order of their Entrez IDs
+            # symbols in the order of their Entrez IDs
+            cols["gene_symbols"] = _text_column(strings[1])
         present = library.metadata_columns()
         for col in METADATA_COLUMNS:
             if col in present:
@@ -271,6 +273,18 @@ class ScoredRows:
         if codes[0] == codes[-1] and ranks[0] == 1 and ranks[-1] == len(sel):
             return pd.RangeIndex(1, len(sel) + 1, name="rank")  # a whole prefix of one query
         return pd.Index(ranks, name="rank")
+
+
+@functools.cache
+def _text_dtype() -> object:
+    """The dtype pandas gives a column of Python strings (object in pandas 2, str in 3)."""
+    return pd.DataFrame({"text": np.array(["text"], dtype=object)})["text"].dtype
+
+
+def _text_column(values: np.ndarray) -> object:
+    """Strings as the column pandas would make of them, without its scan that infers the type."""
+    dtype = _text_dtype()
+    return values if isinstance(dtype, np.dtype) else pd.array(values, dtype=dtype)
 
 
 # -- scoring -------------------------------------------------------------------------

@@ -48,6 +48,11 @@ class _Deferred:
         return self._frame
 
 
+# Under copy-on-write (pandas >= 3, or turned on in 2.x) a shallow copy is already independent:
+# writing to it copies the data written to. Otherwise accessors hand out deep copies.
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or pd.options.mode.copy_on_write is True
+
+
 def _result_class(batch: bool) -> type[EnrichmentResult]:
     from .batch import BatchEnrichmentResult
 
@@ -202,7 +207,7 @@ class EnrichmentResult(Clustering, Describing, Reporting, Exporting):
         >>> top["set_id"], int(top["overlap"])
         ('PMC3270028__pone.0030802.g006', 3)
         """
-        return self._table.copy()
+        return self._table.copy(deep=not _COPY_ON_WRITE)
 
     @property
     def params(self) -> dict[str, Any]:
