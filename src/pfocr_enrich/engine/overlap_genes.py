@@ -54,9 +54,9 @@ def _join_rows(vocabulary: np.ndarray, hit_genes: np.ndarray, counts: np.ndarray
     if not len(nonempty):
         return out
     rows, lengths = _encoded(vocabulary)
-    if rows is None or rows.shape[1] * len(hit_genes) > 4 * (
-        lengths[hit_genes].sum() + len(hit_genes)
-    ):
+    hit_lengths = lengths[hit_genes]
+    width = int(hit_lengths.max()) + 1  # the longest name hit, not the longest of the vocabulary
+    if rows is None or width * len(hit_genes) > 4 * (hit_lengths.sum() + len(hit_genes)):
         # a newline or NUL in a name, or a few very long names: join row by row
         names = vocabulary[hit_genes].tolist()
         bounds = np.r_[0, np.cumsum(counts)].tolist()
@@ -64,9 +64,9 @@ def _join_rows(vocabulary: np.ndarray, hit_genes: np.ndarray, counts: np.ndarray
         return out
     # One row gather of the fixed-width names ("name;" + NULs), the ';' ending each row turned
     # into a newline, the NULs dropped, one decode and one split: no Python object per name.
-    text = np.take(rows, hit_genes, axis=0)  # (faster than rows[hit_genes] for 2-D rows)
+    text = np.take(rows[:, :width], hit_genes, axis=0)  # (faster than indexing, for 2-D rows)
     last = np.cumsum(counts[nonempty]) - 1
-    text[last, lengths[hit_genes[last]]] = ord("\n")
+    text[last, hit_lengths[last]] = ord("\n")
     flat = text.ravel()
     joined = np.empty(len(nonempty), dtype=object)
     joined[:] = flat[flat != 0].tobytes().decode("utf-8").split("\n")[:-1]
