@@ -8,10 +8,12 @@ fewer memberships and the names are joined at the byte level, one Python string 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 if TYPE_CHECKING:
@@ -135,3 +137,21 @@ def _hits_by_gene(
 ) -> tuple[np.ndarray, np.ndarray]:
     hits = by_gene[:, genes].tocsr()[sets]  # sets x query genes, columns ascending in each row
     return genes[hits.indices], np.diff(hits.indptr)
+
+
+@functools.cache
+def _text_dtype() -> object:
+    """The dtype pandas gives a column of Python strings (object in pandas 2, str in 3)."""
+    return pd.DataFrame({"text": np.array(["text"], dtype=object)})["text"].dtype
+
+
+def text_column(values: np.ndarray) -> object:
+    """Strings as the column pandas would make of them, without its scan that infers the type.
+
+    Examples
+    --------
+    >>> list(text_column(np.array(["A;B", ""], dtype=object)))
+    ['A;B', '']
+    """
+    dtype = _text_dtype()
+    return values if isinstance(dtype, np.dtype) else pd.array(values, dtype=dtype)

@@ -21,7 +21,6 @@ of its (k, M, n, N), and the corrections equal the per-row ones
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -32,7 +31,7 @@ import scipy.sparse as sp
 
 from ..results.rows import first_per_query
 from ..stats import adjust_tied_pvalues, effect_sizes, estimate_pi0, hypergeom_logsf
-from .overlap_genes import overlap_strings
+from .overlap_genes import overlap_strings, text_column
 
 if TYPE_CHECKING:
     from ..library import GeneSetLibrary
@@ -216,10 +215,10 @@ class ScoredRows:
         cols.update(self._group_columns(g))
         vocabularies = [genes] if self.symbols is None else [genes, self.symbols]
         strings = overlap_strings(library, vocabularies, self.query_genes, set_index, codes)
-        cols["genes"] = _text_column(strings[0])
+        cols["genes"] = text_column(strings[0])
         if self.symbols is not None:
             # symbols in the order of their Entrez IDs
-            cols["gene_symbols"] = _text_column(strings[1])
+            cols["gene_symbols"] = text_column(strings[1])
         present = library.metadata_columns()
         for col in METADATA_COLUMNS:
             if col in present:
@@ -273,18 +272,6 @@ class ScoredRows:
         if codes[0] == codes[-1] and ranks[0] == 1 and ranks[-1] == len(sel):
             return pd.RangeIndex(1, len(sel) + 1, name="rank")  # a whole prefix of one query
         return pd.Index(ranks, name="rank")
-
-
-@functools.cache
-def _text_dtype() -> object:
-    """The dtype pandas gives a column of Python strings (object in pandas 2, str in 3)."""
-    return pd.DataFrame({"text": np.array(["text"], dtype=object)})["text"].dtype
-
-
-def _text_column(values: np.ndarray) -> object:
-    """Strings as the column pandas would make of them, without its scan that infers the type."""
-    dtype = _text_dtype()
-    return values if isinstance(dtype, np.dtype) else pd.array(values, dtype=dtype)
 
 
 # -- scoring -------------------------------------------------------------------------
