@@ -79,8 +79,9 @@ def _tick_labels(rows: Any) -> list[str]:
 
 
 def _check_result(result: object, func: str) -> None:
-    """Plots read results through their public protocol; this layer never imports results."""
-    if not all(hasattr(type(result), name) for name in ("table", "is_batch", "top", "params")):
+    """Plots read results through their public API; this layer never imports results."""
+    needed = ("table", "is_batch", "top", "hits", "params")
+    if not all(hasattr(type(result), name) for name in needed):
         raise param_error(func, "result", "an EnrichmentResult", result, error=TypeError)
 
 
@@ -131,7 +132,7 @@ def _neg_log10(values: np.ndarray) -> np.ndarray:
 
 def _top_rows(result: EnrichmentResult, top: int, func: str) -> Any:
     top = check_int(top, func=func, param="top", min=1)
-    return result._hits().top(top)._table
+    return result.hits().top(top).table
 
 
 def _empty(ax: Axes, message: str) -> Axes:
@@ -349,7 +350,7 @@ def _matrix(
     _check_result(result, "dot_matrix")
     check_int(top, func="dot_matrix", param="top", min=1)
     single = not result.is_batch
-    names = [str(result._params.get("query_name", "query"))] if single else result.queries  # type: ignore[attr-defined]
+    names = [str(result.params.get("query_name", "query"))] if single else result.queries  # type: ignore[attr-defined]
     if queries is not None:
         wanted = [str(q) for q in queries]
         unknown = [q for q in wanted if q not in names]
@@ -360,9 +361,9 @@ def _matrix(
             )
         names = wanted
     # Only the rows drawn are built: the best `top` hits of each query, then every hit of their sets.
-    hits = result._hits(None if single else names)
-    set_ids = pd.unique(hits.top(int(top))._table["set_id"])
-    rows = hits._hits(set_ids=set_ids)._table.copy()
+    hits = result.hits(queries=None if single else names)
+    set_ids = pd.unique(hits.top(int(top)).table["set_id"])
+    rows = hits.hits(set_ids=set_ids).table
     if single:
         rows = rows.assign(query=names[0])
     key = "log10_pvalue" if "log10_pvalue" in rows else "pvalue"
@@ -535,7 +536,7 @@ def figure_png(result: EnrichmentResult, *, top: int = 20, dpi: int = 110) -> by
             figsize=(4.6 + 0.7 * len(names), 1.6 + 0.38 * max(len(order), 3)), layout="constrained"
         )
     else:
-        n = min(len(result._hits()), top)
+        n = min(len(result.hits()), top)
         fig = Figure(figsize=(8.5, 1.4 + 0.42 * max(n, 3)), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()

@@ -21,7 +21,7 @@ from statsmodels.stats.multitest import multipletests
 import pfocr_enrich as pe
 from conftest import IFN, QUERIES
 from pfocr_enrich import stats
-from pfocr_enrich.engine import scoring
+from pfocr_enrich.engine import overlap_genes, scoring
 from pfocr_enrich.results import EnrichmentResult
 
 
@@ -229,6 +229,7 @@ def test_batch_rows_are_eight_bytes_each(pfocr2018):
         ["GENE1", "GENE2", "GENE3", "GENE4"],
         ["Aß", "κ-casein", "TNFα", "G4"],  # non-ASCII: joined as bytes, decoded once
         ["A\nB", "C", "D", "E"],  # a newline in a name: joined row by row
+        ["X" * 300, "B", "C", "D"],  # one very long name: fixed-width rows would be wasteful
     ],
 )
 def test_overlap_gene_names_are_joined_exactly(names):
@@ -242,13 +243,61 @@ def test_overlap_gene_names_are_joined_exactly(names):
     assert table["genes"].to_dict() == expected
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        [],
+        ["L" * 5000],  # one very long name among short ones: joined row by row
+        ["with\0nul"],  # a NUL would be taken for padding: joined row by row
+        ["ünïcödé", "名前"],
+    ],
+)
+def test_joined_rows_equal_python_joins(extra):
+    vocabulary = np.array([f"G{i}" for i in range(50)] + extra, dtype=object)
+    rng = np.random.default_rng(4)
+    counts = rng.integers(0, 6, 300)
+    counts[:3] = 0
+    hits = np.concatenate([np.sort(rng.choice(len(vocabulary), c, replace=False)) for c in counts])
+    got = overlap_genes._join_rows(vocabulary, hits, counts)
+    bounds = np.r_[0, np.cumsum(counts)]
+    expected = [";".join(vocabulary[hits[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])]
+    assert got.tolist() == expected and got.dtype == object
+
+
+def test_both_ways_of_finding_overlapping_genes_agree(pfocr2018):
+    # Rows filtered from set members (a few rows) or hits made set-major (the whole table).
+    rng = np.random.default_rng(2)
+    _, membership = pfocr2018.shared_arrays()
+    by_gene = pfocr2018.derived.membership_by_gene()
+    for size in (1, 40, 400):
+        genes = np.unique(rng.choice(pfocr2018.n_genes, size, replace=False))
+        for sets in (rng.permutation(len(pfocr2018))[:25], rng.permutation(len(pfocr2018))):
+            by_set = overlap_genes._hits_by_set(membership, genes, sets)
+            by_gene_major = overlap_genes._hits_by_gene(by_gene, genes, sets)
+            np.testing.assert_array_equal(by_set[0], by_gene_major[0])
+            np.testing.assert_array_equal(by_set[1], by_gene_major[1])
+            expected = [np.intersect1d(membership[s].indices, genes) for s in sets]
+            assert by_set[1].tolist() == [len(e) for e in expected]
+            np.testing.assert_array_equal(by_set[0], np.concatenate(expected))
+
+
+def test_whole_table_equals_its_rows_built_a_few_at_a_time(pfocr2018):
+    # The whole table finds overlaps gene-major, a few rows from their sets: same table.
+    res = pe.enrich(list(pfocr2018.genes[:900:3]), pfocr2018)
+    whole = res.table
+    parts = pd.concat(
+        [res._rows.frame(np.arange(i, min(i + 7, len(res)))) for i in range(0, 70, 7)]
+    )
+    pd.testing.assert_frame_equal(whole.iloc[:70], parts, check_index_type=False)
+
+
 @pytest.mark.parametrize("suffix", [None, ".csv", ".tsv.gz"])
 def test_large_results_are_written_in_chunks_with_the_same_text(lib, monkeypatch, tmp_path, suffix):
-    from pfocr_enrich.results import model as results
+    from pfocr_enrich.results import export
 
     many = pe.enrich_many(QUERIES, lib)
     expected = built(pe.enrich_many(QUERIES, lib)).to_csv(sep="\t" if suffix == ".tsv.gz" else ",")
-    monkeypatch.setattr(results, "_EXPORT_CHUNK", 100)  # 648 rows: 7 chunks, none built in full
+    monkeypatch.setattr(export, "EXPORT_CHUNK", 100)  # 648 rows: 7 chunks, none built in full
     if suffix is None:
         text = many.to_csv()
     else:
@@ -273,12 +322,12 @@ def test_plots_and_reports_build_only_the_rows_they_draw(lib):
 
 
 def test_mapping_report_is_built_when_read_and_survives_pickling(lib):
-    from pfocr_enrich.results.model import Deferred
+    from pfocr_enrich.results.model import _Deferred
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pe.GeneMappingWarning)
         res = pe.enrich([*IFN, "NOTAGENE"], lib)
-    assert isinstance(res._mapping_value, Deferred)
+    assert isinstance(res._mapping_value, _Deferred)
     again = pickle.loads(pickle.dumps(res))
     top = res.top(3)
     assert top._mapping_value is res._mapping_value  # derived results share one report

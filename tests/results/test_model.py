@@ -18,7 +18,7 @@ import pytest
 import pfocr_enrich as pe
 from conftest import IFN, QUERIES, ROUND_TRIP  # noqa: E402  (shared query lists and fixtures lib/res/many)
 from pfocr_enrich.results import BatchEnrichmentResult, EnrichmentResult
-from pfocr_enrich.results.model import leader_clusters
+from pfocr_enrich.results.cluster import leader_clusters
 
 
 # -- types, copies, pickling ---------------------------------------------------
@@ -298,10 +298,10 @@ def test_html_escapes_everything_and_links_only_http(res, lib):
 
 
 def test_underflowed_pvalues_are_shown_from_log10(lib):
-    from pfocr_enrich.results.model import _fmt_log10
+    from pfocr_enrich.results.report.html import fmt_log10
 
-    assert _fmt_log10(-350.0) == "1.0e-350" and _fmt_log10(np.log10(2.5e-320)) == "2.5e-320"
-    assert _fmt_log10(np.log10(0.012)) == "0.012"
+    assert fmt_log10(-350.0) == "1.0e-350" and fmt_log10(np.log10(2.5e-320)) == "2.5e-320"
+    assert fmt_log10(np.log10(0.012)) == "0.012"
 
 
 def test_batch_repr_html_shows_each_query(many):

@@ -21,7 +21,7 @@ import logging
 import os
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any, cast
 
@@ -42,7 +42,7 @@ from ..identifiers import (
     normalise_query,
 )
 from ..library import GeneSetLibrary
-from ..results.model import BatchEnrichmentResult, Deferred, EnrichmentResult
+from ..results import BatchEnrichmentResult, EnrichmentResult
 from .options import ENRICHR_BACKGROUND, Options, make_options
 from .scoring import ScoredRows, ScoringRules, TestedSets, score_queries
 from .universe import MappedQuery, Universe, build_universe, map_query, query_counts
@@ -315,7 +315,7 @@ def _run(
     mapper: GeneMapper | None,
     options: dict[str, object],
     alpha: float | None = None,
-) -> tuple[ScoredRows, dict[str, Any], Deferred, GeneSetLibrary]:
+) -> tuple[ScoredRows, dict[str, Any], Callable[[], pd.DataFrame], GeneSetLibrary]:
     """Shared pipeline of enrich and enrich_many: the ranked rows, params, mapping and tested library."""
     opts = make_options(func=func, **options)
     mapper = check_type(
@@ -336,8 +336,9 @@ def _run(
     for name, names in named.items():
         mapped = map_query(names, library, index, universe, mapper, opts=opts)
         queries.append(MappedQuery(name, mapped, *query_counts(mapped, library, universe, opts)))
-    mapping = Deferred(
-        partial(_mapping_table, [q.rows for q in queries], list(named), batch=func != "enrich")
+    # Built when first read (as costly as scoring against 10,000 sets; many uses never read it).
+    mapping = partial(
+        _mapping_table, [q.rows for q in queries], list(named), batch=func != "enrich"
     )
     _warn_dropped(queries)
     empty = next((q for q in queries if q.n == 0), None)

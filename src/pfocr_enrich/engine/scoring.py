@@ -29,7 +29,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..results.rows import first_per_query
 from ..stats import adjust_tied_pvalues, effect_sizes, estimate_pi0, hypergeom_logsf
+from .overlap_genes import overlap_strings, text_column
 
 if TYPE_CHECKING:
     from ..library import GeneSetLibrary
@@ -93,7 +95,8 @@ class ScoredRows:
     """Every kept (query, set) row, ranked, as (set, group) pairs plus per-group statistics.
 
     Rows come grouped by query in the caller's order, and within a query by
-    p-value (ties by set id). Arrays are read-only and shared between the
+    p-value (ties by set id). Results read them through the
+    :class:`pfocr_enrich.results.rows.Rows` protocol. Arrays are read-only and shared between the
     results derived from one run (filters select row positions).
     """
 
@@ -143,19 +146,31 @@ class ScoredRows:
         return self.g_query[self.group if sel is None else self.group[sel]]
 
     def column(self, name: str, sel: np.ndarray | None = None) -> np.ndarray:
-        """One of :data:`CHEAP_COLUMNS` for the rows ``sel`` (all rows when None)."""
+        """A numeric column for the rows ``sel`` (all rows when None): one of
+        :data:`CHEAP_COLUMNS` from the group arrays, any other (effect sizes) computed per
+        group; KeyError for a column that is not numeric or not in the table."""
         g = self.group if sel is None else self.group[sel]
         if name == "query_size":
             return self.query_n[self.g_query[g]]
-        values = {
+        cheap = {
             "pvalue": lambda: np.exp(self.g_log_p),
             "log10_pvalue": lambda: self.g_log_p / _LN10,
             "fdr": lambda: self.g_fdr,
             "qvalue": lambda: self.qvalues(),
             "overlap": lambda: self.g_k,
             "set_size": lambda: self.g_M,
-        }[name]()
-        return values[g]
+        }
+        if name in cheap:
+            return cheap[name]()[g]
+        values = self._group_columns(g).get(name)
+        if values is None or values.dtype == object:
+            raise KeyError(f"{name!r} is not a numeric column of the table")
+        return values
+
+    def set_ids(self, sel: np.ndarray | None = None) -> np.ndarray:
+        """The set id of each row at ``sel`` (all rows when None)."""
+        set_index = self.set_index if sel is None else self.set_index[sel]
+        return self.library.set_ids.to_numpy()[set_index]
 
     def qvalues(self, g: np.ndarray | None = None) -> np.ndarray:
         """Storey q-values, min(1, pi0 * BH), of groups ``g`` (all when None); NaN where pi0 cannot be estimated."""
@@ -178,10 +193,7 @@ class ScoredRows:
 
     def first_per_query(self, sel: np.ndarray, n: int) -> np.ndarray:
         """The first ``n`` positions of ``sel`` (ascending) within each query."""
-        codes = self.query_codes(sel)
-        starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
-        within = np.arange(len(sel)) - np.repeat(starts, np.diff(np.r_[starts, len(sel)]))
-        return sel[within < n]
+        return first_per_query(self.query_codes(sel), sel, n)
 
     # -- the table --------------------------------------------------------------
     def frame(self, sel: np.ndarray | None = None) -> pd.DataFrame:
@@ -192,29 +204,31 @@ class ScoredRows:
             # no rows: the columns keep the types they have with rows (e.g. pandas' str dtype)
             return self.frame(np.zeros(1, dtype=np.int64)).iloc[:0]
         library = self.library
-        genes, membership = library.shared_arrays()
+        genes, _ = library.shared_arrays()
         g = self.group[sel]
         set_index = self.set_index[sel]
         codes = self.g_query[g]
-        cols: dict[str, object] = {"set_id": library.set_ids.to_numpy()[set_index]}
-        for name, values in self._group_columns(g).items():
-            cols[name] = values
+        cols: dict[str, object] = {}
+        if self.batch:
+            cols["query"] = pd.Categorical.from_codes(codes, categories=list(self.names))
+        cols["set_id"] = library.set_ids.array.take(set_index)  # keeps the ids' dtype
+        cols.update(self._group_columns(g))
         vocabularies = [genes] if self.symbols is None else [genes, self.symbols]
-        strings = overlap_strings(membership, vocabularies, self.query_genes, set_index, codes)
-        cols["genes"] = strings[0]
+        strings = overlap_strings(library, vocabularies, self.query_genes, set_index, codes)
+        cols["genes"] = text_column(strings[0])
         if self.symbols is not None:
-            cols["gene_symbols"] = strings[1]  # symbols in the order of their Entrez IDs
+            # symbols in the order of their Entrez IDs
+            cols["gene_symbols"] = text_column(strings[1])
         present = library.metadata_columns()
         for col in METADATA_COLUMNS:
             if col in present:
                 cols[col] = library.column_values(col, set_index)  # decodes these rows only
-        frame = pd.DataFrame(cols, copy=False)
-        if self.batch:
-            frame.insert(0, "query", pd.Categorical.from_codes(codes, categories=list(self.names)))
-        first = [c for c in _LEADING if c in frame.columns]
-        frame = frame[first + [c for c in frame.columns if c not in first]]
-        frame.index = self._rank_index(sel, codes)
-        return frame
+        # The columns in their final order, given once: a reordering would copy every column.
+        first = [c for c in _LEADING if c in cols]
+        order = first + [c for c in cols if c not in first]
+        return pd.DataFrame(
+            {c: cols[c] for c in order}, index=self._rank_index(sel, codes), copy=False
+        )
 
     def _group_columns(self, g: np.ndarray) -> dict[str, np.ndarray]:
         """The numeric columns of rows in groups ``g``: computed per group, then gathered."""
@@ -484,77 +498,3 @@ class _RowBuffer:
             at += size
             del block
         return out
-
-
-# -- overlapping gene names -------------------------------------------------------------
-_ENCODED: dict[int, tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]] = {}
-
-
-def _encoded(vocabulary: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
-    """The UTF-8 names of a (read-only, library-owned) vocabulary as one byte array followed by
-    ';' and a newline, with each name's start and length; None when a name holds a newline.
-    Remembered per array."""
-    hit = _ENCODED.get(id(vocabulary))
-    if hit is None or hit[0] is not vocabulary:
-        if len(_ENCODED) > 64:
-            _ENCODED.clear()
-        names = [str(g).encode("utf-8") for g in vocabulary]
-        lengths = np.fromiter((len(b) for b in names), dtype=np.int64, count=len(names))
-        starts = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
-        blob = b"".join(names)
-        data = None if b"\n" in blob else np.frombuffer(blob + b";\n", dtype=np.uint8)
-        hit = _ENCODED[id(vocabulary)] = (vocabulary, data, starts, lengths)
-    return hit[1], hit[2], hit[3]
-
-
-def _join_rows(vocabulary: np.ndarray, hit_genes: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Names of ``hit_genes`` joined by ';', ``counts[i]`` names for row i ('' for none)."""
-    out = np.full(len(counts), "", dtype=object)
-    nonempty = np.flatnonzero(counts)
-    if not len(nonempty):
-        return out
-    data, starts, lengths = _encoded(vocabulary)
-    if data is None:  # a name with a newline cannot use the byte-level join: join row by row
-        names = vocabulary[hit_genes].tolist()
-        bounds = np.r_[0, np.cumsum(counts)].tolist()
-        out[:] = [";".join(names[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
-        return out
-    # Assemble every row's text as bytes in one gather (each name followed by ';', the last
-    # of a row by '\n'), decode once and split: ~1.5x faster than joining Python strings.
-    width = lengths[hit_genes] + 1
-    ends = np.cumsum(width)
-    source = np.repeat(starts[hit_genes] - (ends - width), width) + np.arange(ends[-1])
-    source[ends - 1] = len(data) - 2  # ';'
-    source[ends[np.cumsum(counts[nonempty]) - 1] - 1] = len(data) - 1  # '\n'
-    out[nonempty] = data[source].tobytes().decode("utf-8").split("\n")[:-1]
-    return out
-
-
-def overlap_strings(
-    membership: sp.csr_matrix,
-    vocabularies: list[np.ndarray],
-    query_genes: Sequence[np.ndarray],
-    set_index: np.ndarray,
-    codes: np.ndarray,
-) -> list[np.ndarray]:
-    """For each row (set, query), the overlapping genes joined by ';' in vocabulary order
-    (sorted), once per vocabulary (identifiers, and symbols for Entrez libraries).
-
-    Rows of one query must be contiguous (they are: rows come grouped by query).
-    """
-    counts = np.zeros(len(set_index), dtype=np.int64)
-    pieces = []
-    in_query = np.zeros(membership.shape[1], dtype=bool)
-    starts = (
-        np.r_[0, np.flatnonzero(np.diff(codes)) + 1] if len(codes) else np.zeros(0, dtype=np.int64)
-    )
-    for start, stop in zip(starts, np.r_[starts[1:], len(codes)]):
-        genes = query_genes[codes[start]]
-        in_query[genes] = True
-        members = membership[set_index[start:stop]]  # scipy's C row gather
-        keep = in_query[members.indices]
-        in_query[genes] = False
-        pieces.append(members.indices[keep])
-        counts[start:stop] = np.diff(np.r_[0, np.cumsum(keep)][members.indptr])
-    hit_genes = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
-    return [_join_rows(vocabulary, hit_genes, counts) for vocabulary in vocabularies]
