@@ -27,11 +27,9 @@ Missing values are written by R: ``.na.character`` (``NA_character_``), ``NA``
 
 from __future__ import annotations
 
-import codecs
 import csv
 import errno
 import glob
-import io
 import logging
 import os
 import re
@@ -48,7 +46,6 @@ from .._util.files import gc_paused
 from ..errors import FigureFormatError, FigureParseWarning
 from ..identifiers import GeneMapper
 from ..library import GeneSetLibrary
-from . import _simpleyaml
 
 logger = logging.getLogger(__name__)
 
@@ -488,116 +485,6 @@ def _problem(
     return err
 
 
-def _front_matter_text(path: str) -> str:
-    """The lines between the opening and closing ``---``, as one string.
-
-    Files that fit in one 8 KB chunk (nearly all pages) are read with one system call
-    and decoded at once; what :func:`_front_matter_lines` would read and raise (the
-    same decoder, newline translation and chunks as a text-mode file) is reproduced
-    exactly, so even a decoding error past the closing line counts only when a text
-    file would have decoded it. Bigger files go through :func:`_front_matter_lines`.
-    """
-    with open(path, "rb", buffering=0) as raw:  # the same errors as a text-mode open
-        try:
-            return _OneChunk(raw).front_matter(path)
-        except _MoreThanOneChunk:
-            pass
-    return "".join(_front_matter_lines(path))
-
-
-class _MoreThanOneChunk(Exception):
-    pass
-
-
-class _OneChunk:
-    """A figure file read as a text-mode file reads it, as long as it is one chunk.
-
-    A text-mode file (``TextIOWrapper``, ``newline=None``) reads 8,192-byte chunks,
-    decodes each one with ``final=False`` (an incomplete character at its end waits
-    for the next chunk; a final "\\r" too) and translates "\\r\\n" and "\\r" to
-    "\\n"; it reads the next chunk (at the end of the file: decodes with
-    ``final=True``) only when it needs a line that is not complete yet.
-    """
-
-    _CHUNK = io.TextIOWrapper(io.BytesIO())._CHUNK_SIZE  # 8192
-
-    def __init__(self, raw: Any) -> None:
-        self.raw = raw
-        self.decoder = _UTF8_SIG()
-        self.pending_cr = False
-        self.eof = False
-        self.text = ""
-
-    def _decoded(self, data: bytes, *, final: bool) -> str:
-        text = self.decoder.decode(data, final=final)
-        if final and self.pending_cr:
-            text = "\r" + text
-        self.pending_cr = not final and text.endswith("\r")
-        if self.pending_cr:
-            text = text[:-1]
-        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
-
-    def _more(self) -> None:
-        """Read on past the last complete line: the end of the file, or give up."""
-        if self.eof:
-            return
-        if self.raw.read(self._CHUNK):
-            raise _MoreThanOneChunk
-        self.eof = True
-        self.text += self._decoded(b"", final=True)
-
-    def front_matter(self, path: str) -> str:
-        """What :func:`_front_matter_lines` returns (joined) or raises."""
-        try:
-            return self._front_matter(path)
-        except UnicodeDecodeError as exc:
-            raise _problem(path, "unreadable", f"expected UTF-8 text, got {exc.reason}") from None
-
-    def _front_matter(self, path: str) -> str:
-        chunk = self.raw.read(self._CHUNK)
-        self.eof = not chunk
-        self.text = self._decoded(chunk, final=self.eof)
-        if "\n" not in self.text:
-            self._more()  # the first line goes on (or the file ends)
-        end = self.text.find("\n") + 1
-        first = self.text[:end] if end else self.text
-        if first.rstrip() != "---":
-            got = "an empty file" if not first else repr(first.rstrip("\n"))
-            raise _problem(
-                path,
-                "no_front_matter",
-                f"expected '---' to open the YAML front matter, got {got}",
-                line=1,
-            )
-        start = len(first)
-        closing = _closing_line(self.text, start)
-        if closing is None or not self.text.endswith("\n", 0, closing[1]):
-            # No closing line among the complete lines: a text file reads on.
-            self._more()
-            closing = _closing_line(self.text, start)
-        if closing is None:
-            detail = "the YAML front matter opened by '---' is never closed by a second '---' line"
-            raise _problem(path, "no_front_matter", detail, line=1)
-        return self.text[start : closing[0]]
-
-
-_UTF8_SIG = codecs.getincrementaldecoder("utf-8-sig")
-
-
-def _closing_line(text: str, start: int) -> tuple[int, int] | None:
-    """(start, end) of the first line from ``start`` on that is ``---`` plus white space."""
-    pos = start
-    while pos < len(text):
-        if text.startswith("---", pos):
-            end = text.find("\n", pos) + 1 or len(text)
-            if text[pos:end].rstrip() == "---":
-                return pos, end
-        pos = text.find("\n---", pos) + 1
-        if not pos:
-            return None
-    return None
-
-
 def _front_matter_lines(path: str) -> list[str]:
     """Lines between the opening and closing ``---``; reads no further than the closing line."""
     try:
@@ -623,12 +510,6 @@ def _front_matter_lines(path: str) -> list[str]:
 
 
 def _parse_yaml(path: str, text: str) -> Any:
-    # Pages in the plain shape R writes are read without PyYAML's per-node work, with
-    # the same result; anything else (and every error) is PyYAML's to read and report.
-    if _simpleyaml.usable_with(_LOADER):
-        data = _simpleyaml.load(text, _LOADER)
-        if data is not None:
-            return data
     try:
         return yaml.load(text, Loader=_LOADER)  # a safe loader
     except yaml.YAMLError as exc:
@@ -645,7 +526,7 @@ def _parse_yaml(path: str, text: str) -> Any:
 
 def _load_front_matter(path: str) -> tuple[dict[str, Any], int | None]:
     """Return the front matter of a figure page and the 1-based file line of ``figid:``."""
-    text = _front_matter_text(path)
+    text = "".join(_front_matter_lines(path))
     data = _parse_yaml(path, text)
     if not isinstance(data, dict):
         got = "nothing" if data is None else f"a {type(data).__name__}"
@@ -775,8 +656,6 @@ class _Parsed:
         """(symbol, entrez, source, match) of the table's rows of the organism; raises its problem."""
         if self.table_error is not None:
             raise self.table_error
-        if isinstance(self.table_items, _Rows):
-            return self.table_items.rows()
         return self.table_items  # type: ignore[return-value]
 
 
@@ -811,77 +690,15 @@ _USED_KEYS = (
 _worker_data_dirs: dict[str, list[str]] = {}  # a worker process's cache of _data folders
 
 
-class _Joined:
-    """A list of strings sent between processes as one string: one object to pickle, not 80."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    @classmethod
-    def of(cls, value: Any) -> Any:
-        """``value`` joined when it is a non-empty list of strings without newlines, else as is."""
-        if isinstance(value, list) and value and all(type(v) is str for v in value):
-            text = "\n".join(value)
-            if text.count("\n") == len(value) - 1:
-                return cls(text)
-        return value
-
-    def items(self) -> list[str]:
-        return self.text.split("\n")
-
-
-class _Rows:
-    """Table rows (tuples of strings) sent between processes as one string.
-
-    Sending a page's results costs about as much per object as parsing does; a
-    table's 20 rows are 100 objects. Columns a table does not have are None in
-    every row and are not sent.
-    """
-
-    __slots__ = ("text", "has")
-
-    def __init__(self, text: str, has: tuple[bool, ...]) -> None:
-        self.text, self.has = text, has
-
-    @classmethod
-    def of(cls, rows: list[tuple[Any, ...]]) -> Any:
-        """``rows`` as one string when possible (no tab or newline in a field), else as is."""
-        if not rows:
-            return rows
-        has = tuple(value is not None for value in rows[0])
-        fields = [v for row in rows for v, present in zip(row, has) if present]
-        if len(fields) != sum(has) * len(rows) or not all(type(v) is str for v in fields):
-            return rows  # a None where the first row has a value, or the reverse
-        text = "\n".join("\t".join(v for v in row if v is not None) for row in rows)
-        if text.count("\t") != (sum(has) - 1) * len(rows) or text.count("\n") != len(rows) - 1:
-            return rows
-        return cls(text, has)
-
-    def rows(self) -> list[tuple[Any, ...]]:
-        if all(self.has):
-            return [tuple(line.split("\t")) for line in self.text.split("\n")]
-        rows = []
-        for line in self.text.split("\n"):
-            values = iter(line.split("\t"))
-            rows.append(tuple(next(values) if present else None for present in self.has))
-        return rows
-
-
 def _parse_for_worker(path: str, taxid: str) -> _Parsed:
     """:func:`_parse_file` with only what the reader uses of the front matter (smaller pickles)."""
     parsed = _parse_file(path, taxid, _worker_data_dirs)
-    if parsed.table_items:
-        parsed.table_items = _Rows.of(parsed.table_items)  # type: ignore[assignment]
     fm = parsed.front_matter
     if fm is not None:
         kept = {key: fm[key] for key in _USED_KEYS if key in fm}
         schema = kept.get("schema-jsonld")
         if isinstance(schema, dict):
-            kept["schema-jsonld"] = (
-                {"keywords": _Joined.of(schema["keywords"])} if "keywords" in schema else {}
-            )
+            kept["schema-jsonld"] = {"keywords": schema["keywords"]} if "keywords" in schema else {}
         parsed.front_matter = kept
     return parsed
 
@@ -1210,8 +1027,6 @@ class _Reader:
         keywords = schema.get("keywords") if isinstance(schema, dict) else None
         if keywords is None:
             return []
-        if isinstance(keywords, _Joined):
-            keywords = keywords.items()
         if not isinstance(keywords, list):
             keywords = [keywords]
         official = self.mapper.official_symbol
