@@ -838,19 +838,19 @@ def test_parallel_parsing_gives_the_same_library_and_report(tmp_path):
 
 def test_parallel_parsing_across_many_windows_keeps_reading_order(tmp_path, monkeypatch):
     """Windows are queued one ahead; files must still be used in order, every one once."""
-    from pfocr_enrich.io import figures
+    from pfocr_enrich.io.figures import parsing
 
     folder = tmp_path / "pages"
     folder.mkdir()
     for src in list(SAMPLE.glob("*.md")) + list((DATA / "bad").glob("*.md")):
         shutil.copy(src, folder / src.name)
     shutil.copytree(SAMPLE / "_data", folder / "_data")
-    monkeypatch.setattr(figures, "_WINDOW", 4)  # ~6 windows for these files
+    monkeypatch.setattr(parsing, "WINDOW", 4)  # ~6 windows for these files
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         one = read_figures(folder, n_jobs=1)
         two = read_figures(folder, n_jobs=2)
-    assert len(list(folder.glob("*.md"))) > 5 * figures._WINDOW
+    assert len(list(folder.glob("*.md"))) > 5 * parsing.WINDOW
     assert two == one and list(two.set_ids) == list(one.set_ids)
     pd.testing.assert_frame_equal(two.sets, one.sets)
     pd.testing.assert_frame_equal(two.load_report, one.load_report)
@@ -874,7 +874,7 @@ _TRICKY_YAML = [
 def test_the_figure_yaml_loader_gives_the_safe_loader_results(text):
     import yaml
 
-    from pfocr_enrich.io import figures
+    from pfocr_enrich.io.figures import pages
 
     def load(loader):
         try:
@@ -882,7 +882,7 @@ def test_the_figure_yaml_loader_gives_the_safe_loader_results(text):
         except yaml.YAMLError as exc:
             return ("error", type(exc).__name__, str(exc))
 
-    ours, reference = load(figures._LOADER), load(figures._SAFE_LOADER)  # CSafeLoader if built
+    ours, reference = load(pages.LOADER), load(pages.SAFE_LOADER)  # CSafeLoader if built
     assert ours == reference
     if ours[0] == "ok" and "alias" in ours[1]:
         assert ours[1]["again"] is ours[1]["list"]  # aliases stay one object
@@ -891,14 +891,14 @@ def test_the_figure_yaml_loader_gives_the_safe_loader_results(text):
 def test_the_figure_yaml_loader_respects_a_registered_str_constructor():
     import yaml
 
-    from pfocr_enrich.io import figures
+    from pfocr_enrich.io.figures import pages
 
-    class Shouting(figures._LOADER):
+    class Shouting(pages.LOADER):
         pass
 
     Shouting.add_constructor("tag:yaml.org,2002:str", lambda loader, node: node.value.upper())
     assert yaml.load("a: b\nc: [d]\n", Loader=Shouting) == {"A": "B", "C": ["D"]}
-    assert yaml.load("a: b\n", Loader=figures._LOADER) == {"a": "b"}
+    assert yaml.load("a: b\n", Loader=pages.LOADER) == {"a": "b"}
 
 
 # -- reading the front matter as text ----------------------------------------------------------
@@ -940,21 +940,21 @@ _FILE_CASES = {
 @pytest.mark.parametrize("name", sorted(_FILE_CASES))
 def test_front_matter_text_of_byte_level_variants(tmp_path, name):
     """Line ends, BOM, unclosed pages and decoding errors, read as a text-mode file reads them."""
-    from pfocr_enrich.io import figures
+    from pfocr_enrich.io.figures import pages
 
     data, expected = _FILE_CASES[name]
     path = tmp_path / "page.md"
     path.write_bytes(data)
     if isinstance(expected, str):
-        assert "".join(figures._front_matter_lines(str(path))) == expected
+        assert "".join(pages.front_matter_lines(str(path))) == expected
         return
     with pytest.raises(FigureFormatError) as info:
-        figures._front_matter_lines(str(path))
+        pages.front_matter_lines(str(path))
     assert (info.value.problem, info.value.path) == (expected[0], str(path))
 
 
 def test_folder_listing_keeps_files_and_links_to_files_only(tmp_path):
-    from pfocr_enrich.io import figures
+    from pfocr_enrich.io.figures import listing
 
     shutil.copy(SAMPLE / "PMC8413833__gr8.md", tmp_path / "b.md")
     (tmp_path / "a.md").symlink_to(tmp_path / "b.md")
@@ -962,4 +962,4 @@ def test_folder_listing_keeps_files_and_links_to_files_only(tmp_path):
     (tmp_path / "folder.md").mkdir()
     (tmp_path / "README.md").write_text("# notes\n")
     (tmp_path / "c.txt").write_text("---\n---\n")
-    assert figures._expand(str(tmp_path)) == [str(tmp_path / "a.md"), str(tmp_path / "b.md")]
+    assert listing.expand(str(tmp_path)) == [str(tmp_path / "a.md"), str(tmp_path / "b.md")]
