@@ -16,7 +16,9 @@ import gzip
 import io
 import logging
 import os
+import re
 import warnings
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -34,13 +36,16 @@ logger = logging.getLogger(__name__)
 __all__ = ["read_gmt", "write_gmt"]
 
 _ERROR_MODES = ("raise", "warn", "skip")
+# Control characters other than the tab (NUL from a damaged file, escape codes, ...).
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 PFOCR_FIGURE_URL = "https://pfocr.wikipathways.org/figures/{}.html"
 
 
 def _open_text(path: Path) -> IO[str]:
+    # utf-8-sig: a byte order mark (as some editors write) is not part of the first set id.
     if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")
 
 
 def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -66,6 +71,18 @@ def _split_name(name: str) -> dict[str, str]:
     return {"set_id": name.strip()}
 
 
+def _control_character(line: str) -> str | None:
+    """A message naming the first control character of a line (tabs excepted), if any."""
+    found = _CONTROL.search(line)
+    if found is None:
+        return None
+    field = line.count("\t", 0, found.start()) + 1
+    return (
+        f"expected text without control characters, got {found.group()!r} in field {field}: "
+        f"{_shorten(line)!r}"
+    )
+
+
 def _shorten(line: str, limit: int = 80) -> str:
     shown = line.replace("\t", "<TAB>")
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
@@ -85,7 +102,7 @@ def read_gmt(
         The GMT file.
     errors : {"raise", "warn", "skip"}, default "raise"
         What to do with a bad line (fewer than 3 fields, a set with no genes,
-        a set name seen before): raise :class:`GMTFormatError`, or leave the
+        a set name seen before, a control character such as NUL): raise :class:`GMTFormatError`, or leave the
         line out, list it in ``lib.load_report`` and warn (``"warn"``) or not
         (``"skip"``).
     name : str, optional
@@ -101,7 +118,9 @@ def read_gmt(
     Raises
     ------
     GMTFormatError
-        With ``errors="raise"``, at the first bad line, naming file and line.
+        With ``errors="raise"``, at the first bad line, naming file and line;
+        with any ``errors``, when the file is not UTF-8, cannot be read (a damaged
+        ``.gz`` too) or holds no set.
 
     Examples
     --------
@@ -141,6 +160,10 @@ def read_gmt(
     try:
         for line_no, line in _iter_lines(path):
             fields = line.split("\t")
+            control = _control_character(line)
+            if control is not None:
+                bad(line_no, fields[0], "control_character", control)
+                continue
             if len(fields) < 3:
                 bad(
                     line_no,
@@ -175,7 +198,7 @@ def read_gmt(
         raise GMTFormatError(
             f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path
         ) from exc
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # zlib.error: damaged gzip data
         raise GMTFormatError(f"cannot read ({exc})", path=path) from exc
     if not set_ids:
         raise GMTFormatError("no gene sets found", path=path)
