@@ -30,6 +30,14 @@ logger = logging.getLogger(__name__)
 __all__ = ["GeneSetLibrary"]
 
 
+def _gene_text(set_id: object, gene: object) -> str:
+    """``str(gene)`` for GeneSetLibrary.from_dict; a missing value (None, NaN, pd.NA, NaT) is an error."""
+    if gene is None or (pd.api.types.is_scalar(gene) and pd.isna(gene)):
+        msg = f"GeneSetLibrary.from_dict: set {set_id!r} has a missing gene ({gene!r})."
+        raise ValueError(msg)
+    return str(gene)
+
+
 class GeneSetLibrary:
     """An immutable collection of gene sets with per-set metadata.
 
@@ -240,7 +248,9 @@ class GeneSetLibrary:
         ----------
         gene_sets : mapping of str to iterable of str
             Set id -> genes; duplicate genes within a set are collapsed. A set
-            with no genes is an error (filter it out first, and report it).
+            with no genes is an error (filter it out first, and report it), and
+            so is a missing gene (None, NaN, ``pd.NA``, ``NaT``): it would
+            otherwise become a gene named ``"<NA>"`` or ``"NaT"``.
         sets : DataFrame, optional
             Metadata indexed by set id; rows are aligned to ``gene_sets``.
         name, load_report, info
@@ -273,7 +283,7 @@ class GeneSetLibrary:
                     f"a collection of genes for set {set_id!r}",
                     genes,
                 )
-            gene_lists.append([str(g) for g in genes])
+            gene_lists.append([g if type(g) is str else _gene_text(set_id, g) for g in genes])
         return cls.from_lists(
             set_ids, gene_lists, sets=sets, name=name, load_report=load_report, info=info
         )
