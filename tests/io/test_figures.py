@@ -496,7 +496,8 @@ def test_invalid_data_table_raises_or_falls_back(tmp_path):
         ("unclosed_front_matter.md", 1, "the YAML front matter opened by '---' is never closed"),
         ("invalid_yaml.md", 5, "invalid YAML front matter (.*): 'figtitle: Ras: a small GTPase'"),
         ("not_a_mapping.md", 2, "expected the front matter to be a mapping of keys to values"),
-        ("missing_figid.md", None, "expected a 'figid' key with the figure id, got None"),
+        # No 'figid:' line: the line is the first of the mapping.
+        ("missing_figid.md", 2, "expected a 'figid' key with the figure id, got None"),
     ],
 )  # fmt: skip
 def test_bad_file_raises_with_file_and_line(name, line, message):
@@ -541,8 +542,14 @@ def test_no_genes_is_reported_not_raised_under_raise():
 def test_no_usable_figure_raises_under_every_mode(errors):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with pytest.raises(FigureFormatError, match=r"^no usable figure records in .*no_genes\.md"):
-            read_figures(BAD / "no_genes.md", errors=errors)
+        source = BAD / "no_genes.md"
+        with pytest.raises(
+            FigureFormatError,
+            match=rf"^{re.escape(str(source))}: no usable figure records in 1 file\(s\): "
+            r"1 of 1 figure files was left out \(no_genes: 1\)",
+        ) as info:
+            read_figures(source, errors=errors)
+        assert info.value.path == str(source)
 
 
 def test_first_bad_file_of_folder_raises():
@@ -554,7 +561,7 @@ def test_first_bad_file_of_folder_raises():
 BAD_FOLDER_ROWS = [
     ("duplicate_figid_b.md", "PMC0000005__duplicate", 2, "", "duplicate_figid"),
     ("invalid_yaml.md", None, 5, "", "invalid_yaml"),
-    ("missing_figid.md", None, None, "", "missing_figid"),
+    ("missing_figid.md", None, 2, "", "missing_figid"),
     ("no_front_matter.md", None, 1, "", "no_front_matter"),
     ("no_genes.md", "PMC0000006__no_genes", None, "Glucose", "keyword_not_human_gene"),
     ("no_genes.md", "PMC0000006__no_genes", None, "Lung cancer", "keyword_not_human_gene"),
@@ -726,7 +733,7 @@ def test_crlf_and_bom_files_read_like_the_original(tmp_path):
 def test_non_utf8_file_is_unreadable(tmp_path):
     shutil.copy(SAMPLE / "PMC8413833__gr8.md", tmp_path / "a.md")
     (tmp_path / "b.md").write_bytes(b"---\nfigid: PMC1__latin1\nfigtitle: caf\xe9\n---\n")
-    with pytest.raises(FigureFormatError, match=r"b\.md: expected UTF-8 text"):
+    with pytest.raises(FigureFormatError, match=r"b\.md, line 3: expected UTF-8 text"):
         read_figures(tmp_path, errors="raise")
     report = read_quietly(tmp_path).load_report
     assert report["problem"].tolist() == ["unreadable"]
@@ -953,7 +960,9 @@ def test_front_matter_text_of_byte_level_variants(tmp_path, name):
     assert (info.value.problem, info.value.path) == (expected[0], str(path))
 
 
-def test_folder_listing_keeps_files_and_links_to_files_only(tmp_path):
+def test_folder_listing_keeps_every_md_name_but_readme(tmp_path):
+    """Names that are not regular files are listed too: reading them gives a report row
+    (tests/io/test_figures_hardening.py); before issue 17 they were left out unseen."""
     from pfocr_enrich.io.figures import listing
 
     shutil.copy(SAMPLE / "PMC8413833__gr8.md", tmp_path / "b.md")
@@ -962,4 +971,7 @@ def test_folder_listing_keeps_files_and_links_to_files_only(tmp_path):
     (tmp_path / "folder.md").mkdir()
     (tmp_path / "README.md").write_text("# notes\n")
     (tmp_path / "c.txt").write_text("---\n---\n")
-    assert listing.expand(str(tmp_path)) == [str(tmp_path / "a.md"), str(tmp_path / "b.md")]
+    assert listing.expand(str(tmp_path)) == [
+        str(tmp_path / name) for name in ("a.md", "b.md", "broken.md", "folder.md")
+    ]
+    assert listing.expand(str(tmp_path / "*.md")) == listing.expand(str(tmp_path))

@@ -12,8 +12,8 @@ from typing import Any
 from ...errors import FigureFormatError
 from ...identifiers import GeneMapper
 from .parsing import Parsed
-from .report import Report
-from .values import entrez_order, scalar, sorted_entrez
+from .report import Report, shown
+from .values import entrez_order, is_number, scalar, sorted_entrez
 
 __all__ = ["FAMILY_POLICIES", "FigureGenes", "keyword_detail"]
 
@@ -153,7 +153,10 @@ class FigureGenes:
         for item in items:
             if not isinstance(item, dict):
                 self.report.add(
-                    path, figid, "invalid_gene_item", f"expected a mapping in 'genes', got {item!r}"
+                    path,
+                    figid,
+                    "invalid_gene_item",
+                    f"expected a mapping in 'genes', got {shown(item)}",
                 )
                 continue
             parsed.append(
@@ -177,22 +180,30 @@ class FigureGenes:
         path: str,
         figid: str,
     ) -> None:
-        """Add today's symbol of an Entrez ID, else the given symbol; note items with neither."""
+        """Add today's symbol of an Entrez ID, else the given symbol; note items with neither.
+
+        An Entrez ID that is not ASCII digits (``'²'``, ``'NM_000546'``) is noted and
+        left out of the figure's ``entrez``; the given symbol is used then.
+        """
         eid = scalar(entrez_id) or ""
-        current = self.mapper.symbol_of_entrez(eid) if eid else None
+        bad_id = bool(eid) and not is_number(eid)
+        current = self.mapper.symbol_of_entrez(eid) if eid and not bad_id else None
         if not current:  # the given symbol is needed only then
             given = scalar(symbol)
             if current is None and not given:
                 detail = (
                     "expected a gene item with a known Entrez ID or a symbol, "
-                    f"got entrez {eid!r} and symbol {symbol!r}"
+                    f"got entrez {shown(eid)} and symbol {shown(symbol)}"
                 )
                 self.report.add(path, figid, "invalid_gene_item", detail)
                 return
             current = current or given
-        genes[current] = None  # type: ignore[index]
-        if eid:
+        if bad_id:
+            detail = f"expected an Entrez ID of digits, got {shown(eid)}; the symbol is used"
+            self.report.add(path, figid, "invalid_gene_item", detail, item=current)
+        elif eid:
             entrez.add(eid)
+        genes[current] = None  # type: ignore[index]
 
     def _from_keywords(self, path: str, figid: str, fm: dict[str, Any]) -> list[str]:
         schema = fm.get("schema-jsonld")

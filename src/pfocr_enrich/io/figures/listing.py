@@ -44,40 +44,35 @@ def resolve_source(source: object) -> tuple[list[str], str, str | list[str]]:
 
 
 def expand(path: str) -> list[str]:
-    """One path -> figure files: a file, a folder's *.md files, or a glob's matches."""
-    if os.path.isfile(path):
-        return [path]
+    """One path -> figure files: a file, a folder's *.md files, or a glob's matches.
+
+    Every name is kept, whatever it is: a ``*.md`` name in a folder that is a
+    broken link, a folder or a FIFO is read as a figure file, and reading it gives
+    an ``unreadable`` row, so nothing named like a figure is left out unseen (the
+    same goes for every match of a pattern). Only ``README.md`` files found in
+    folders or by patterns are skipped: they are documentation.
+    """
     if os.path.isdir(path):
         figures = os.path.join(path, "_figures")
         folder = figures if os.path.isdir(figures) else path
-        with os.scandir(folder) as entries:  # the directory's file types: no stat per file
-            names = sorted(
-                e.name
-                for e in entries
-                if e.name.endswith(".md") and not _is_readme(e.name) and _is_file(e)
-            )
-        found = [os.path.join(folder, n) for n in names]
+        with os.scandir(folder) as entries:
+            names = sorted(e.name for e in entries if e.name.endswith(".md"))
+        found = [os.path.join(folder, n) for n in names if not _is_readme(n)]
         if not found:
             raise FileNotFoundError(
                 errno.ENOENT, "read_figures: no *.md figure files in folder", folder
             )
         return found
+    if os.path.lexists(path):
+        return [path]
     if _GLOB_CHARS.intersection(path):
-        found = sorted(p for p in glob.glob(path) if os.path.isfile(p) and not _is_readme(p))
+        found = sorted(p for p in glob.glob(path) if not _is_readme(p))
         if found:
             return found
         raise FileNotFoundError(
             errno.ENOENT, "read_figures: no figure files match the pattern", path
         )
     raise FileNotFoundError(errno.ENOENT, "read_figures: no such figure file or folder", path)
-
-
-def _is_file(entry: os.DirEntry[str]) -> bool:
-    """``os.path.isfile`` of a directory entry (symlinks followed; errors mean False)."""
-    try:
-        return entry.is_file()
-    except OSError:
-        return False
 
 
 def _is_readme(path: str) -> bool:

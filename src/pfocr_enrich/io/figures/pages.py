@@ -8,14 +8,30 @@ loader (LibYAML's when PyYAML was built with it).
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 from typing import Any
 
 import yaml
 
-from .report import problem
+from .files import decode_error_line, open_text, os_reason
+from .report import problem, shown
 
-__all__ = ["LOADER", "SAFE_LOADER", "front_matter_lines", "load_front_matter", "parse_figure"]
+__all__ = [
+    "LOADER",
+    "MAX_FRONT_MATTER",
+    "SAFE_LOADER",
+    "front_matter_lines",
+    "load_front_matter",
+    "parse_figure",
+]
+
+#: Front matter longer than this (characters) is not parsed (problem ``too_large``): PFOCR
+#: pages have a few thousand; the bound keeps one bad file from taking the memory.
+MAX_FRONT_MATTER = 1_000_000
+# Where an anchor (&a), alias (*a) or tag (!t) could start: not after a letter or digit.
+_MAYBE_NODE_PROPERTY = re.compile(r"(?<![0-9A-Za-z])[&*!]")
 
 #: PyYAML's safe loader, in C (LibYAML) when PyYAML was built with it.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -66,9 +82,11 @@ def parse_figure(path: str | os.PathLike[str]) -> dict[str, Any]:
     Raises
     ------
     FigureFormatError
-        The file has no ``---`` front matter, its YAML is invalid (the message
-        gives the 1-based line in the file), it is not a mapping, or it has no
-        ``figid``. ``.path`` and ``.line`` locate the problem.
+        The file cannot be read (not a regular file, not UTF-8), has no ``---``
+        front matter or one over :data:`MAX_FRONT_MATTER` characters, its YAML
+        is invalid or uses anchors, aliases or tags, it is not a mapping, or it
+        has no ``figid``. ``.path`` and ``.line`` (1-based, in the file) locate
+        the problem; ``.problem`` is its load report code.
     FileNotFoundError
         The file does not exist.
 
@@ -81,35 +99,81 @@ def parse_figure(path: str | os.PathLike[str]) -> dict[str, Any]:
     >>> parse_figure(path)
     {'figid': 'PMC1__f1', 'year': '2021'}
     """
-    front_matter, _ = load_front_matter(os.fspath(path))
+    path = os.fspath(path)
+    if not os.path.lexists(path):
+        raise FileNotFoundError(errno.ENOENT, "parse_figure: no such figure file", path)
+    front_matter, _ = load_front_matter(path)
     return front_matter
 
 
 def front_matter_lines(path: str) -> list[str]:
-    """Lines between the opening and closing ``---``; reads no further than the closing line."""
+    """Lines between the opening and closing ``---``; reads no further than the closing line.
+
+    Raises the file's problem: ``unreadable`` (not a regular file, not readable,
+    not UTF-8), ``no_front_matter`` or ``too_large`` (more than
+    :data:`MAX_FRONT_MATTER` characters).
+    """
+    lineno = 0  # the last line read
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            first = fh.readline()
+        with open_text(path) as fh:
+            first = fh.readline(MAX_FRONT_MATTER)
+            lineno = 1
             if first.rstrip() != "---":
-                got = "an empty file" if not first else repr(first.rstrip("\n"))
-                raise problem(
-                    path,
-                    "no_front_matter",
-                    f"expected '---' to open the YAML front matter, got {got}",
-                    line=1,
-                )
-            lines = []
-            for line in fh:
+                got = "an empty file" if not first else shown(first.rstrip("\n"))
+                detail = f"expected '---' to open the YAML front matter, got {got}"
+                raise problem(path, "no_front_matter", detail, line=1)
+            lines: list[str] = []
+            size = 0
+            while line := fh.readline(MAX_FRONT_MATTER + 1 - size):
+                lineno += 1
                 if line.rstrip() == "---":
                     return lines
+                size += len(line)
+                if size > MAX_FRONT_MATTER:
+                    detail = (
+                        f"the YAML front matter is longer than {MAX_FRONT_MATTER:,} characters "
+                        "(figure pages are a few thousand); not read"
+                    )
+                    raise problem(path, "too_large", detail, line=lineno)
                 lines.append(line)
     except UnicodeDecodeError as exc:
-        raise problem(path, "unreadable", f"expected UTF-8 text, got {exc.reason}") from None
+        line = decode_error_line(path, 4 * MAX_FRONT_MATTER + 16384) or lineno + 1
+        detail = f"expected UTF-8 text, got {exc.reason}"
+        raise problem(path, "unreadable", detail, line=line) from None
+    except OSError as exc:
+        raise problem(path, "unreadable", os_reason(exc), line=lineno + 1) from None
     detail = "the YAML front matter opened by '---' is never closed by a second '---' line"
     raise problem(path, "no_front_matter", detail, line=1)
 
 
+def _refuse_node_properties(path: str, text: str) -> None:
+    """Raise ``unsupported_yaml`` at the first anchor, alias or explicit tag of ``text``.
+
+    PFOCR pages use none of them. Aliases can make a few hundred bytes stand for
+    billions of values (each alias of a list repeats it), and tags ask for types
+    a figure page does not have. Only texts where one could start (a ``&``, ``*``
+    or ``!`` not preceded by a letter or digit) are scanned, event by event.
+    """
+    if not _MAYBE_NODE_PROPERTY.search(text):
+        return
+    try:
+        for event in yaml.parse(text, Loader=SAFE_LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                what = f"an alias (*{event.anchor})"
+            elif getattr(event, "anchor", None) is not None:
+                what = f"an anchor (&{event.anchor})"
+            elif getattr(event, "tag", None) is not None:
+                what = f"a tag ({event.tag})"
+            else:
+                continue
+            detail = f"YAML anchors, aliases and tags are not read in figure pages, got {what}"
+            raise problem(path, "unsupported_yaml", detail, line=event.start_mark.line + 2)
+    except yaml.YAMLError:
+        return  # invalid YAML: loading it reports the error
+
+
 def _parse_yaml(path: str, text: str) -> Any:
+    _refuse_node_properties(path, text)
     try:
         return yaml.load(text, Loader=LOADER)  # a safe loader
     except yaml.YAMLError as exc:
@@ -140,9 +204,9 @@ def load_front_matter(path: str) -> tuple[dict[str, Any], int | None]:
     if isinstance(figid, int) and not isinstance(figid, bool):
         figid = str(figid)
     if not isinstance(figid, str) or not figid.strip():
-        raise problem(
-            path, "missing_figid", f"expected a 'figid' key with the figure id, got {figid!r}"
-        )
+        # The line of 'figid:' when there is one, else the first line of the mapping.
+        detail = f"expected a 'figid' key with the figure id, got {shown(figid)}"
+        raise problem(path, "missing_figid", detail, line=_figid_line(text) or 2)
     data["figid"] = figid.strip()
     return data, _figid_line(text)
 

@@ -24,7 +24,7 @@ from . import values
 from .genes import FAMILY_POLICIES, FigureGenes
 from .listing import resolve_source
 from .parsing import Parsed, check_jobs, parsed_in_order
-from .report import Report, problem, summary
+from .report import Report, problem, shown, summary
 
 logger = logging.getLogger(__name__)
 
@@ -99,9 +99,9 @@ def read_figures(
         ``README.md`` found in folders or by patterns are documentation and are
         not read. The list is not modified.
     errors : {"warn", "raise", "skip"}
-        What to do with a bad file (no front matter, invalid YAML, not a mapping,
-        no ``figid``, a ``figid`` already read from an earlier file, an
-        unreadable companion table). ``"raise"`` raises at the first one;
+        What to do with a bad file (unreadable, no front matter, invalid or
+        unsupported YAML, not a mapping, no ``figid``, a ``figid`` already read
+        from an earlier file, an unreadable or malformed companion table). ``"raise"`` raises at the first one;
         ``"warn"`` leaves it out, records it and emits one
         :class:`~pfocr_enrich.errors.FigureParseWarning` at the end; ``"skip"``
         does the same without the warning. A valid figure with no human genes
@@ -141,7 +141,8 @@ def read_figures(
     ------
     FigureFormatError
         With ``errors="raise"``, at the first bad file; with any ``errors``,
-        when no figure is usable.
+        when no figure is usable (``.path`` is the source, or the folder of the
+        listed files).
     FileNotFoundError
         Nothing matches ``source``.
     ValueError
@@ -149,13 +150,18 @@ def read_figures(
 
     Notes
     -----
-    ``problem`` codes of ``lib.load_report``. A file left out of the library
-    (:data:`~pfocr_enrich.io.figures.FILE_PROBLEMS`): ``unreadable`` (not UTF-8), ``no_front_matter``,
-    ``invalid_yaml`` (``line`` is the 1-based line in the file),
-    ``not_a_mapping``, ``missing_figid``, ``duplicate_figid`` (``line`` of the
-    later file's ``figid:``), ``no_genes``. Notes on a kept figure:
-    ``invalid_data_table`` (the page is used instead), ``data_table_no_human_rows``,
-    ``invalid_gene_item``, ``invalid_year`` (left missing), and one
+    ``problem`` codes of ``lib.load_report``; ``line`` is the 1-based line in
+    the file. A file left out of the library
+    (:data:`~pfocr_enrich.io.figures.FILE_PROBLEMS`): ``unreadable`` (not a
+    regular file, e.g. a broken link, a folder or a FIFO named ``*.md``; not
+    readable; not UTF-8), ``no_front_matter``, ``too_large`` (front matter over
+    :data:`~pfocr_enrich.io.figures.pages.MAX_FRONT_MATTER` characters),
+    ``invalid_yaml``, ``unsupported_yaml`` (YAML anchors, aliases or tags, which
+    PFOCR pages never use), ``not_a_mapping``, ``missing_figid``,
+    ``duplicate_figid`` (``line`` of the later file's ``figid:``), ``no_genes``.
+    Notes on a kept figure: ``invalid_data_table`` (the page is used instead),
+    ``data_table_no_human_rows``, ``invalid_gene_item`` (including Entrez IDs
+    that are not digits), ``invalid_year`` (not 1000-9999; left missing), and one
     ``keyword_not_human_gene`` row per keyword left out (``item`` is the keyword
     as written, spaces included).
 
@@ -184,9 +190,8 @@ def read_figures(
     report = reader.report.frame()
     if not reader.gene_sets:
         left_out = summary(report, len(paths), see=False)
-        where = repr(given) if isinstance(given, str) else "the given list of paths"
-        msg = f"no usable figure records in {where}: {left_out}"
-        raise FigureFormatError(msg)
+        msg = f"no usable figure records in {len(paths):,} file(s): {left_out}"
+        raise FigureFormatError(msg, path=_where(given, paths))
     if errors != "skip" and len(report):
         warnings.warn(summary(report, len(paths)), FigureParseWarning, stacklevel=2)
     info = {
@@ -208,6 +213,16 @@ def read_figures(
         load_report=report,
         info=info,
     )
+
+
+def _where(given: str | list[str], paths: list[str]) -> str:
+    """The source as one path: as given, else the folder the listed files share."""
+    if isinstance(given, str):
+        return given
+    try:
+        return os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths])
+    except ValueError:  # paths on different drives
+        return os.path.dirname(paths[0]) or "."
 
 
 def _check_options(*, errors: object, organism: object, name: object, mapper: object) -> str:
@@ -288,7 +303,7 @@ class _Reader:
                 path,
                 figid,
                 "invalid_year",
-                f"expected a year, got {fm.get('year')!r}; left missing",
+                f"expected a year (1000-9999), got {shown(fm.get('year'))}; left missing",
             )
         pmcid, filename = values.scalar(fm.get("pmcid")), values.scalar(fm.get("filename"))
         row = {

@@ -9,6 +9,7 @@ same object serves ``errors="raise"`` and the report.
 
 from __future__ import annotations
 
+import reprlib
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -24,6 +25,7 @@ __all__ = [
     "REPORT_COLUMNS",
     "Report",
     "problem",
+    "shown",
     "summary",
 ]
 
@@ -34,7 +36,9 @@ REPORT_COLUMNS = ("file", "figid", "line", "item", "problem", "detail")
 FILE_PROBLEMS = (
     "unreadable",
     "no_front_matter",
+    "too_large",
     "invalid_yaml",
+    "unsupported_yaml",
     "not_a_mapping",
     "missing_figid",
     "duplicate_figid",
@@ -52,6 +56,15 @@ NOTE_PROBLEMS = (
 )
 #: Every ``problem`` code of ``lib.load_report``.
 FIGURE_PROBLEMS = FILE_PROBLEMS + NOTE_PROBLEMS
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 100, 100
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` for a message, cut short for long or deeply nested values."""
+    return _REPR.repr(value)
 
 
 def problem(

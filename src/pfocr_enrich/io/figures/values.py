@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["entrez_order", "organisms", "scalar", "sorted_entrez", "text", "year"]
+__all__ = ["entrez_order", "is_number", "organisms", "scalar", "sorted_entrez", "text", "year"]
 
 _MISSING = frozenset({"NA", ".na.character"})
 
@@ -31,25 +31,39 @@ def organisms(value: Any) -> list[str]:
 def year(value: Any) -> int | None:
     """Return the year as int (files quote it: ``'2021'``); None when missing.
 
-    Raises ValueError when the value is not a whole number.
+    Raises ValueError when the value is not a year of four ASCII digits (1000-9999):
+    a value that is not a whole number, or one far out of range (``1.0e+30``).
     """
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
     if isinstance(value, int):
-        return value
-    given = scalar(value)
-    return int(given) if given else None
+        number = value
+    else:
+        given = scalar(value)
+        if not given:
+            return None
+        if not is_number(given):
+            raise ValueError(given)
+        number = int(given)
+    if not 1000 <= number <= 9999:
+        raise ValueError(number)
+    return number
+
+
+def is_number(text: str) -> bool:
+    """Whether ``text`` is ASCII digits only (``"²".isdigit()`` is true, but ``int("²")`` fails)."""
+    return text.isascii() and text.isdigit()
 
 
 def entrez_order(entrez: str) -> tuple[int, int, str]:
     """Sort key: numeric IDs by number (then text), anything else after them, by text."""
-    return (0, int(entrez), entrez) if entrez.isdigit() else (1, 0, entrez)
+    return (0, int(entrez), entrez) if is_number(entrez) else (1, 0, entrez)
 
 
 def sorted_entrez(entrez: set[str]) -> list[str]:
     """``sorted(entrez, key=entrez_order)``; for all-digit IDs (nearly always) as two C-level sorts."""
-    if all(e.isdigit() for e in entrez):
+    if all(is_number(e) for e in entrez):
         return sorted(sorted(entrez), key=int)  # by number, equal numbers ("07", "7") by text
     return sorted(entrez, key=entrez_order)
