@@ -167,36 +167,57 @@ def check_gmt(data: bytes, *, gz: bool) -> None:
 
 
 _PAGE = st.tuples(st.sampled_from([p.read_bytes() for p in PAGES]), _EDITS)
-_SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+_TABLE = st.tuples(st.sampled_from([t.read_bytes() for t in TABLES]), _EDITS)
 
 
-@_SETTINGS
-@given(st.lists(_PAGE, min_size=1, max_size=3))
-def test_fuzz_figure_pages(pages):
-    check_figures([mutate(data, edits) for data, edits in pages], {})
-
-
-@_SETTINGS
-@given(
-    st.lists(_PAGE, min_size=1, max_size=2),
-    st.lists(st.tuples(st.sampled_from([t.read_bytes() for t in TABLES]), _EDITS), max_size=2),
-)
-def test_fuzz_data_tables(pages, tables):
-    check_figures(
-        [mutate(data, edits) for data, edits in pages],
-        {i: mutate(data, edits) for i, (data, edits) in enumerate(tables)},
+def _settings(examples: int) -> settings:
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
 
 
-@_SETTINGS
-@given(st.sampled_from(GMT_SEEDS), _EDITS, st.booleans())
-def test_fuzz_gmt(data, edits, gz):
-    check_gmt(mutate(data, edits), gz=gz)
+def figure_pages_property(examples: int):
+    """The property of pages alone, as a test running ``examples`` examples."""
+
+    @_settings(examples)
+    @given(st.lists(_PAGE, min_size=1, max_size=3))
+    def run(pages):
+        check_figures([mutate(data, edits) for data, edits in pages], {})
+
+    return run
+
+
+def data_tables_property(examples: int):
+    """The property of pages with mutated companion tables."""
+
+    @_settings(examples)
+    @given(st.lists(_PAGE, min_size=1, max_size=2), st.lists(_TABLE, min_size=1, max_size=2))
+    def run(pages, tables):
+        check_figures(
+            [mutate(data, edits) for data, edits in pages],
+            {i: mutate(data, edits) for i, (data, edits) in enumerate(tables)},
+        )
+
+    return run
+
+
+def gmt_property(examples: int):
+    """The property of GMT files, plain or gzip-compressed (and sometimes damaged)."""
+
+    @_settings(examples)
+    @given(st.sampled_from(GMT_SEEDS), _EDITS, st.booleans())
+    def run(data, edits, gz):
+        check_gmt(mutate(data, edits), gz=gz)
+
+    return run
+
+
+test_fuzz_figure_pages = figure_pages_property(EXAMPLES)
+test_fuzz_data_tables = data_tables_property(EXAMPLES)
+test_fuzz_gmt = gmt_property(EXAMPLES)
 
 
 @pytest.mark.parametrize("edits", [[("insert", 0.5, b"\x00", 1)], [("swap_lines", 0.1, b"", 3)]])
@@ -211,22 +232,22 @@ def _long_run(minutes: float) -> int:
     import traceback
 
     stop = time.monotonic() + 60 * minutes
-    tests = {
-        "figures": test_fuzz_figure_pages,
-        "tables": test_fuzz_data_tables,
-        "gmt": test_fuzz_gmt,
+    properties = {
+        "figures": figure_pages_property,
+        "tables": data_tables_property,
+        "gmt": gmt_property,
     }
-    failures: list[str] = []
-    while time.monotonic() < stop:
-        for name, test in tests.items():
+    failures: dict[str, str] = {}  # by last traceback line: each distinct failure once
+    while time.monotonic() < stop and len(failures) < 20:
+        for name, prop in properties.items():
             try:
-                settings(_SETTINGS, max_examples=200)(test)()
-            except Exception:  # noqa: BLE001 - a failure found: report it and go on
-                failures.append(f"{name}: {traceback.format_exc(limit=3)}")
+                prop(200)()
+            except Exception as exc:  # noqa: BLE001 - a failure found: keep it and go on
+                failures.setdefault(f"{name}: {exc!r}"[:200], traceback.format_exc())
             if time.monotonic() >= stop:
                 break
     print(f"examples run: {COUNTS} (total {sum(COUNTS.values()):,}); failures: {len(failures)}")
-    for failure in failures:
+    for failure in failures.values():
         print(failure)
     return 1 if failures else 0
 
