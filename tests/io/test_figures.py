@@ -975,3 +975,19 @@ def test_folder_listing_keeps_every_md_name_but_readme(tmp_path):
         str(tmp_path / name) for name in ("a.md", "b.md", "broken.md", "folder.md")
     ]
     assert listing.expand(str(tmp_path / "*.md")) == listing.expand(str(tmp_path))
+
+
+def test_workers_do_not_send_keywords_when_the_table_gives_the_genes(tmp_path):
+    """With families="expand", a table row with a symbol always gives a gene: the page's
+    keywords (the bulk of a page) are not sent back; other policies may need them."""
+    from pfocr_enrich.io.figures import parsing
+
+    shutil.copy(SAMPLE / "PMC10031380__sc1.md", tmp_path)
+    shutil.copytree(SAMPLE / "_data", tmp_path / "_data")
+    page = str(tmp_path / "PMC10031380__sc1.md")
+    expand = parsing._parse_for_worker(page, "9606", "expand").front_matter
+    exclude = parsing._parse_for_worker(page, "9606", "exclude").front_matter
+    assert "schema-jsonld" not in expand and len(exclude["schema-jsonld"]["keywords"]) > 10
+    assert {k: v for k, v in exclude.items() if k != "schema-jsonld"} == expand
+    fly_only = str(SAMPLE / "PMC100003__mb2410470011.md")  # its table has no human row
+    assert "genes" in parsing._parse_for_worker(fly_only, "9606", "expand").front_matter

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -30,8 +31,8 @@ __all__ = [
 #: Front matter longer than this (characters) is not parsed (problem ``too_large``): PFOCR
 #: pages have a few thousand; the bound keeps one bad file from taking the memory.
 MAX_FRONT_MATTER = 1_000_000
-# Where an anchor (&a), alias (*a) or tag (!t) could start: not after a letter or digit.
-_MAYBE_NODE_PROPERTY = re.compile(r"(?<![0-9A-Za-z])[&*!]")
+# The characters that start an anchor (&a), alias (*a) or tag (!t).
+_NODE_PROPERTY_START = re.compile("[&*!]")
 
 #: PyYAML's safe loader, in C (LibYAML) when PyYAML was built with it.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -146,6 +147,11 @@ def front_matter_lines(path: str) -> list[str]:
     raise problem(path, "no_front_matter", detail, line=1)
 
 
+def _starts(text: str) -> Iterator[int]:
+    """Offsets of ``&``, ``*`` and ``!`` in ``text`` (few on a page; none on most)."""
+    return (found.start() for found in _NODE_PROPERTY_START.finditer(text))
+
+
 def _refuse_node_properties(path: str, text: str) -> None:
     """Raise ``unsupported_yaml`` at the first anchor, alias or explicit tag of ``text``.
 
@@ -154,7 +160,7 @@ def _refuse_node_properties(path: str, text: str) -> None:
     a figure page does not have. Only texts where one could start (a ``&``, ``*``
     or ``!`` not preceded by a letter or digit) are scanned, event by event.
     """
-    if not _MAYBE_NODE_PROPERTY.search(text):
+    if not any(at == 0 or not text[at - 1].isalnum() for at in _starts(text)):
         return
     try:
         for event in yaml.parse(text, Loader=SAFE_LOADER):

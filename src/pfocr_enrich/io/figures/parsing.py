@@ -16,6 +16,7 @@ from ...errors import FigureFormatError
 from .pages import load_front_matter
 from .report import problem
 from .tables import TableRow, find_data_table, read_data_table
+from .values import scalar
 
 __all__ = ["PARALLEL_MIN_FILES", "WINDOW", "Parsed", "check_jobs", "parse_file", "parsed_in_order"]
 
@@ -87,15 +88,26 @@ _USED_KEYS = (
     "figid", "figtitle", "papertitle", "caption", "pmcid", "year", "doi", "journal_title",
     "organisms", "figtype", "number", "filename", "genes", "schema-jsonld",
 )  # fmt: skip
+# Keys the reader reads only when the companion table gives no gene.
+_FALLBACK_KEYS = ("genes", "schema-jsonld")
 _worker_data_dirs: dict[str, list[str]] = {}  # a worker process's cache of _data folders
 
 
-def _parse_for_worker(path: str, taxid: str) -> Parsed:
-    """:func:`parse_file` with only what the reader uses of the front matter (smaller pickles)."""
+def _parse_for_worker(path: str, taxid: str, families: str) -> Parsed:
+    """:func:`parse_file` with only what the reader uses of the front matter (smaller pickles).
+
+    With ``families="expand"``, a table row with a symbol always gives a gene, so the
+    table is the figure's source and its ``genes:`` and keywords (80+ strings, the
+    bulk of a page) are not sent.
+    """
     parsed = parse_file(path, taxid, _worker_data_dirs)
     fm = parsed.front_matter
     if fm is not None:
-        kept = {key: fm[key] for key in _USED_KEYS if key in fm}
+        table_wins = families == "expand" and any(
+            scalar(row[0]) for row in parsed.table_items or ()
+        )
+        keys = [k for k in _USED_KEYS if not (table_wins and k in _FALLBACK_KEYS)]
+        kept = {key: fm[key] for key in keys if key in fm}
         schema = kept.get("schema-jsonld")
         if isinstance(schema, dict):
             kept["schema-jsonld"] = {"keywords": schema["keywords"]} if "keywords" in schema else {}
@@ -113,7 +125,9 @@ def check_jobs(n_jobs: int | None, n_files: int) -> int:
     return n_jobs
 
 
-def parsed_in_order(paths: list[str], n_jobs: int, taxid: str) -> Iterable[tuple[str, Parsed]]:
+def parsed_in_order(
+    paths: list[str], n_jobs: int, taxid: str, families: str
+) -> Iterable[tuple[str, Parsed]]:
     """(path, parsed) in reading order; files parsed by a process pool, one window at a time."""
     if n_jobs == 1:
         data_dirs: dict[str, list[str]] = {}
@@ -122,7 +136,7 @@ def parsed_in_order(paths: list[str], n_jobs: int, taxid: str) -> Iterable[tuple
     from concurrent.futures import ProcessPoolExecutor
     from functools import partial
 
-    parse = partial(_parse_for_worker, taxid=taxid)
+    parse = partial(_parse_for_worker, taxid=taxid, families=families)
     windows = [paths[start : start + WINDOW] for start in range(0, len(paths), WINDOW)]
     with ProcessPoolExecutor(max_workers=n_jobs) as pool:
         ahead = pool.map(parse, windows[0], chunksize=64)

@@ -185,7 +185,7 @@ def read_figures(
         mapper or GeneMapper.default(), taxid=taxid, strict=errors == "raise", families=families
     )
     with gc_paused():  # the reader keeps ~10^6 containers and makes no cycle (~2 s of 100k pages)
-        for path, parsed in parsed_in_order(paths, check_jobs(n_jobs, len(paths)), taxid):
+        for path, parsed in parsed_in_order(paths, check_jobs(n_jobs, len(paths)), taxid, families):
             reader.read(path, parsed)
     report = reader.report.frame()
     if not reader.gene_sets:
