@@ -283,3 +283,18 @@ def test_deeply_nested_values_are_an_error_not_a_crash(tmp_path):
     )
     lib = read([nested, CASES / "unicode_digit_entrez.md"])
     assert rows(lib)[0][3] == "invalid_year"
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("2021-13-45", "month must be in 1..12"), ("0x_", "invalid literal for int()")],
+)
+def test_scalars_yaml_types_but_cannot_build_are_invalid_yaml_with_a_line(tmp_path, value, reason):
+    # Found by the long fuzz run's review: PyYAML's constructors raise ValueError (no mark).
+    page = tmp_path / "a.md"
+    page.write_text(f"---\nfigid: PMC1__f1\nx:\n  - ok\n  - {{d: {value}}}\n---\n")
+    lib = read([page, CASES / "unicode_digit_entrez.md"])
+    assert rows(lib)[0] == ("a.md", 5, "", "invalid_yaml")
+    assert reason in lib.load_report["detail"].iloc[0]
+    with pytest.raises(FigureFormatError, match=r"invalid_date\.md, line 6: invalid YAML"):
+        read_figures(CASES / "invalid_date.md", errors="raise")

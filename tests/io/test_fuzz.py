@@ -50,7 +50,7 @@ HAZARDS = [
     b"\x00", b"\xff", b"\xe9", b"\xc2\xb2", b"\xef\xbb\xbf", b"\xe2\x80\xa8", b"\r", b"\n",
     b"\r\n", b"\t", b" ", b'"', b"'", b"&a ", b"*a", b"!x ", b"!!str ", b": ", b"- ", b"-",
     b"#", b"%", b"[", b"]", b"{", b"}", b"|", b">", b"?", b"---\n", b"...\n", b"~", b"null",
-    b"1.0e+30", b"9606\t", b"NA", b".na.character", b"  ", b"x" * 300,
+    b"1.0e+30", b"2021-13-45", b"0x_", b"9606\t", b"NA", b".na.character", b"  ", b"x" * 300,
 ]  # fmt: skip
 
 # One edit: (kind, where in the data from 0 to 1, a hazard, a length).

@@ -185,13 +185,39 @@ def _parse_yaml(path: str, text: str) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        if mark is None:
-            raise problem(path, "invalid_yaml", f"invalid YAML front matter ({reason})") from None
-        lines = text.split("\n")[:-1]  # every line of the text ends with "\n"
-        shown = lines[mark.line] if mark.line < len(lines) else "<end of front matter>"
-        detail = f"invalid YAML front matter ({reason}): {shown!r}"
-        # The YAML text starts on line 2 of the file (after '---'); marks are 0-based.
-        raise problem(path, "invalid_yaml", detail, line=mark.line + 2) from None
+        line = None if mark is None else mark.line
+    except (ValueError, OverflowError) as exc:
+        # A plain scalar typed as a date or number that is not one (2021-13-45, 0x_):
+        # PyYAML's constructors raise ValueError without a position.
+        reason, line = f"not a valid value: {exc}", _bad_value_line(text)
+    if line is None:
+        raise problem(path, "invalid_yaml", f"invalid YAML front matter ({reason})") from None
+    lines = text.split("\n")[:-1]  # every line of the text ends with "\n"
+    shown = lines[line] if line < len(lines) else "<end of front matter>"
+    detail = f"invalid YAML front matter ({reason}): {shown!r}"
+    # The YAML text starts on line 2 of the file (after '---'); marks are 0-based.
+    raise problem(path, "invalid_yaml", detail, line=line + 2) from None
+
+
+def _bad_value_line(text: str) -> int | None:
+    """0-based line of the first scalar of ``text`` that PyYAML cannot construct."""
+    loader = LOADER(text)
+    try:
+        stack = [loader.get_single_node()]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, yaml.ScalarNode):
+                try:
+                    loader.construct_object(node)
+                except (ValueError, OverflowError):
+                    return node.start_mark.line
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(reversed(node.value))
+            elif isinstance(node, yaml.MappingNode):
+                stack.extend(item for pair in reversed(node.value) for item in reversed(pair))
+    finally:
+        loader.dispose()
+    return None
 
 
 def load_front_matter(path: str) -> tuple[dict[str, Any], int | None]:
