@@ -110,7 +110,8 @@ def check_figures(pages: list[bytes], tables: dict[int, bytes]) -> None:
             figid = FIGID.search(page)
             if i in tables and figid:
                 name = figid.group(1).decode("utf-8", "replace").strip("'\"")
-                if name and "/" not in name and "\x00" not in name:
+                # (a name the file system cannot hold is not written: the reader finds no table)
+                if name and "/" not in name and "\x00" not in name and len(name) < 200:
                     (folder / "_data" / f"{name}-genes.tsv").write_bytes(tables[i])
         strict = _read_figures(folder, "raise")
         assert isinstance(strict, FigureFormatError) or len(strict) >= 1
