@@ -124,8 +124,17 @@ def test_round_trip_keeps_sets_names_and_descriptions(data_dir, tmp_path):
 # -- issue 17: inputs a fault-injection run broke ---------------------------------------------
 def test_damaged_gzip_data_is_a_gmt_format_error(data_dir):
     # The gzip header is valid, the deflate data is not: zlib.error escaped before.
-    with pytest.raises(GMTFormatError, match=r"corrupted\.gmt\.gz: cannot read \(Error -3"):
+    with pytest.raises(
+        GMTFormatError, match=r"corrupted\.gmt\.gz, line 1: cannot read the file \(Error -3"
+    ):
         pe.read_gmt(data_dir / "gmt" / "corrupted.gmt.gz", errors="skip")
+
+
+def test_not_utf8_names_the_line_of_the_bad_byte(tmp_path):
+    path = tmp_path / "x.gmt"
+    path.write_bytes(b"s1\td\tTP53\n\ns2\td\tMDM2\xe9\n")
+    with pytest.raises(GMTFormatError, match=r"x\.gmt, line 3: not UTF-8 text"):
+        pe.read_gmt(path, errors="skip")
 
 
 def test_byte_order_mark_is_not_part_of_the_first_set_id(data_dir):

@@ -30,6 +30,7 @@ from .._util.validation import param_error
 from ..errors import GMTFormatError, GMTFormatWarning
 from ..library import GeneSetLibrary
 from ..library.storage import write_gmt
+from .figures.files import decode_error_line
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +49,14 @@ def _open_text(path: Path) -> IO[str]:
     return open(path, encoding="utf-8-sig", newline="")
 
 
-def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(1-based line number, line without its end-of-line) for every non-blank line."""
+def _iter_lines(path: Path, reached: list[int]) -> Iterator[tuple[int, str]]:
+    """(1-based line number, line without its end-of-line) for every non-blank line.
+
+    ``reached[0]`` is the number of the last line read, blank or not (for errors).
+    """
     with _open_text(path) as fh:
         for number, line in enumerate(fh, start=1):
+            reached[0] = number
             line = line.rstrip("\r\n")
             if line.strip():
                 yield number, line
@@ -142,6 +147,7 @@ def read_gmt(
     descriptions: list[str] = []
     report: list[dict[str, object]] = []
     first_line: dict[str, int] = {}
+    reached = [0]  # the last line read, for read errors
 
     def bad(line_no: int, set_id: str, problem: str, detail: str) -> None:
         if errors == "raise":
@@ -158,7 +164,7 @@ def read_gmt(
         )
 
     try:
-        for line_no, line in _iter_lines(path):
+        for line_no, line in _iter_lines(path, reached):
             fields = line.split("\t")
             control = _control_character(line)
             if control is not None:
@@ -195,11 +201,14 @@ def read_gmt(
             names.append(set_name)
             descriptions.append(fields[1].strip())
     except UnicodeDecodeError as exc:
-        raise GMTFormatError(
-            f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path
-        ) from exc
+        # Text is decoded in chunks: the exact line of the bad byte comes from the bytes
+        # (of a plain file; a compressed one says only that it is past the lines read).
+        line = None if path.suffix == ".gz" else decode_error_line(str(path), None)
+        raise GMTFormatError(f"not UTF-8 text ({exc.reason})", path=path, line=line) from exc
     except (OSError, EOFError, zlib.error) as exc:  # zlib.error: damaged gzip data
-        raise GMTFormatError(f"cannot read ({exc})", path=path) from exc
+        after = f" after line {reached[0]}" if reached[0] else ""
+        detail = f"cannot read the file{after} ({exc})"
+        raise GMTFormatError(detail, path=path, line=reached[0] + 1) from exc
     if not set_ids:
         raise GMTFormatError("no gene sets found", path=path)
     info = {"source": str(path), "reader": "read_gmt", "format": "gmt"}
