@@ -1,7 +1,7 @@
 """Set sizes of the real PFOCR samples under read_figures' three family policies.
 
 Usage: python tools/family_policy_stats.py [SHARED_DATA_DIR]. Mirrors the rule of
-``figures._Reader._apply_family_policy`` on the tidy tables of pfocr_samples/
+``figures.genes.FigureGenes._apply_family_policy`` on the tidy tables of pfocr_samples/
 (one row per figure, OCR word, lexicon term and gene; ``source`` says whether
 the term was a family name). Prints a markdown table for docs/figures.md.
 """

@@ -496,7 +496,8 @@ def test_invalid_data_table_raises_or_falls_back(tmp_path):
         ("unclosed_front_matter.md", 1, "the YAML front matter opened by '---' is never closed"),
         ("invalid_yaml.md", 5, "invalid YAML front matter (.*): 'figtitle: Ras: a small GTPase'"),
         ("not_a_mapping.md", 2, "expected the front matter to be a mapping of keys to values"),
-        ("missing_figid.md", None, "expected a 'figid' key with the figure id, got None"),
+        # No 'figid:' line: the line is the first of the mapping.
+        ("missing_figid.md", 2, "expected a 'figid' key with the figure id, got None"),
     ],
 )  # fmt: skip
 def test_bad_file_raises_with_file_and_line(name, line, message):
@@ -541,8 +542,14 @@ def test_no_genes_is_reported_not_raised_under_raise():
 def test_no_usable_figure_raises_under_every_mode(errors):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with pytest.raises(FigureFormatError, match=r"^no usable figure records in .*no_genes\.md"):
-            read_figures(BAD / "no_genes.md", errors=errors)
+        source = BAD / "no_genes.md"
+        with pytest.raises(
+            FigureFormatError,
+            match=rf"^{re.escape(str(source))}: no usable figure records in 1 file\(s\): "
+            r"1 of 1 figure files was left out \(no_genes: 1\)",
+        ) as info:
+            read_figures(source, errors=errors)
+        assert info.value.path == str(source)
 
 
 def test_first_bad_file_of_folder_raises():
@@ -554,7 +561,7 @@ def test_first_bad_file_of_folder_raises():
 BAD_FOLDER_ROWS = [
     ("duplicate_figid_b.md", "PMC0000005__duplicate", 2, "", "duplicate_figid"),
     ("invalid_yaml.md", None, 5, "", "invalid_yaml"),
-    ("missing_figid.md", None, None, "", "missing_figid"),
+    ("missing_figid.md", None, 2, "", "missing_figid"),
     ("no_front_matter.md", None, 1, "", "no_front_matter"),
     ("no_genes.md", "PMC0000006__no_genes", None, "Glucose", "keyword_not_human_gene"),
     ("no_genes.md", "PMC0000006__no_genes", None, "Lung cancer", "keyword_not_human_gene"),
@@ -726,7 +733,7 @@ def test_crlf_and_bom_files_read_like_the_original(tmp_path):
 def test_non_utf8_file_is_unreadable(tmp_path):
     shutil.copy(SAMPLE / "PMC8413833__gr8.md", tmp_path / "a.md")
     (tmp_path / "b.md").write_bytes(b"---\nfigid: PMC1__latin1\nfigtitle: caf\xe9\n---\n")
-    with pytest.raises(FigureFormatError, match=r"b\.md: expected UTF-8 text"):
+    with pytest.raises(FigureFormatError, match=r"b\.md, line 3: expected UTF-8 text"):
         read_figures(tmp_path, errors="raise")
     report = read_quietly(tmp_path).load_report
     assert report["problem"].tolist() == ["unreadable"]
@@ -838,19 +845,19 @@ def test_parallel_parsing_gives_the_same_library_and_report(tmp_path):
 
 def test_parallel_parsing_across_many_windows_keeps_reading_order(tmp_path, monkeypatch):
     """Windows are queued one ahead; files must still be used in order, every one once."""
-    from pfocr_enrich.io import figures
+    from pfocr_enrich.io.figures import parsing
 
     folder = tmp_path / "pages"
     folder.mkdir()
     for src in list(SAMPLE.glob("*.md")) + list((DATA / "bad").glob("*.md")):
         shutil.copy(src, folder / src.name)
     shutil.copytree(SAMPLE / "_data", folder / "_data")
-    monkeypatch.setattr(figures, "_WINDOW", 4)  # ~6 windows for these files
+    monkeypatch.setattr(parsing, "WINDOW", 4)  # ~6 windows for these files
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         one = read_figures(folder, n_jobs=1)
         two = read_figures(folder, n_jobs=2)
-    assert len(list(folder.glob("*.md"))) > 5 * figures._WINDOW
+    assert len(list(folder.glob("*.md"))) > 5 * parsing.WINDOW
     assert two == one and list(two.set_ids) == list(one.set_ids)
     pd.testing.assert_frame_equal(two.sets, one.sets)
     pd.testing.assert_frame_equal(two.load_report, one.load_report)
@@ -874,7 +881,7 @@ _TRICKY_YAML = [
 def test_the_figure_yaml_loader_gives_the_safe_loader_results(text):
     import yaml
 
-    from pfocr_enrich.io import figures
+    from pfocr_enrich.io.figures import pages
 
     def load(loader):
         try:
@@ -882,7 +889,7 @@ def test_the_figure_yaml_loader_gives_the_safe_loader_results(text):
         except yaml.YAMLError as exc:
             return ("error", type(exc).__name__, str(exc))
 
-    ours, reference = load(figures._LOADER), load(figures._SAFE_LOADER)  # CSafeLoader if built
+    ours, reference = load(pages.LOADER), load(pages.SAFE_LOADER)  # CSafeLoader if built
     assert ours == reference
     if ours[0] == "ok" and "alias" in ours[1]:
         assert ours[1]["again"] is ours[1]["list"]  # aliases stay one object
@@ -891,412 +898,72 @@ def test_the_figure_yaml_loader_gives_the_safe_loader_results(text):
 def test_the_figure_yaml_loader_respects_a_registered_str_constructor():
     import yaml
 
-    from pfocr_enrich.io import figures
+    from pfocr_enrich.io.figures import pages
 
-    class Shouting(figures._LOADER):
+    class Shouting(pages.LOADER):
         pass
 
     Shouting.add_constructor("tag:yaml.org,2002:str", lambda loader, node: node.value.upper())
     assert yaml.load("a: b\nc: [d]\n", Loader=Shouting) == {"A": "B", "C": ["D"]}
-    assert yaml.load("a: b\n", Loader=figures._LOADER) == {"a": "b"}
+    assert yaml.load("a: b\n", Loader=pages.LOADER) == {"a": "b"}
 
 
-# -- the fast reader of simple front matter (pfocr_enrich._simpleyaml) ----------------------
-# Most pages are read without PyYAML (see _simpleyaml's docstring). These tests compare it
-# with PyYAML on every real page and on tricky and random YAML: it must give the same
-# value, or decline (None) so that PyYAML reads the page (and reports any error).
-def _pyyaml(text, loader):
-    import yaml
-
-    try:
-        return ("ok", _typed(yaml.load(text, Loader=loader)))
-    except yaml.YAMLError:
-        return ("error",)
-
-
-def _typed(value):
-    """A value with the type of every part spelled out (True == 1 and 1 == 1.0 in Python)."""
-    if isinstance(value, dict):
-        return ("dict", [(_typed(k), _typed(v)) for k, v in value.items()])
-    if isinstance(value, list):
-        return ("list", [_typed(v) for v in value])
-    if isinstance(value, float) and value != value:
-        return ("float", "nan")
-    return (type(value).__name__, value)
-
-
-def _loaders():
-    import yaml
-
-    from pfocr_enrich.io import figures
-
-    # The loader read_figures uses (LibYAML's when built) and PyYAML's pure-Python one.
-    return [figures._LOADER, yaml.SafeLoader]
-
-
-def _assert_same_as_pyyaml(text):
-    from pfocr_enrich.io import _simpleyaml
-
-    accepted = False
-    for loader in _loaders():
-        assert _simpleyaml.usable_with(loader)
-        fast = _simpleyaml.load(text, loader)
-        if fast is not None:
-            accepted = True
-            assert _pyyaml(text, loader) == ("ok", _typed(fast)), text
-    return accepted
-
-
-def _real_pages():
-    pages = sorted(DATA.glob("*/*.md")) + [SEED_001]
-    return [
-        p
-        for p in pages
-        if p.parent.name != "bad" or p.stem not in {"no_front_matter", "unclosed_front_matter"}
-    ]
-
-
-@pytest.mark.parametrize("page", _real_pages(), ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_simple_yaml_reader_gives_pyyaml_values_on_real_pages(page):
-    from pfocr_enrich.io import figures
-
-    text = figures._front_matter_text(str(page))
-    accepted = _assert_same_as_pyyaml(text)
-    # Every real page (both layouts) is in the simple shape, so read_figures is fast on them.
-    assert accepted or page.parent.name == "bad"
-
-
-_SIMPLE_YAML_CASES = [
-    # accepted shapes
-    "figid: PMC1__f1\nyear: '2021'\nkeywords:\n- TP53\n- Egfr\n",
-    "a: x\nb:\n  c: y\n  d:\n  - 1\n  - two\n",
-    "a:\n  - x\n  - y\nb: z\n",
-    "genes:\n- word: Ga12,Gaq\n  symbol: G-ALPHA-q\n  entrez: '2776'\n- word: AR*\n  entrez: '367'\nnext: 1\n",
-    "k: |-\n  line one: with colon # and hash\n  line two\n",
-    "k: |\n    indented\n    more\nnext: x\n",
-    "title: A long title that R folds\n  over two lines\nnext: x\n",
-    "title: 'Quoted: folded\n  over lines, it''s fine'\n",
-    "caption: Collated from [,,,,,,,,,,,]. (1) TGF-β {x}\n",
-    "k: a | b | c\n  | d | e\n",
-    "k: x\n  - not an item\n",
-    "'@context': https://schema.org/\n'': empty key\n'a b': spaced key\n",
-    "x: -1\ny: +1\nw: -x\n",
-    "empty:\nnext: x\n",
-    "k: []\nm: {}\n",
-    "k: ''\nl: ' '\nm: ''''\n",
-    # numbers, booleans and nulls as PyYAML types them (YAML 1.1)
-    "a: 1e5\nb: 0x1F\nc: 010\nd: .inf\ne: -.Inf\nf: .NaN\ng: 1_000\nh: 1:20\ni: 1.5\nj: 3.\n",
-    "keywords:\n- 1e5\n- 0x1F\n- 010\n- .inf\n- 0o17\n- 0b101\n- 1.0e+5\n- 2021\n",
-    "a: yes\nb: No\nc: on\nd: OFF\ne: y\nf: n\ng: true\nh: FALSE\n",
-    "a: ~\nb: null\nc: NULL\nd: Null\ne: NA\nf: .na.character\ng: nil\n",
-    "keywords:\n- ~\n- null\n- yes\n- 'yes'\n- NA\n",
-    "yes: 1\n",
-    "null: 1\n",
-    "1: one\n",
-    "keys: [a, b]\n",
-    "unicode: TGF-β café 日本 😀\nnbsp: a\xa0b\n",
-    # shapes PyYAML must read (the fast reader declines)
-    "a: 2023-01-01\n",
-    "a: 2023-01-01 10:00:00\n",
-    "<<: {a: 1}\n",
-    "a: =\n",
-    "a: &anchor x\nb: *anchor\n",
-    "a: !!str 1\n",
-    'a: "double\\tquoted"\n',
-    "a: >\n  folded\n  text\n",
-    "a: |2\n   x\n",
-    "a: |+\n  x\n\nb: y\n",
-    "a: x # a comment\n",
-    "# a comment\na: x\n",
-    "a: x\n\nb: y\n",
-    "a: x\n  \nb: y\n",
-    "a: x \nb: y\n",
-    "a:\tx\n",
-    "a: x\tb\n",
-    "\ta: x\n",
-    "a: x\nb: y\na: z\n",
-    "a: b: c\n",
-    "figtitle: Ras: a small GTPase\n",
-    "a:\n- x\n - y\n",
-    "a:\n  - x\n - y\n",
-    "a:\n  b: x\n c: y\n",
-    "a:\n    b: x\n  c: y\n",
-    "a: x\n b: y\n",
-    "- a\n- b\n",
-    "a\n",
-    "a: [unclosed\n",
-    "a: 'unclosed\n",
-    "a: 'x' y\n",
-    "a: '\n  x'\n",
-    "a: 'x\n\n  y'\n",
-    "a: x\n---\n",
-    "a: x\n...\n",
-    "a: \ufeffx\n",
-    "a: x\u2028y\n",
-    "a: x\x85y\n",
-    "a: x\x01y\n",
-    "a: x\x7fy\n",
-    "a: x\ry\n",
-    "a: -\n",
-    "a: --x\n",
-    "a: - x\n",
-    "a: ? x\n",
-    "a: :x\n",
-    "a: x:\n",
-    "a: '@x\n",
-    "a: @x\n",
-    "a: `x\n",
-    "a: %x\n",
-    "a: |x\n",
-    "a: ,x\n",
-    "key:\n  value on the next line\n",
-    "k:\n-\n- x\n",
-    "k:\n- - x\n",
-    "k:\n- x: 1\n  x: 2\n",
-    "k: |-\nnext: x\n",
-    "k: |-\n  x\n\n  y\n",
-    "k: |-\n    x\n  y\n",
-    "a" * 101 + ": x\n",
-    "",
-    "\n",
-]
-
-
-@pytest.mark.parametrize("text", _SIMPLE_YAML_CASES)
-def test_simple_yaml_reader_gives_pyyaml_values_on_tricky_yaml(text):
-    _assert_same_as_pyyaml(text)
-
-
-def test_simple_yaml_reader_reads_the_plain_shapes():
-    from pfocr_enrich.io import _simpleyaml, figures
-
-    assert _simpleyaml.load(_SIMPLE_YAML_CASES[0], figures._LOADER) == {
-        "figid": "PMC1__f1", "year": "2021", "keywords": ["TP53", "Egfr"]
-    }  # fmt: skip
-    for text in _SIMPLE_YAML_CASES[:16]:
-        assert _simpleyaml.load(text, figures._LOADER) is not None, text
-    for text in (
-        "a: 2023-01-01\n",
-        "a: x # c\n",
-        "a: x\nb: y\na: z\n",
-        "figtitle: Ras: a small GTPase\n",
-    ):
-        assert _simpleyaml.load(text, figures._LOADER) is None, text
-
-
-def test_simple_yaml_reader_gives_pyyaml_values_on_random_yaml():
-    """Random documents of PFOCR-like lines, tricky words and broken indentation."""
-    import random
-
-    from pfocr_enrich.io import _simpleyaml, figures
-
-    words = [
-        "EGFR", "Egfr", "rl", "NA", ".na.character", "Homo sapiens", "2021", "0.95", "1e5", "0x1F", "010",
-        ".inf", "yes", "No", "~", "null", "-1", "x,y", "(Src", "AR*", "TGF-β", "a | b", "| b", "a - b",
-        "- b", "https://x.org/", "it's", "5' UTR", "[,,]", "x  y", "a: b", "a:b", "a #b", "a#b", "#x",
-        "'q'", "'it''s'", "'", "'a", '"dq"', "[a, b]", "{a: 1}", "[]", "{}", "&a x", "*a", "!!str x",
-        "|", "|-", ">", "-x", "-", "?x", ":x", "%x", "@x", "x:", "x ", " x", "é", "\xa0x", "2023-01-01",
-        "<<", "=", "...", "---", "",
-    ]  # fmt: skip
-    nice = [
-        "EGFR",
-        "Egfr",
-        "NA",
-        "Homo sapiens",
-        "2021",
-        "0.95",
-        "x,y",
-        "(Src",
-        "TGF-β",
-        "a | b",
-        "https://x.org/",
-    ]
-    keys = [
-        "figid",
-        "title",
-        "keywords",
-        "genes",
-        "organisms",
-        "year",
-        "'@id'",
-        "''",
-        "yes",
-        "1",
-        "a b",
-        "k",
-    ]
-
-    def word(rnd):
-        return rnd.choice(words) if rnd.random() < 0.15 else rnd.choice(nice)
-
-    def value(rnd, lines, indent, prefix, depth):
-        pad, kind = " " * indent, rnd.random()
-        if depth < 3 and kind < 0.12:
-            lines.append(pad + prefix.rstrip(" "))
-            mapping(rnd, lines, indent + rnd.choice([1, 2, 2, 4]), depth + 1)
-        elif depth < 3 and kind < 0.25:
-            lines.append(pad + prefix.rstrip(" "))
-            at = indent + (rnd.choice([0, 0, 2, 1]) if prefix.endswith(": ") else 2)
-            for _ in range(rnd.randint(1, 4)):
-                if rnd.random() < 0.2:
-                    mapping(rnd, lines, at + 2, depth + 1, first="- ")
-                else:
-                    value(rnd, lines, at, "- ", depth + 1)
-        elif kind < 0.32:
-            lines.append(pad + prefix + rnd.choice(["|-", "|", ">"]))
-            lines += [
-                " " * (indent + rnd.choice([2, 2, 1, 3])) + word(rnd)
-                for _ in range(rnd.randint(1, 3))
-            ]
-        elif kind < 0.45:
-            parts = [word(rnd).replace("'", "''") for _ in range(rnd.randint(1, 3))]
-            lines.append(pad + prefix + "'" + parts[0] + ("'" if len(parts) == 1 else ""))
-            lines += [
-                " " * (indent + rnd.choice([2, 1, 0])) + p + ("'" if j == len(parts) - 2 else "")
-                for j, p in enumerate(parts[1:])
-            ]
-        else:
-            lines.append(pad + prefix + word(rnd))
-            while rnd.random() < 0.25:
-                lines.append(" " * (indent + rnd.choice([2, 2, 1, 0])) + word(rnd))
-
-    def mapping(rnd, lines, indent, depth, first=None):
-        for j in range(rnd.randint(1, 4)):
-            key = rnd.choice(keys) if rnd.random() < 0.15 else rnd.choice(keys[:6])
-            if j == 0 and first:
-                value(rnd, lines, indent - 2, first + key + ": ", depth)
-            else:
-                value(rnd, lines, indent, key + ": ", depth)
-
-    rnd = random.Random(20240410)
-    accepted = 0
-    for _ in range(3000):
-        lines: list[str] = []
-        mapping(rnd, lines, 0, 0)
-        if rnd.random() < 0.3:  # one broken line
-            i = rnd.randrange(len(lines))
-            lines[i] = rnd.choice(
-                [
-                    " " + lines[i],
-                    lines[i][1:],
-                    lines[i] + " ",
-                    lines[i] + " # c",
-                    "",
-                    "\t" + lines[i],
-                ]
-            )
-        text = "".join(line + "\n" for line in lines)
-        accepted += _assert_same_as_pyyaml(text)
-    assert accepted > 500  # the comparison covers many accepted documents
-    assert _simpleyaml.load("a: b\n", figures._LOADER) == {"a": "b"}
-
-
-def test_simple_yaml_reader_is_off_when_a_loader_has_other_constructors():
-    import yaml
-
-    from pfocr_enrich.io import _simpleyaml, figures
-
-    class Shouting(figures._LOADER):
-        pass
-
-    Shouting.add_constructor("tag:yaml.org,2002:str", lambda loader, node: node.value.upper())
-    assert not _simpleyaml.usable_with(Shouting)
-    assert _simpleyaml.usable_with(figures._LOADER) and _simpleyaml.usable_with(yaml.SafeLoader)
-
-
+# -- reading the front matter as text ----------------------------------------------------------
+# What the front matter reader returns or reports for byte-level variants of a page.
 _FILE_CASES = {
-    "plain": b"---\nfigid: x\n---\n",
-    "crlf": b"---\r\nfigid: x\r\nb: y\r\n---\r\n",
-    "cr": b"---\rfigid: x\r---\r",
-    "bom": b"\xef\xbb\xbf---\nfigid: x\n---\n",
-    "bom_only_partial": b"\xef\xbb",
-    "no_final_newline": b"---\nfigid: x\n---",
-    "closing_with_spaces": b"---  \nfigid: x\n---\t \n",
-    "not_closed": b"---\nfigid: x\n",
-    "not_opened": b"figid: x\n---\n",
-    "empty": b"",
-    "only_dashes": b"---",
-    "bad_byte_inside": b"---\nfigid: caf\xe9\n---\n",
-    "bad_byte_after": b"---\nfigid: x\n---\n\xff\n",
-    "bad_byte_after_far": b"---\nfigid: x\n---\n" + b"a" * 9000 + b"\xff",
-    "bad_byte_at_chunk_end": b"---\nfigid: x\n---\n" + b"a" * (8191 - 17) + b"\xff",
-    "cut_character_at_end": b"---\nfigid: x\n---\n\xe2\x82",
-    "cut_character_in_closing_line": b"---\nfigid: x\n---\xe2\x82",
-    "split_character_at_chunk_end": b"---\nfigid: x\n" + b"a" * 8176 + b"\xe2\x82\xac\n---\n",
-    "long_page": b"---\nfigid: x\ncaption: " + b"word " * 3000 + b"\n---\n",
-    "long_page_not_closed": b"---\nfigid: x\n" + b"k: v\n" * 3000,
-    "closing_at_chunk_end": b"---\nfigid: x\n" + b"k: v\n" * 1634 + b"---\n",
-    "cr_at_chunk_end": b"---\nfigid: x\n" + b"a" * 8176 + b"\r\n---\n",
+    "plain": (b"---\nfigid: x\n---\n", "figid: x\n"),
+    "crlf": (b"---\r\nfigid: x\r\nb: y\r\n---\r\n", "figid: x\nb: y\n"),
+    "cr": (b"---\rfigid: x\r---\r", "figid: x\n"),
+    "bom": (b"\xef\xbb\xbf---\nfigid: x\n---\n", "figid: x\n"),
+    "bom_only_partial": (b"\xef\xbb", ("no_front_matter", 1)),
+    "no_final_newline": (b"---\nfigid: x\n---", "figid: x\n"),
+    "closing_with_spaces": (b"---  \nfigid: x\n---\t \n", "figid: x\n"),
+    "not_closed": (b"---\nfigid: x\n", ("no_front_matter", 1)),
+    "not_opened": (b"figid: x\n---\n", ("no_front_matter", 1)),
+    "empty": (b"", ("no_front_matter", 1)),
+    "only_dashes": (b"---", ("no_front_matter", 1)),
+    "bad_byte_inside": (b"---\nfigid: caf\xe9\n---\n", ("unreadable", 2)),
+    # Text is decoded in 8 KB chunks: a bad byte in the chunk of the closing line counts;
+    # one in a later chunk, or a character cut at the end of the file, is never decoded.
+    "bad_byte_after": (b"---\nfigid: x\n---\n\xff\n", ("unreadable", 4)),
+    "bad_byte_after_far": (b"---\nfigid: x\n---\n" + b"a" * 9000 + b"\xff", "figid: x\n"),
+    "cut_character_at_end": (b"---\nfigid: x\n---\n\xe2\x82", "figid: x\n"),
+    "split_character_at_chunk_end": (
+        b"---\nfigid: x\n" + b"a" * 8176 + b"\xe2\x82\xac\n---\n",
+        "figid: x\n" + "a" * 8176 + "\u20ac\n",
+    ),
+    "long_page": (
+        b"---\nfigid: x\ncaption: " + b"word " * 3000 + b"\n---\n",
+        "figid: x\ncaption: " + "word " * 3000 + "\n",
+    ),
+    "long_page_not_closed": (b"---\nfigid: x\n" + b"k: v\n" * 3000, ("no_front_matter", 1)),
+    "cr_at_chunk_end": (
+        b"---\nfigid: x\n" + b"a" * 8176 + b"\r\n---\n",
+        "figid: x\n" + "a" * 8176 + "\n",
+    ),
 }
 
 
 @pytest.mark.parametrize("name", sorted(_FILE_CASES))
-def test_front_matter_text_reads_files_as_a_text_mode_file_does(tmp_path, name):
-    """One read of the bytes, decoded at once, gives what line-by-line text reading gives."""
-    from pfocr_enrich.io import figures
+def test_front_matter_text_of_byte_level_variants(tmp_path, name):
+    """Line ends, BOM, unclosed pages and decoding errors, read as a text-mode file reads them."""
+    from pfocr_enrich.io.figures import pages
 
+    data, expected = _FILE_CASES[name]
     path = tmp_path / "page.md"
-    path.write_bytes(_FILE_CASES[name])
-
-    def outcome(read):
-        try:
-            return ("ok", read(str(path)))
-        except FigureFormatError as err:
-            return ("error", err.problem, err.reason, err.line, err.path)
-
-    expected = outcome(lambda p: "".join(figures._front_matter_lines(p)))
-    assert outcome(figures._front_matter_text) == expected
+    path.write_bytes(data)
+    if isinstance(expected, str):
+        assert "".join(pages.front_matter_lines(str(path))) == expected
+        return
+    with pytest.raises(FigureFormatError) as info:
+        pages.front_matter_lines(str(path))
+    assert (info.value.problem, info.value.path) == (expected[0], str(path))
 
 
-def test_fast_reading_gives_the_same_library_and_report(tmp_path, monkeypatch):
-    """read_figures with the fast paths off (PyYAML, text-mode reading) gives the same results."""
-    from pfocr_enrich.io import _simpleyaml, figures
-
-    folder = tmp_path / "pages"
-    folder.mkdir()
-    for src in list(SAMPLE.glob("*.md")) + list(BAD.glob("*.md")) + list(EDGE.glob("*.md")):
-        shutil.copy(src, folder / src.name)
-    shutil.copytree(SAMPLE / "_data", folder / "_data")
-    page = (SAMPLE / "PMC10031380__sc1.md").read_bytes()
-    variants = {
-        "crlf": page.replace(b"\n", b"\r\n"),
-        "bom": b"\xef\xbb\xbf" + page,
-        "comment": page.replace(b"  - PTEN\n", b"  - PTEN # a comment\n"),
-        "numbers": page.replace(
-            b"  - PTEN\n", b"  - 1e5\n  - 0x1F\n  - 010\n  - .inf\n  - ~\n  - yes\n"
-        ),
-        "invalid": page.replace(b"  - PTEN\n", b"  - PTEN: x\n"),
-        "tab": page.replace(b"  - PTEN\n", b"  - PTEN\t\n"),
-        "duplicate_key": page.replace(b"seo: CreativeWork\n", b"seo: CreativeWork\nseo: again\n"),
-        "bad_indent": page.replace(b"  - PTEN\n", b"   - PTEN\n"),
-    }
-    for name, data in variants.items():
-        (folder / f"PMC99{len(name)}__{name}.md").write_bytes(
-            data.replace(b"PMC10031380__sc1", f"PMC99__{name}".encode())
-        )
-
-    def read():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return read_figures(folder, n_jobs=1)
-
-    fast = read()
-    monkeypatch.setattr(_simpleyaml, "usable_with", lambda loader: False)
-    monkeypatch.setattr(
-        figures, "_front_matter_text", lambda path: "".join(figures._front_matter_lines(path))
-    )
-    slow = read()
-    assert fast == slow and list(fast.set_ids) == list(slow.set_ids)
-    pd.testing.assert_frame_equal(fast.sets, slow.sets)
-    pd.testing.assert_frame_equal(fast.load_report, slow.load_report)
-    assert fast.info == slow.info
-    assert {"invalid_yaml", "no_front_matter", "duplicate_figid"} <= set(
-        fast.load_report["problem"]
-    )
-
-
-def test_folder_listing_keeps_files_and_links_to_files_only(tmp_path):
-    from pfocr_enrich.io import figures
+def test_folder_listing_keeps_every_md_name_but_readme(tmp_path):
+    """Names that are not regular files are listed too: reading them gives a report row
+    (tests/io/test_figures_hardening.py); before issue 17 they were left out unseen."""
+    from pfocr_enrich.io.figures import listing
 
     shutil.copy(SAMPLE / "PMC8413833__gr8.md", tmp_path / "b.md")
     (tmp_path / "a.md").symlink_to(tmp_path / "b.md")
@@ -1304,49 +971,23 @@ def test_folder_listing_keeps_files_and_links_to_files_only(tmp_path):
     (tmp_path / "folder.md").mkdir()
     (tmp_path / "README.md").write_text("# notes\n")
     (tmp_path / "c.txt").write_text("---\n---\n")
-    assert figures._expand(str(tmp_path)) == [str(tmp_path / "a.md"), str(tmp_path / "b.md")]
-
-
-def test_simple_yaml_character_check_agrees_with_its_definition():
-    """_printable (on UTF-8 bytes) finds what the _OTHER_CHARS pattern finds, character by character."""
-    import random
-
-    from pfocr_enrich.io import _simpleyaml
-
-    rnd = random.Random(7)
-    points = [
-        *range(0x3000),
-        *range(0xD700, 0xD800),
-        *range(0xE000, 0xE100),
-        *range(0xFE00, 0x10000),
+    assert listing.expand(str(tmp_path)) == [
+        str(tmp_path / name) for name in ("a.md", "b.md", "broken.md", "folder.md")
     ]
-    points += [rnd.randrange(0x3000, 0x110000) for _ in range(20000)]
-    for point in points:
-        if 0xD800 <= point <= 0xDFFF:
-            continue  # never in text decoded from UTF-8
-        text = f"a: b{chr(point)}c\n"
-        assert _simpleyaml._printable(text) == (_simpleyaml._OTHER_CHARS.search(text) is None), hex(
-            point
-        )
+    assert listing.expand(str(tmp_path / "*.md")) == listing.expand(str(tmp_path))
 
 
-def test_results_sent_by_workers_as_one_string_come_back_the_same():
-    from pfocr_enrich.io.figures import _Joined, _Rows
+def test_workers_do_not_send_keywords_when_the_table_gives_the_genes(tmp_path):
+    """With families="expand", a table row with a symbol always gives a gene: the page's
+    keywords (the bulk of a page) are not sent back; other policies may need them."""
+    from pfocr_enrich.io.figures import parsing
 
-    for rows in (
-        [("EGFR", "1956", "ncbigene_symbol", "EGFR"), ("", "", "", "")],
-        [("EGFR", "1956", None, None), ("TP53", " 7157 ", None, None)],
-        [("EGFR", "1956", None, "x")],
-    ):
-        packed = _Rows.of(rows)
-        assert isinstance(packed, _Rows) and packed.rows() == rows
-    for rows in (
-        [("a\tb", "1", None, None)],
-        [("a\nb", "1", None, None)],
-        [("a", "1", None, None), ("b", "2", "s", None)],
-        [],
-    ):
-        assert _Rows.of(rows) is rows  # kept as they are
-    assert _Joined.of(["TP53", "", "Egfr"]).items() == ["TP53", "", "Egfr"]
-    for value in (["a\nb"], [1, "a"], [], "TP53", None):
-        assert _Joined.of(value) is value
+    shutil.copy(SAMPLE / "PMC10031380__sc1.md", tmp_path)
+    shutil.copytree(SAMPLE / "_data", tmp_path / "_data")
+    page = str(tmp_path / "PMC10031380__sc1.md")
+    expand = parsing._parse_for_worker(page, "9606", "expand").front_matter
+    exclude = parsing._parse_for_worker(page, "9606", "exclude").front_matter
+    assert "schema-jsonld" not in expand and len(exclude["schema-jsonld"]["keywords"]) > 10
+    assert {k: v for k, v in exclude.items() if k != "schema-jsonld"} == expand
+    fly_only = str(SAMPLE / "PMC100003__mb2410470011.md")  # its table has no human row
+    assert "genes" in parsing._parse_for_worker(fly_only, "9606", "expand").front_matter

@@ -119,3 +119,40 @@ def test_round_trip_keeps_sets_names_and_descriptions(data_dir, tmp_path):
         assert again == lib
         cols = ["description", "organism", "source_version"]
         assert again.sets[cols].equals(lib.sets[cols])
+
+
+# -- issue 17: inputs a fault-injection run broke ---------------------------------------------
+def test_damaged_gzip_data_is_a_gmt_format_error(data_dir):
+    # The gzip header is valid, the deflate data is not: zlib.error escaped before.
+    with pytest.raises(
+        GMTFormatError, match=r"corrupted\.gmt\.gz, line 1: cannot read the file \(Error -3"
+    ):
+        pe.read_gmt(data_dir / "gmt" / "corrupted.gmt.gz", errors="skip")
+
+
+def test_not_utf8_names_the_line_of_the_bad_byte(tmp_path):
+    path = tmp_path / "x.gmt"
+    path.write_bytes(b"s1\td\tTP53\n\ns2\td\tMDM2\xe9\n")
+    with pytest.raises(GMTFormatError, match=r"x\.gmt, line 3: not UTF-8 text"):
+        pe.read_gmt(path, errors="skip")
+
+
+def test_byte_order_mark_is_not_part_of_the_first_set_id(data_dir):
+    lib = pe.read_gmt(data_dir / "gmt" / "bom.gmt")
+    assert list(lib.set_ids) == ["s1", "s2"]
+    assert lib["s1"] == frozenset({"TP53", "MDM2"})
+
+
+def test_control_character_in_a_gene_is_a_bad_line(data_dir):
+    path = data_dir / "gmt" / "nul_in_gene.gmt"
+    with pytest.raises(
+        GMTFormatError,
+        match=r"nul_in_gene\.gmt, line 1: expected text without control characters, "
+        r"got '\\x00' in field 4",
+    ):
+        pe.read_gmt(path)
+    lib = pe.read_gmt(path, errors="skip")
+    assert list(lib.set_ids) == ["s2"] and "MD\x00M2" not in lib.genes
+    assert lib.load_report[["line", "set_id", "problem"]].values.tolist() == [
+        [1, "s1", "control_character"]
+    ]

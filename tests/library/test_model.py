@@ -28,6 +28,20 @@ def test_from_dict_refuses_empty_sets_and_strings():
         GeneSetLibrary.from_dict({"s": "TP53"})
 
 
+@pytest.mark.parametrize("missing", [None, float("nan"), pd.NA, pd.NaT])
+def test_from_dict_refuses_missing_genes(missing):
+    # They would become genes named "None", "nan", "<NA>" or "NaT" (issue 17).
+    with pytest.raises(ValueError, match=r"^GeneSetLibrary\.from_dict: set 's' has a missing gene"):
+        GeneSetLibrary.from_dict({"r": ["TP53"], "s": ["MDM2", missing]})
+
+
+@pytest.mark.parametrize("missing", [pd.NA, pd.NaT])
+def test_from_frame_refuses_missing_genes(missing):
+    frame = pd.DataFrame({"set_id": ["s", "s"], "gene": pd.Series(["MDM2", missing], dtype=object)})
+    with pytest.raises(ValueError, match=r"row 1 has a missing 'set_id' or 'gene'"):
+        GeneSetLibrary.from_frame(frame)
+
+
 def test_from_frame_matches_gmt_on_real_tidy_data(data_dir, pfocr2018):
     gmt = pfocr2018
     long = gmt.to_frame()

@@ -16,7 +16,9 @@ import gzip
 import io
 import logging
 import os
+import re
 import warnings
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -29,25 +31,33 @@ from ..errors import GMTFormatError, GMTFormatWarning
 from ..identifiers.vocabulary import update_gene_lists
 from ..library import GeneSetLibrary
 from ..library.storage import write_gmt
+from .figures.files import decode_error_line
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["read_gmt", "write_gmt"]
 
 _ERROR_MODES = ("raise", "warn", "skip")
+# Control characters other than the tab (NUL from a damaged file, escape codes, ...).
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 PFOCR_FIGURE_URL = "https://pfocr.wikipathways.org/figures/{}.html"
 
 
 def _open_text(path: Path) -> IO[str]:
+    # utf-8-sig: a byte order mark (as some editors write) is not part of the first set id.
     if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")
 
 
-def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(1-based line number, line without its end-of-line) for every non-blank line."""
+def _iter_lines(path: Path, reached: list[int]) -> Iterator[tuple[int, str]]:
+    """(1-based line number, line without its end-of-line) for every non-blank line.
+
+    ``reached[0]`` is the number of the last line read, blank or not (for errors).
+    """
     with _open_text(path) as fh:
         for number, line in enumerate(fh, start=1):
+            reached[0] = number
             line = line.rstrip("\r\n")
             if line.strip():
                 yield number, line
@@ -65,6 +75,18 @@ def _split_name(name: str) -> dict[str, str]:
             "organism": parts[3],
         }
     return {"set_id": name.strip()}
+
+
+def _control_character(line: str) -> str | None:
+    """A message naming the first control character of a line (tabs excepted), if any."""
+    found = _CONTROL.search(line)
+    if found is None:
+        return None
+    field = line.count("\t", 0, found.start()) + 1
+    return (
+        f"expected text without control characters, got {found.group()!r} in field {field}: "
+        f"{_shorten(line)!r}"
+    )
 
 
 def _shorten(line: str, limit: int = 80) -> str:
@@ -87,7 +109,7 @@ def read_gmt(
         The GMT file.
     errors : {"raise", "warn", "skip"}, default "raise"
         What to do with a bad line (fewer than 3 fields, a set with no genes,
-        a set name seen before): raise :class:`GMTFormatError`, or leave the
+        a set name seen before, a control character such as NUL): raise :class:`GMTFormatError`, or leave the
         line out, list it in ``lib.load_report`` and warn (``"warn"``) or not
         (``"skip"``).
     name : str, optional
@@ -108,7 +130,9 @@ def read_gmt(
     Raises
     ------
     GMTFormatError
-        With ``errors="raise"``, at the first bad line, naming file and line.
+        With ``errors="raise"``, at the first bad line, naming file and line;
+        with any ``errors``, when the file is not UTF-8, cannot be read (a damaged
+        ``.gz`` too) or holds no set.
 
     Examples
     --------
@@ -129,6 +153,7 @@ def read_gmt(
     descriptions: list[str] = []
     report: list[dict[str, object]] = []
     first_line: dict[str, int] = {}
+    reached = [0]  # the last line read, for read errors
 
     def bad(line_no: int, set_id: str, problem: str, detail: str) -> None:
         if errors == "raise":
@@ -145,8 +170,12 @@ def read_gmt(
         )
 
     try:
-        for line_no, line in _iter_lines(path):
+        for line_no, line in _iter_lines(path, reached):
             fields = line.split("\t")
+            control = _control_character(line)
+            if control is not None:
+                bad(line_no, fields[0], "control_character", control)
+                continue
             if len(fields) < 3:
                 bad(
                     line_no,
@@ -178,11 +207,14 @@ def read_gmt(
             names.append(set_name)
             descriptions.append(fields[1].strip())
     except UnicodeDecodeError as exc:
-        raise GMTFormatError(
-            f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path
-        ) from exc
-    except (OSError, EOFError) as exc:
-        raise GMTFormatError(f"cannot read ({exc})", path=path) from exc
+        # Text is decoded in chunks: the exact line of the bad byte comes from the bytes
+        # (of a plain file; a compressed one says only that it is past the lines read).
+        line = None if path.suffix == ".gz" else decode_error_line(str(path), None)
+        raise GMTFormatError(f"not UTF-8 text ({exc.reason})", path=path, line=line) from exc
+    except (OSError, EOFError, zlib.error) as exc:  # zlib.error: damaged gzip data
+        after = f" after line {reached[0]}" if reached[0] else ""
+        detail = f"cannot read the file{after} ({exc})"
+        raise GMTFormatError(detail, path=path, line=reached[0] + 1) from exc
     if not set_ids:
         raise GMTFormatError("no gene sets found", path=path)
     if normalise_symbols:
