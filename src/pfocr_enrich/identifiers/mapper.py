@@ -50,10 +50,12 @@ def _entrez_preference(genes: dict[str, list[str]]) -> list[int]:
     then the smallest Entrez ID, so the choice is deterministic and documented.
     """
     entrez = genes["entrez"]
+    numbers = [_entrez_number(e) for e in entrez]
+    order = sorted(range(len(entrez)), key=numbers.__getitem__)
     coding = genes.get("gene_type")
-    not_coding = [t != "protein-coding" for t in coding] if coding else [False] * len(entrez)
-    keys = [(nc, _entrez_number(e)) for nc, e in zip(not_coding, entrez)]
-    return sorted(range(len(entrez)), key=keys.__getitem__)  # stable
+    if coding:  # stable: by coding first, by number within (two plain keys, no tuple per row)
+        order.sort(key=[t != "protein-coding" for t in coding].__getitem__)
+    return order
 
 
 #: Empty tables of a mapper built without aliases or lexicon.
