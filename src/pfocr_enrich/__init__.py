@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from . import plot
 from ._util.version import __version__
@@ -29,7 +30,7 @@ from .errors import (
     ReleaseNotFoundError,
 )
 from .identifiers import GeneMapper, map_genes
-from .io import read_figures, read_gmt, sample_library, write_gmt
+from .io import read_gmt, sample_library, write_gmt
 from .library import GeneSetLibrary
 from .results import BatchEnrichmentResult, EnrichmentResult
 from .sources import (
@@ -42,6 +43,16 @@ from .sources import (
 )
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+
+def __getattr__(name: str) -> Any:
+    # read_figures (and PyYAML with it) is imported on first use: see io/__init__.py.
+    if name == "read_figures":
+        from .io.figures import read_figures
+
+        return read_figures
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BatchEnrichmentResult",

@@ -45,3 +45,29 @@ def test_a_mapper_without_a_lexicon_has_no_renames():
     genes = pd.DataFrame({"entrez": ["7157"], "symbol": ["TP53"]})
     mapper = GeneMapper.from_tables(genes)
     assert mapper.renames() == {} and mapper.resolve("DDX58").status == "unknown"
+
+
+def test_the_shipped_mapper_reads_aliases_and_lexicon_only_when_a_tier_needs_them():
+    from pfocr_enrich.identifiers.mapper import _PACKAGED
+
+    mapper = GeneMapper.__new__(GeneMapper)
+    mapper._init(dict(_PACKAGED))
+    assert mapper.resolve("akt1").mapped_to == "AKT1"
+    assert set(mapper._columns) == {"genes"}  # official and case tiers: the gene table only
+    assert mapper.resolve("DDX58").mapped_to == "RIGI"
+    assert set(mapper._columns) == {"genes", "lexicon"}
+    assert mapper.resolve("p53").mapped_to == "TP53"
+    assert set(mapper._columns) == {"genes", "lexicon", "aliases"}
+    # the public frames are the packaged tables, read with pandas on demand
+    assert mapper.aliases.columns.tolist() == ["alias", "entrez"]
+    assert "NaN" in set(mapper.aliases["alias"])  # a gene name (SCN11A), not a missing value
+
+
+def test_the_mapper_stays_immutable():
+    import dataclasses
+
+    import pytest
+
+    mapper = GeneMapper.from_tables(pd.DataFrame({"entrez": ["7157"], "symbol": ["TP53"]}))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        mapper.genes = pd.DataFrame()  # type: ignore[misc]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..io import read_figures, read_gmt, sample_library
+from ..io import read_gmt, sample_library
 from ..library import GeneSetLibrary
 
 __all__ = [
@@ -178,6 +178,8 @@ def load_library(spec: str | None) -> GeneSetLibrary:
         return sample_library()
     path = Path(spec)
     if path.is_dir() or path.suffix == ".md" or any(ch in spec for ch in "*?["):
+        from ..io.figures import read_figures  # PyYAML only when pages are read
+
         return read_figures(spec)
     if not path.exists():
         raise FileNotFoundError(f"no such library file or folder: {spec}")

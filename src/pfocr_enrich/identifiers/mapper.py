@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import FrozenInstanceError
 from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 
 from .._util.files import gc_paused
-from .._util.resources import read_packaged_tsv
+from .._util.resources import read_packaged_columns, read_packaged_tsv
 from .keys import ENSEMBL_HUMAN_GENE, ENTREZ_ID, MappedGene, gene_key, keys_of, multimap
 from .synonyms import Synonyms
 from .tiers import Hit, flag_common_word, resolve_synonyms
@@ -31,24 +32,42 @@ logger = logging.getLogger(__name__)
 __all__ = ["GeneMapper"]
 
 
-def _entrez_preference(genes: pd.DataFrame) -> pd.DataFrame:
-    """Order genes so that, for a symbol shared by several IDs, the best one comes first.
+def _entrez_number(entrez: str) -> tuple[int, float]:
+    """Sort key of an Entrez ID as a number, what is not a number last (as ``pd.to_numeric``)."""
+    if entrez.isascii() and entrez.isdigit():
+        return 0, int(entrez)
+    try:
+        value = float(entrez)
+    except ValueError:
+        return 1, 0.0
+    return (1, 0.0) if value != value else (0, value)
+
+
+def _entrez_preference(genes: dict[str, list[str]]) -> list[int]:
+    """Row order in which, for a symbol shared by several IDs, the best one comes first.
 
     NCBI reuses a few symbols (HBD, TEC, MEMO1, ...). Protein-coding genes win,
     then the smallest Entrez ID, so the choice is deterministic and documented.
     """
-    order = pd.DataFrame(
-        {
-            "not_coding": genes["gene_type"].ne("protein-coding")
-            if "gene_type" in genes
-            else False,
-            "entrez_num": pd.to_numeric(genes["entrez"], errors="coerce"),
-        }
-    )
-    return genes.loc[order.sort_values(["not_coding", "entrez_num"], kind="stable").index]
+    entrez = genes["entrez"]
+    numbers = [_entrez_number(e) for e in entrez]
+    order = sorted(range(len(entrez)), key=numbers.__getitem__)
+    coding = genes.get("gene_type")
+    if coding:  # stable: by coding first, by number within (two plain keys, no tuple per row)
+        order.sort(key=[t != "protein-coding" for t in coding].__getitem__)
+    return order
 
 
-@dataclass(frozen=True, repr=False)
+#: Empty tables of a mapper built without aliases or lexicon.
+_EMPTY = {"aliases": ["alias", "entrez"], "lexicon": ["term", "entrez", "source"]}
+#: The tables shipped with the package, read when first needed.
+_PACKAGED = {
+    "genes": "ncbi_genes.tsv.gz",
+    "aliases": "ncbi_aliases.tsv.gz",
+    "lexicon": "hgnc_lexicon.tsv.gz",
+}
+
+
 class GeneMapper:
     """Resolve human gene identifiers to NCBI Gene symbols or Entrez IDs, saying how.
 
@@ -101,35 +120,89 @@ class GeneMapper:
     ('spelling', 'HIF1A')
     """
 
-    genes: pd.DataFrame
-    aliases: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["alias", "entrez"]))
-    lexicon: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["term", "entrez", "source"])
-    )
-
     #: The organism whose names this mapper reads (see :func:`mapper_for` for others).
     organism = "human"
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        genes: pd.DataFrame,
+        aliases: pd.DataFrame | None = None,
+        lexicon: pd.DataFrame | None = None,
+    ) -> None:
+        self._init({"genes": genes, "aliases": aliases, "lexicon": lexicon})
+
+    def _init(self, tables: dict[str, pd.DataFrame | str | None]) -> None:
+        """Store the tables (a frame, a packaged file name, or None) and build tiers 1-2."""
+        with gc_paused():  # ~300,000 new strings and tuples, no cycle: ~0.1 s of collections
+            self._build_official(tables)
+
+    def _build_official(self, tables: dict[str, pd.DataFrame | str | None]) -> None:
+        set_ = object.__setattr__
+        set_(self, "_tables", tables)
+        set_(self, "_columns", {})
         # Only the official symbols are built now: most queries resolve through them alone.
         # Plain lists: iterating pandas (>= 3) string arrays element by element is slow.
-        genes = _entrez_preference(self.genes.astype(str))
-        g_entrez, g_symbol = genes["entrez"].tolist(), genes["symbol"].tolist()
+        genes = self._table_columns("genes")
+        order = _entrez_preference(genes)
+        g_entrez = [genes["entrez"][i] for i in order]
+        g_symbol = [genes["symbol"][i] for i in order]
         entrez_to_symbol = dict(zip(g_entrez, g_symbol))
         symbol_to_entrez: dict[str, str] = {}
         key_to_symbol: dict[str, str] = {}
         for entrez, symbol, key in zip(g_entrez, g_symbol, keys_of(g_symbol)):
             symbol_to_entrez.setdefault(symbol, entrez)
             key_to_symbol.setdefault(key, symbol)
-        set_ = object.__setattr__
         set_(self, "_entrez_to_symbol", entrez_to_symbol)
         set_(self, "_symbol_to_entrez", symbol_to_entrez)
         set_(self, "_key_to_symbol", key_to_symbol)
-        set_(
-            self, "_ensembl", (g_entrez, genes["ensembl"].tolist()) if "ensembl" in genes else None
-        )
+        ensembl = genes.get("ensembl")
+        set_(self, "_ensembl", (g_entrez, [ensembl[i] for i in order]) if ensembl else None)
         set_(self, "_built", None)
         set_(self, "_renamed", None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}: GeneMapper is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}: GeneMapper is immutable")
+
+    def _table_columns(self, name: str) -> dict[str, list[str]]:
+        """One table as lists of strings, read (packaged) or converted (a frame) once."""
+        columns = self._columns.get(name)
+        if columns is None:
+            table = self._tables[name]
+            if table is None:
+                columns = {col: [] for col in _EMPTY[name]}
+            elif isinstance(table, str):
+                columns = read_packaged_columns(table)
+            else:
+                columns = {str(c): table[c].astype(str).tolist() for c in table.columns}
+            self._columns[name] = columns
+        return columns
+
+    def _frame(self, name: str) -> pd.DataFrame:
+        table = self._tables[name]
+        if table is None:
+            return pd.DataFrame(columns=_EMPTY[name])
+        if isinstance(table, str):  # the shipped tables are read when someone asks for them
+            table = read_packaged_tsv(table)
+            self._tables[name] = table
+        return table
+
+    @property
+    def genes(self) -> pd.DataFrame:
+        """The gene table: ``entrez``, ``symbol``, optionally ``gene_type``, ``ensembl``."""
+        return self._frame("genes")
+
+    @property
+    def aliases(self) -> pd.DataFrame:
+        """The alias table: ``alias``, ``entrez`` (empty when the mapper was built without)."""
+        return self._frame("aliases")
+
+    @property
+    def lexicon(self) -> pd.DataFrame:
+        """The lexicon: ``term``, ``entrez``, ``source`` (empty when built without)."""
+        return self._frame("lexicon")
 
     def _synonyms(self) -> Synonyms:
         """Ensembl IDs, HGNC renames, families, aliases and previous symbols, built once."""
@@ -150,11 +223,12 @@ class GeneMapper:
         """
         renamed = self._renamed
         if renamed is None:
-            table, known = self.lexicon, self._entrez_to_symbol.keys()
-            rows = table[table["source"].astype(str) == "hgnc_symbol"]
-            pairs = zip(rows["term"].astype(str).tolist(), rows["entrez"].astype(str).tolist())
-            kept = [(t, e) for t, e in pairs if e in known]  # ids withdrawn since 2018 cannot map
-            grouped = multimap(keys_of([t for t, _ in kept]), [e for _, e in kept])
+            table, known = self._table_columns("lexicon"), self._entrez_to_symbol.keys()
+            rows = zip(table["term"], table["entrez"], table["source"])
+            # ids withdrawn since 2018 cannot map
+            with gc_paused():
+                kept = [(t, e) for t, e, s in rows if s == "hgnc_symbol" and e in known]
+                grouped = multimap(keys_of([t for t, _ in kept]), [e for _, e in kept])
             renamed = {k: v for k, v in grouped.items() if k not in self._key_to_symbol}
             object.__setattr__(self, "_renamed", renamed)
         return renamed
@@ -314,8 +388,7 @@ def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], param: str) 
 
 @lru_cache(maxsize=1)
 def _default_mapper() -> GeneMapper:
-    return GeneMapper(
-        read_packaged_tsv("ncbi_genes.tsv.gz"),
-        read_packaged_tsv("ncbi_aliases.tsv.gz"),
-        read_packaged_tsv("hgnc_lexicon.tsv.gz"),
-    )
+    # Only the gene table is read now; aliases and the lexicon when a tier needs them.
+    mapper = GeneMapper.__new__(GeneMapper)
+    mapper._init(dict(_PACKAGED))
+    return mapper

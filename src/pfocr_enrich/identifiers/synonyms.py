@@ -50,10 +50,8 @@ class Synonyms:
             for ens in filter(None, ids.split(";")):
                 ensembl_to_entrez.setdefault(ens.upper(), entrez)
         lexicon: dict[str, tuple[list[str], list[str]]] = {}
-        table = mapper.lexicon
-        for term, entrez, source in zip(
-            *(table[c].astype(str).tolist() for c in ("term", "entrez", "source"))
-        ):
+        table = mapper._table_columns("lexicon")
+        for term, entrez, source in zip(table["term"], table["entrez"], table["source"]):
             if entrez in known:  # ids withdrawn from NCBI since 2018 cannot be mapped
                 keys, ids = lexicon.setdefault(source, ([], []))
                 keys.append(term)
@@ -65,10 +63,8 @@ class Synonyms:
             return multimap(keys_of(terms), ids)
 
         alias_names, alias_ids = [], []
-        for alias, entrez in zip(
-            mapper.aliases["alias"].astype(str).tolist(),
-            mapper.aliases["entrez"].astype(str).tolist(),
-        ):
+        aliases = mapper._table_columns("aliases")
+        for alias, entrez in zip(aliases["alias"], aliases["entrez"]):
             if entrez in known:
                 alias_names.append(alias.strip())
                 alias_ids.append(entrez)
