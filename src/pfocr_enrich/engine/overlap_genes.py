@@ -51,8 +51,9 @@ def _encoded(vocabulary: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
     return hit[1], hit[2]
 
 
-def _join_rows(vocabulary: np.ndarray, hit_genes: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Names of ``hit_genes`` joined by ';', ``counts[i]`` names for row i ('' for none)."""
+def _join_rows(vocabulary: np.ndarray, hit_genes: np.ndarray, counts: np.ndarray) -> object:
+    """Names of ``hit_genes`` joined by ';', ``counts[i]`` names for row i ('' for none): an
+    object array, or a column of pandas' str dtype when it is Arrow-backed."""
     out = np.full(len(counts), "", dtype=object)
     nonempty = np.flatnonzero(counts)
     if not len(nonempty):
@@ -66,16 +67,38 @@ def _join_rows(vocabulary: np.ndarray, hit_genes: np.ndarray, counts: np.ndarray
         bounds = np.r_[0, np.cumsum(counts)].tolist()
         out[:] = [";".join(names[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
         return out
-    # One row gather of the fixed-width names ("name;" + NULs), the ';' ending each row turned
-    # into a newline, the NULs dropped, one decode and one split: no Python object per name.
+    # One row gather of the fixed-width names ("name;" + NULs) and the NULs dropped: no Python
+    # object per name.
     text = np.take(rows[:, :width], hit_genes, axis=0)  # (faster than indexing, for 2-D rows)
     last = np.cumsum(counts[nonempty]) - 1
+    if _arrow_text():
+        # pandas' str dtype is Arrow-backed: the bytes and each row's offsets are the column,
+        # no Python string at all. The ';' ending each row is dropped with the NULs.
+        text[last, hit_lengths[last]] = 0
+        flat = text.ravel()
+        sizes = np.zeros(len(counts), dtype=np.int64)
+        ends = np.add.reduceat(hit_lengths, last + 1 - counts[nonempty])
+        sizes[nonempty] = ends + counts[nonempty] - 1
+        return _arrow_strings(flat[flat != 0], sizes)
+    # The ';' ending each row turned into a newline, one decode and one split.
     text[last, hit_lengths[last]] = ord("\n")
     flat = text.ravel()
     joined = np.empty(len(nonempty), dtype=object)
     joined[:] = flat[flat != 0].tobytes().decode("utf-8").split("\n")[:-1]
     out[nonempty] = joined
     return out
+
+
+def _arrow_strings(data: np.ndarray, sizes: np.ndarray) -> object:
+    """A column of pandas' Arrow-backed str dtype from UTF-8 bytes and each string's size."""
+    import pyarrow as pa  # present: pandas' str dtype uses it
+
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    strings = pa.LargeStringArray.from_buffers(
+        len(sizes), pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data))
+    )
+    return pd.array(strings, dtype=_text_dtype())
 
 
 def overlap_strings(
@@ -175,8 +198,15 @@ def _text_dtype() -> object:
     return pd.DataFrame({"text": np.array(["text"], dtype=object)})["text"].dtype
 
 
-def text_column(values: np.ndarray) -> object:
-    """Strings as the column pandas would make of them, without its scan that infers the type.
+@functools.cache
+def _arrow_text() -> bool:
+    """Whether pandas' str dtype stores its strings in Arrow (pandas 3 with pyarrow)."""
+    return getattr(_text_dtype(), "storage", None) == "pyarrow"
+
+
+def text_column(values: object) -> object:
+    """Strings as the column pandas would make of them, without its scan that infers the type
+    (a column already in pandas' str dtype is returned as is).
 
     Examples
     --------
@@ -184,4 +214,6 @@ def text_column(values: np.ndarray) -> object:
     ['A;B', '']
     """
     dtype = _text_dtype()
-    return values if isinstance(dtype, np.dtype) else pd.array(values, dtype=dtype)
+    if isinstance(dtype, np.dtype) or not isinstance(values, np.ndarray):
+        return values
+    return pd.array(values, dtype=dtype)
