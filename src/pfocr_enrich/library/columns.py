@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from .._util.files import gc_paused
 from ..errors import LibraryFormatError
@@ -382,8 +383,17 @@ class SetMetadata:
             return pd.Series(self._sizes, index=self._index, name="size")
         return self.stored.column(name).set_axis(self._index)
 
-    def take(self, name: str, rows: np.ndarray) -> np.ndarray:
-        """``whole()[name].to_numpy()[rows]``; stored text is decoded for those rows only."""
+    def take(self, name: str, rows: np.ndarray) -> np.ndarray | ExtensionArray:
+        """``whole()[name].to_numpy()[rows]``; stored text is decoded for those rows only. A
+        column of pandas' default str dtype (pandas 3) keeps it: no Python object per row."""
         if self.frame is not None:
-            return self.frame[name].to_numpy()[rows]
+            values = self.frame[name].array
+            if _is_default_str(values.dtype):
+                return values.take(rows)  # the dtype a DataFrame infers for these strings
+            return values.to_numpy()[rows]
         return self._sizes[rows] if name == "size" else self.stored.take(name, rows)
+
+
+def _is_default_str(dtype: object) -> bool:
+    """Whether ``dtype`` is pandas 3's default ``str`` (a StringDtype with NaN for missing)."""
+    return isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan
