@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
+from pandas.arrays import NumpyExtensionArray
 
 from .._util.files import gc_paused
 from ..errors import LibraryFormatError
@@ -359,6 +360,9 @@ class SetMetadata:
         self.frame = data if isinstance(data, pd.DataFrame) else None
         self.stored = data if self.frame is None else None
         self._index, self._sizes = index, sizes
+        # Each column read by take, as pandas' default str dtype when a DataFrame would infer
+        # it for the column's values (pandas 3: Arrow-backed, built once per column).
+        self._text: dict[str, ExtensionArray] = {}
 
     def whole(self) -> pd.DataFrame:
         """Every column, ``size`` last (stored columns are decoded once, here)."""
@@ -387,7 +391,9 @@ class SetMetadata:
         """``whole()[name].to_numpy()[rows]``; stored text is decoded for those rows only. A
         column of pandas' default str dtype (pandas 3) keeps it: no Python object per row."""
         if self.frame is not None:
-            values = self.frame[name].array
+            values = self._text.get(name)
+            if values is None:
+                values = self._text[name] = _as_default_str(self.frame[name].array)
             if _is_default_str(values.dtype):
                 return values.take(rows)  # the dtype a DataFrame infers for these strings
             return values.to_numpy()[rows]
@@ -397,3 +403,15 @@ class SetMetadata:
 def _is_default_str(dtype: object) -> bool:
     """Whether ``dtype`` is pandas 3's default ``str`` (a StringDtype with NaN for missing)."""
     return isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan
+
+
+def _as_default_str(values: ExtensionArray) -> ExtensionArray:
+    """``values`` in pandas' default str dtype when they are text it would infer as such (pandas
+    3); else as they are."""
+    text = pd.DataFrame({"t": np.array(["text"], dtype=object)})["t"].dtype
+    if not _is_default_str(text) or not isinstance(values, NumpyExtensionArray):
+        return values
+    array = values.to_numpy()
+    if array.dtype != object or pd.api.types.infer_dtype(array, skipna=True) != "string":
+        return values
+    return pd.array(array, dtype=text)
