@@ -414,4 +414,7 @@ def _as_default_str(values: ExtensionArray) -> ExtensionArray:
     array = values.to_numpy()
     if array.dtype != object or pd.api.types.infer_dtype(array, skipna=True) != "string":
         return values
-    return pd.array(array, dtype=text)
+    try:
+        return pd.array(array, dtype=text)
+    except (UnicodeEncodeError, ValueError, TypeError):  # e.g. surrogate-escaped bytes: as is
+        return values
