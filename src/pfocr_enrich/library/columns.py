@@ -396,7 +396,7 @@ class SetMetadata:
                 values = self._text[name] = _as_default_str(self.frame[name].array)
             if _is_default_str(values.dtype):
                 return values.take(rows)  # the dtype a DataFrame infers for these strings
-            return values.to_numpy()[rows]
+            return np.asarray(values)[rows]  # (to_numpy scans for NA in pandas 2)
         return self._sizes[rows] if name == "size" else self.stored.take(name, rows)
 
 
@@ -411,7 +411,7 @@ def _as_default_str(values: ExtensionArray) -> ExtensionArray:
     text = pd.DataFrame({"t": np.array(["text"], dtype=object)})["t"].dtype
     if not _is_default_str(text) or not isinstance(values, NumpyExtensionArray):
         return values
-    array = values.to_numpy()
+    array = np.asarray(values)
     if array.dtype != object or pd.api.types.infer_dtype(array, skipna=True) != "string":
         return values
     try:
