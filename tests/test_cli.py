@@ -563,3 +563,12 @@ def test_queries_table_rows_without_a_name_or_genes_are_not_lost(tmp_path, capsy
     path.write_text("a\tIRF3\nb\t\n")
     assert main(["--queries", str(path)]) == 2
     assert "error: query 'b' holds no gene identifier" in _one_line_error(capsys)
+
+
+def test_the_default_sample_says_how_to_use_a_full_release(tmp_path, capsys):
+    genes = tmp_path / "chemokines.txt"
+    genes.write_text("MIF\nCXCR2\nACKR3\nCD74\nCXCR4\n")
+    assert main([str(genes)]) == 0
+    err = capsys.readouterr().err
+    assert "3 of 5 query genes are not in 'PFOCR COVID sample (2020)'" in err
+    assert "--library" in err and "pe.load_pfocr()" in err

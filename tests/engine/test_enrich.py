@@ -36,6 +36,7 @@ def independent_reference(lib: GeneSetLibrary, query: set[str], universe: set[st
     rows = []
     n = len(query & universe)
     N = len(universe)
+    symbol = pe.GeneMapper.default().symbol_of_entrez
     for set_id in lib:
         genes = lib[set_id] & universe
         k, M = len(genes & query), len(genes)
@@ -49,7 +50,9 @@ def independent_reference(lib: GeneSetLibrary, query: set[str], universe: set[st
                 "set_size": M,
                 "pvalue": scipy.stats.hypergeom.sf(k - 1, N, M, n),
                 "fisher": scipy.stats.fisher_exact(table, alternative="greater")[1] if k else 1.0,
-                "genes": ";".join(sorted(genes & query)),
+                # people read symbols, alphabetically; the Entrez IDs follow the same order
+                "genes": ";".join(sorted(symbol(g) for g in genes & query)),
+                "gene_ids": ";".join(sorted(genes & query, key=symbol)),
             }
         )
     ref = pd.DataFrame(rows).set_index("set_id")
@@ -69,6 +72,7 @@ def test_pvalues_and_fdr_match_scipy_and_statsmodels_on_real_data(pfocr2018):
     np.testing.assert_allclose(table["pvalue"], ref["fisher"], rtol=1e-9)
     np.testing.assert_allclose(table["fdr"], ref["fdr"], rtol=1e-10)
     assert (table["genes"] == ref["genes"]).all()
+    assert (table["gene_ids"] == ref["gene_ids"]).all()
     assert (table.loc[table["overlap"] == 0, "pvalue"] == 1).all()
 
 
@@ -118,13 +122,19 @@ def test_symbol_query_against_entrez_library_equals_entrez_query(pfocr2018):
     symbols = [mapper.symbol_of_entrez(e) for e in QUERY_ENTREZ]
     by_entrez = pe.enrich(QUERY_ENTREZ, pfocr2018).table
     by_symbol = pe.enrich([s.lower() for s in symbols], pfocr2018).table
-    cols = ["set_id", "overlap", "set_size", "pvalue", "fdr", "genes", "gene_symbols"]
+    cols = ["set_id", "overlap", "set_size", "pvalue", "fdr", "genes", "gene_ids"]
     pd.testing.assert_frame_equal(by_entrez[cols], by_symbol[cols])
+    assert "gene_symbols" not in by_symbol  # `genes` holds the symbols (docs/results.md)
+    hit = by_symbol[by_symbol["overlap"] > 0]
+    for table in (hit.head(50), hit.tail(50), pe.enrich(QUERY_ENTREZ, pfocr2018).top(5).table):
+        assert len(table)
+        for genes, ids in zip(table["genes"], table["gene_ids"]):
+            # the symbols, alphabetically, and the Entrez IDs of the same genes in the same order
+            assert genes.split(";") == sorted(genes.split(";"))
+            assert genes.split(";") == [mapper.symbol_of_entrez(e) for e in ids.split(";")]
     top = by_symbol.iloc[0]
-    assert top["gene_symbols"].split(";") == [
-        mapper.symbol_of_entrez(e) for e in top["genes"].split(";")
-    ]
-    assert set(top["gene_symbols"].split(";")) <= set(symbols)
+    assert set(top["genes"].split(";")) <= set(symbols)
+    assert set(top["gene_ids"].split(";")) <= set(QUERY_ENTREZ)
 
 
 def test_entrez_query_against_symbol_library(data_dir):
@@ -397,3 +407,56 @@ def test_enrich_many_returns_a_batch_result():
     assert type(pe.enrich_many({"a": ["IRF3", "MAVS"]}, pe.sample_library())) is (
         pe.BatchEnrichmentResult
     )
+
+
+def test_an_entrez_library_is_read_in_symbols_everywhere(pfocr2018, tmp_path):
+    """Issue 13: the table, repr, Jupyter view, report and mapping notes show symbols."""
+    with pytest.warns(GeneMappingWarning):  # NOT_A_GENE is left out
+        res = pe.enrich(["PD-L1", "IL6", "TNF", "AKT1", "STAT3", "NOT_A_GENE"], pfocr2018)
+    top = res.top(3)
+    assert top.table.iloc[0]["genes"] == "AKT1;IL6;STAT3"
+    assert top.table.iloc[0]["gene_ids"] == "207;3569;6774"
+    ids_text = "207;3569;6774"
+    assert "AKT1;IL6;STAT3" in repr(top) and ids_text not in repr(top)
+    html = top._repr_html_()
+    assert "AKT1;IL6;STAT3" in html and ids_text not in html
+    top.to_html(tmp_path / "report.html")
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "AKT1;IL6;STAT3" in report
+    assert "mapping: official 4; alias 1 (PD-L1->CD274)" in res.summary()
+    assert res.mapping.set_index("input").loc["PD-L1", ["mapped_to", "symbol"]].tolist() == [
+        "29126",
+        "CD274",
+    ]
+    # exports keep both columns
+    top.to_csv(tmp_path / "top.csv")
+    written = pd.read_csv(tmp_path / "top.csv", dtype=str)
+    assert written.loc[0, ["genes", "gene_ids"]].tolist() == ["AKT1;IL6;STAT3", "207;3569;6774"]
+
+
+def test_a_symbol_library_has_no_gene_ids_column():
+    table = pe.enrich(["TBK1", "IRF3", "MAVS"], pe.sample_library()).table
+    assert "gene_ids" not in table and "gene_symbols" not in table
+    assert table.iloc[0]["genes"] == "IRF3;MAVS;TBK1"
+
+
+def test_the_embedded_sample_says_how_to_get_the_full_release():
+    sample_lib = pe.sample_library()
+    hint = "pe.load_pfocr()"
+    with pytest.warns(GeneMappingWarning):
+        outside = pe.enrich(["MIF", "CXCR2", "ACKR3", "CD74", "CXCR4"], sample_lib)
+    summary = outside.summary()
+    assert "note: 3 of 5 query genes are not in 'PFOCR COVID sample (2020)'" in summary
+    assert hint in summary and "--library" in summary and hint in repr(outside)
+    inside = pe.enrich(["IRF3", "MAVS", "TBK1", "DDX58"], sample_lib)
+    assert hint not in inside.summary()
+    with pytest.warns(GeneMappingWarning):  # 1 of 5 outside: under the share that warrants it
+        few = pe.enrich(["IRF3", "MAVS", "TBK1", "DDX58", "CXCR2"], sample_lib)
+    assert hint not in few.summary()
+
+
+def test_a_full_library_never_gets_the_sample_hint(pfocr2018):
+    with pytest.warns(GeneMappingWarning):
+        res = pe.enrich(["AKT1", "TMPRSS2", "ACKR3", "CXCR2", "ZNF511", "OR1A1"], pfocr2018)
+    assert (res.mapping["status"] == "outside_universe").sum() == 3  # half the query
+    assert "pe.load_pfocr()" not in res.summary()

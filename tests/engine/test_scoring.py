@@ -252,16 +252,37 @@ def test_overlap_gene_names_are_joined_exactly(names):
         ["ünïcödé", "名前"],
     ],
 )
-def test_joined_rows_equal_python_joins(extra):
+def test_joined_rows_equal_python_joins(extra, monkeypatch):
+    monkeypatch.setattr(overlap_genes, "_arrow_text", lambda: False)  # pandas' str is not Arrow
+    vocabulary, hits, counts, expected = _rows_to_join(extra)
+    got = overlap_genes._join_rows(vocabulary, hits, counts)
+    assert got.tolist() == expected and got.dtype == object
+
+
+@pytest.mark.parametrize("extra", [[], ["ünïcödé", "名前"], ["L" * 5000]])
+def test_joined_rows_built_as_arrow_strings_equal_python_joins(extra, monkeypatch):
+    # pandas' str dtype backed by Arrow (pandas 3 with pyarrow): the column comes from bytes
+    # and offsets, equal to the column pandas makes of Python strings.
+    pytest.importorskip("pyarrow")
+    dtype = pd.StringDtype("pyarrow", na_value=np.nan)
+    monkeypatch.setattr(overlap_genes, "_text_dtype", lambda: dtype)
+    monkeypatch.setattr(overlap_genes, "_arrow_text", lambda: True)
+    vocabulary, hits, counts, expected = _rows_to_join(extra)
+    got = overlap_genes.text_column(overlap_genes._join_rows(vocabulary, hits, counts))
+    assert got.dtype == dtype and got.tolist() == expected
+    pd.testing.assert_extension_array_equal(got, pd.array(expected, dtype=dtype))
+
+
+def _rows_to_join(extra: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     vocabulary = np.array([f"G{i}" for i in range(50)] + extra, dtype=object)
     rng = np.random.default_rng(4)
     counts = rng.integers(0, 6, 300)
     counts[:3] = 0
+    counts[-1] = 0  # the last row empty too
     hits = np.concatenate([np.sort(rng.choice(len(vocabulary), c, replace=False)) for c in counts])
-    got = overlap_genes._join_rows(vocabulary, hits, counts)
     bounds = np.r_[0, np.cumsum(counts)]
     expected = [";".join(vocabulary[hits[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])]
-    assert got.tolist() == expected and got.dtype == object
+    return vocabulary, hits, counts, expected
 
 
 def test_both_ways_of_finding_overlapping_genes_agree(pfocr2018):

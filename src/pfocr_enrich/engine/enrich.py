@@ -338,7 +338,11 @@ def _run(
         queries.append(MappedQuery(name, mapped, *query_counts(mapped, library, universe, opts)))
     # Built when first read (as costly as scoring against 10,000 sets; many uses never read it).
     mapping = partial(
-        _mapping_table, [q.rows for q in queries], list(named), batch=func != "enrich"
+        _mapping_table,
+        [q.rows for q in queries],
+        list(named),
+        batch=func != "enrich",
+        symbol_of=mapper.symbol_of_entrez if library.namespace == "entrez" else None,
     )
     _warn_dropped(queries)
     empty = next((q for q in queries if q.n == 0), None)
@@ -403,9 +407,18 @@ def _empty_message(query: MappedQuery, universe: Universe, func: str) -> str:
     )
 
 
-def _mapping_table(rows: list[list[MappedGene]], names: list[str], *, batch: bool) -> pd.DataFrame:
-    """The mapping report of every query (with a categorical ``query`` column for a batch)."""
+def _mapping_table(
+    rows: list[list[MappedGene]],
+    names: list[str],
+    *,
+    batch: bool,
+    symbol_of: Callable[[str], str | None] | None,
+) -> pd.DataFrame:
+    """The mapping report of every query (with a categorical ``query`` column for a batch, and
+    the ``symbol`` of each Entrez ID ``mapped_to`` when ``symbol_of`` is given)."""
     mapping = mapping_frame([row for query_rows in rows for row in query_rows])
+    if symbol_of is not None:
+        mapping["symbol"] = [None if m is None else symbol_of(m) for m in mapping["mapped_to"]]
     if batch:
         codes = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
         mapping["query"] = pd.Categorical.from_codes(codes, categories=names)

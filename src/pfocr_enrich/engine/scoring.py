@@ -73,7 +73,7 @@ _LEADING = [
     "fdr",
     "qvalue",
     "genes",
-    "gene_symbols",
+    "gene_ids",
 ]
 # Up to this many possible (k, M) keys, group with a dense count table (O(sets)); above, with a sort.
 _DENSE_KEYS = 1 << 22
@@ -213,12 +213,13 @@ class ScoredRows:
             cols["query"] = pd.Categorical.from_codes(codes, categories=list(self.names))
         cols["set_id"] = library.set_ids.array.take(set_index)  # keeps the ids' dtype
         cols.update(self._group_columns(g))
-        vocabularies = [genes] if self.symbols is None else [genes, self.symbols]
+        # People read symbols, alphabetically: an Entrez library's symbols, then its IDs in the
+        # same order (docs/results.md, "Overlapping genes").
+        vocabularies = [genes] if self.symbols is None else [self.symbols, genes]
         strings = overlap_strings(library, vocabularies, self.query_genes, set_index, codes)
         cols["genes"] = text_column(strings[0])
         if self.symbols is not None:
-            # symbols in the order of their Entrez IDs
-            cols["gene_symbols"] = text_column(strings[1])
+            cols["gene_ids"] = text_column(strings[1])
         present = library.metadata_columns()
         for col in METADATA_COLUMNS:
             if col in present:

@@ -92,6 +92,7 @@ def _covid_library() -> GeneSetLibrary:
         load_report=report,
         info={
             "source": "pfocr_enrich/data/pfocr_covid_genes.tsv.gz",
+            "sample": "covid",  # a small embedded sample: results say how to get a full release
             "origin": "wikipathways/pathway-figure-ocr shiny-covidpathways (2020)",
             "release": "PFOCR COVID collection 2020",
             "license": "CC0",

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
+from pandas.arrays import NumpyExtensionArray
 
 from .._util.files import gc_paused
 from ..errors import LibraryFormatError
@@ -358,6 +360,9 @@ class SetMetadata:
         self.frame = data if isinstance(data, pd.DataFrame) else None
         self.stored = data if self.frame is None else None
         self._index, self._sizes = index, sizes
+        # Each column read by take, as pandas' default str dtype when a DataFrame would infer
+        # it for the column's values (pandas 3: Arrow-backed, built once per column).
+        self._text: dict[str, ExtensionArray] = {}
 
     def whole(self) -> pd.DataFrame:
         """Every column, ``size`` last (stored columns are decoded once, here)."""
@@ -382,8 +387,34 @@ class SetMetadata:
             return pd.Series(self._sizes, index=self._index, name="size")
         return self.stored.column(name).set_axis(self._index)
 
-    def take(self, name: str, rows: np.ndarray) -> np.ndarray:
-        """``whole()[name].to_numpy()[rows]``; stored text is decoded for those rows only."""
+    def take(self, name: str, rows: np.ndarray) -> np.ndarray | ExtensionArray:
+        """``whole()[name].to_numpy()[rows]``; stored text is decoded for those rows only. A
+        column of pandas' default str dtype (pandas 3) keeps it: no Python object per row."""
         if self.frame is not None:
-            return self.frame[name].to_numpy()[rows]
+            values = self._text.get(name)
+            if values is None:
+                values = self._text[name] = _as_default_str(self.frame[name].array)
+            if _is_default_str(values.dtype):
+                return values.take(rows)  # the dtype a DataFrame infers for these strings
+            return np.asarray(values)[rows]  # (to_numpy scans for NA in pandas 2)
         return self._sizes[rows] if name == "size" else self.stored.take(name, rows)
+
+
+def _is_default_str(dtype: object) -> bool:
+    """Whether ``dtype`` is pandas 3's default ``str`` (a StringDtype with NaN for missing)."""
+    return isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan
+
+
+def _as_default_str(values: ExtensionArray) -> ExtensionArray:
+    """``values`` in pandas' default str dtype when they are text it would infer as such (pandas
+    3); else as they are."""
+    text = pd.DataFrame({"t": np.array(["text"], dtype=object)})["t"].dtype
+    if not _is_default_str(text) or not isinstance(values, NumpyExtensionArray):
+        return values
+    array = np.asarray(values)
+    if array.dtype != object or pd.api.types.infer_dtype(array, skipna=True) != "string":
+        return values
+    try:
+        return pd.array(array, dtype=text)
+    except (UnicodeEncodeError, ValueError, TypeError):  # e.g. surrogate-escaped bytes: as is
+        return values

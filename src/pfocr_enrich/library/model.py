@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from pandas.api.extensions import ExtensionArray
 
 from . import build, storage, subsets
 from .columns import SetMetadata, StoredFrame
@@ -125,8 +126,9 @@ class GeneSetLibrary:
         """Metadata column names, ``size`` last, without decoding any."""
         return self._meta.columns()
 
-    def column_values(self, name: str, rows: np.ndarray) -> np.ndarray:
-        """``sets[name].to_numpy()[rows]``; a saved library decodes those rows' text only."""
+    def column_values(self, name: str, rows: np.ndarray) -> np.ndarray | ExtensionArray:
+        """``sets[name].to_numpy()[rows]`` (``sets[name].array.take(rows)`` for pandas 3's default
+        str dtype: no Python objects); a saved library decodes those rows' text only."""
         return self._meta.take(name, rows)
 
     def shared_arrays(self) -> tuple[np.ndarray, sp.csr_matrix]:

@@ -85,6 +85,7 @@ def summary(res: EnrichmentResult) -> str:
             f"universe: {num(p.get('universe_size'))} genes (rule: {p.get('universe_rule')}); "
             f"library {p.get('library')!r}: {num(p.get('library_sets'))} sets, {num(p.get('sets_tested'))} tested",
             f"correction: {p.get('correction')} over {p.get('fdr_over')} sets; {n_sig} row(s) with fdr <= 0.05",
+            *sample_hint(p, res._mapping),
         ]
     else:
         lines = [f"analysis: {analysis(p)}" + (f" ({p['test']})" if p.get("test") else "")]
@@ -104,6 +105,26 @@ def summary(res: EnrichmentResult) -> str:
             f"({c['metric']} >= {c['threshold']} on {c['basis']})"
         )
     return "\n".join(lines)
+
+
+#: The share of query genes outside the embedded sample above which the summary says how to
+#: use the full PFOCR release.
+SAMPLE_HINT_SHARE = 0.25
+
+
+def sample_hint(p: Mapping[str, Any], mapping: pd.DataFrame | None) -> list[str]:
+    """A note when the embedded sample library was used and much of the query is outside it."""
+    info = p.get("library_info") or {}
+    if not info.get("sample") or mapping is None or "status" not in mapping or mapping.empty:
+        return []
+    outside = int((mapping["status"] == "outside_universe").sum())
+    if not outside or outside < SAMPLE_HINT_SHARE * len(mapping):
+        return []
+    return [
+        f"note: {outside} of {len(mapping)} query genes are not in {p.get('library')!r}, a small "
+        f"sample of {num(p.get('library_sets'))} figures; for the full PFOCR release use "
+        "lib = pe.load_pfocr() (command line: --library FILE, e.g. a PFOCR release GMT)"
+    ]
 
 
 def _query_line(p: Mapping[str, Any], dropped: int) -> str:
@@ -132,11 +153,15 @@ def mapping_lines(mapping: pd.DataFrame | None, shown: int = 3) -> list[str]:
             parts.append(f"{status} {count}")
             continue
         rows = mapping[mapping["status"] == status].head(shown)
+        # the symbol an input became (an Entrez library's mapping has a `symbol` column)
+        targets = (
+            rows["symbol"].fillna(rows["mapped_to"]) if "symbol" in rows else rows["mapped_to"]
+        )
         examples = ", ".join(
             f"{i}->{m}"
             if isinstance(m, str) and status not in ("duplicate", "outside_universe")
             else str(i)
-            for i, m in zip(rows["input"], rows["mapped_to"])
+            for i, m in zip(rows["input"], targets)
         )
         more = ", ..." if count > shown else ""
         parts.append(f"{status} {count} ({examples}{more})")
