@@ -41,7 +41,9 @@ from ..identifiers import (
 )
 from ..library import GeneSetLibrary
 from ..results.model import BatchEnrichmentResult, Deferred, EnrichmentResult
+from .keep import KeepRule, parse_keep
 from .options import ENRICHR_BACKGROUND, Options, make_options
+from .queries import is_streamed
 from .scoring import ScoredRows, ScoringRules, TestedSets, score_queries
 from .universe import MappedQuery, Universe, build_universe, map_query, query_counts
 
@@ -172,8 +174,13 @@ def enrich_many(
     compat: str | None = None,
     resolve_aliases: bool = True,
     mapper: GeneMapper | None = None,
+    keep: str | int | None = None,
     alpha: float | None = None,
-) -> BatchEnrichmentResult:
+    out: str | os.PathLike[str] | None = None,
+    client: Any = None,
+    chunk_size: int = 100,
+    progress: bool = False,
+) -> Any:
     """Test many gene lists at once; one long table with a ``query`` column.
 
     Each query is scored on its distinct (overlap, set size) pairs (see
@@ -189,15 +196,35 @@ def enrich_many(
     library, background, background_mode, min_size, max_size, correction,
     fdr_over, collapse_duplicates, compat, resolve_aliases, mapper
         As for :func:`enrich`.
+    keep : None, str or int, optional
+        Rows kept per query: all (None), those passing a rule such as
+        ``"fdr<=0.05"`` or ``"pvalue<=1e-3"``, or the k best (an int). The FDR is
+        computed over every tested set first: kept rows have the numbers of the
+        unfiltered run. ``res.params["keep"]`` records the rule.
     alpha : float, optional
-        Keep only rows with ``fdr <= alpha`` (for large screens, where every
-        tested row of every query would not fit in memory).
+        The older spelling of ``keep=f"fdr<={alpha}"`` (kept as an alias).
+    out : path, optional
+        Write the rows as a Parquet dataset (a folder; needs ``pfocr_enrich[dask]``)
+        chunk by chunk instead of returning them; the compact columns of
+        :data:`pfocr_enrich.engine.stream.COMPACT_COLUMNS`, with the parameters and
+        the library's provenance in the file metadata. See docs/scaling.md.
+    client : dask.distributed.Client, optional
+        Score on a Dask cluster: the library is sent to each worker once, each
+        chunk of ``chunk_size`` queries is one task. Without ``out`` the return
+        value is a lazy dask DataFrame of the compact columns.
+    chunk_size : int, default 100
+        Queries per chunk when streaming (``out``, ``client``, an iterator or a
+        Parquet input); rows do not depend on it.
+    progress : bool, default False
+        Show a progress bar (tqdm) while streaming.
 
     Returns
     -------
-    BatchEnrichmentResult
-        ``table`` has a categorical ``query`` column in the caller's order;
-        ``mapping`` has one row per (query, input).
+    BatchEnrichmentResult, WrittenDataset or dask.dataframe.DataFrame
+        In memory: ``table`` has a categorical ``query`` column in the caller's
+        order; ``mapping`` has one row per (query, input). With ``out``: a
+        :class:`~pfocr_enrich.engine.stream.WrittenDataset` (path, counts,
+        params). With ``client`` and no ``out``: a dask DataFrame.
 
     Raises
     ------
@@ -217,6 +244,24 @@ def enrich_many(
     """
     _check_library(library, "enrich_many")
     alpha = check_number_in(alpha, 0, 1, func="enrich_many", param="alpha", allow_none=True)
+    rule = parse_keep(keep, func="enrich_many", alpha=alpha)
+    options = dict(
+        min_size=min_size,
+        max_size=max_size,
+        correction=correction,
+        fdr_over=fdr_over,
+        collapse_duplicates=collapse_duplicates,
+        resolve_aliases=resolve_aliases,
+        compat=compat,
+        background_mode=background_mode,
+    )
+    if out is not None or client is not None or is_streamed(queries):
+        from .stream import Screen, screen_many  # keeps pyarrow / dask out of plain runs
+
+        screen = Screen(library, options, background, mapper, rule)
+        return screen_many(
+            queries, screen, out=out, client=client, chunk_size=chunk_size, progress=progress
+        )
     named = {
         name: normalise_query(genes, param=f"queries[{name!r}]", func="enrich_many")
         for name, genes in read_queries(queries).items()
@@ -227,17 +272,8 @@ def enrich_many(
         func="enrich_many",
         background=background,
         mapper=mapper,
-        alpha=alpha,
-        options=dict(
-            min_size=min_size,
-            max_size=max_size,
-            correction=correction,
-            fdr_over=fdr_over,
-            collapse_duplicates=collapse_duplicates,
-            resolve_aliases=resolve_aliases,
-            compat=compat,
-            background_mode=background_mode,
-        ),
+        keep=rule,
+        options=options,
     )
     # Batch rows (func="enrich_many") always give a BatchEnrichmentResult.
     result = EnrichmentResult._from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
@@ -305,7 +341,7 @@ def _run(
     background: object,
     mapper: GeneMapper | None,
     options: dict[str, object],
-    alpha: float | None = None,
+    keep: KeepRule | None = None,
 ) -> tuple[ScoredRows, dict[str, Any], Deferred, GeneSetLibrary]:
     """Shared pipeline of enrich and enrich_many: the ranked rows, params, mapping and tested library."""
     opts = make_options(func=func, **options)
@@ -345,7 +381,7 @@ def _run(
     if library.namespace == "entrez":
         symbols = tested_lib.derived.symbol_vocabulary(mapper)
     rows, n_tested = _score(
-        tested_lib, universe, queries, opts, alpha=alpha, symbols=symbols, batch=func != "enrich"
+        tested_lib, universe, queries, opts, keep=keep, symbols=symbols, batch=func != "enrich"
     )
     params = {
         "test": "hypergeometric upper tail P(X >= k) (one-sided Fisher's exact test)"
@@ -360,7 +396,9 @@ def _run(
         "background_unmapped": len(universe.background_unmapped),
         "universe_size": universe.size,
         **opts.as_params(),
-        "alpha": alpha,
+        # alpha: the fdr threshold of keep (read by methods_text); keep: the rule as text
+        "alpha": keep.threshold if keep is not None and keep.column == "fdr" else None,
+        "keep": None if keep is None else str(keep),
         "sets_tested": n_tested,
         "queries": {
             q.name: {"query_input": len(named[q.name]), "query_size": q.n} for q in queries
@@ -429,7 +467,7 @@ def _score(
     queries: list[MappedQuery],
     opts: Options,
     *,
-    alpha: float | None,
+    keep: KeepRule | None,
     symbols: np.ndarray | None,
     batch: bool,
 ) -> tuple[ScoredRows, int]:
@@ -456,7 +494,7 @@ def _score(
         [(q.name, q.indices, q.n) for q in queries],
         universe.size,
         rules,
-        alpha=alpha,
+        keep=keep,
         symbols=symbols,
         batch=batch,
     )

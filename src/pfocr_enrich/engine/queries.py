@@ -1,0 +1,171 @@
+"""Queries for streamed runs: any input of ``enrich_many``, read in chunks of named gene lists.
+
+Inputs that are read lazily (memory does not grow with the number of queries):
+
+* an iterator of ``(name, genes)`` pairs;
+* a GMT file (``name<TAB>description<TAB>genes...``, optionally ``.gz``), line by line;
+* a Parquet dataset (a ``.parquet`` file or a folder) with columns ``query`` and
+  ``gene``, record batch by record batch. The rows of one query must be
+  contiguous (as a long table sorted or grouped by query is).
+
+A mapping or a long pandas DataFrame is already in memory; it is cut into chunks.
+A dask DataFrame is handled by :mod:`pfocr_enrich.engine.distributed`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from .._util.validation import param_error
+from ..errors import GMTFormatError
+
+__all__ = ["is_dask_frame", "is_parquet", "is_streamed", "iter_chunks", "iter_queries"]
+
+_FUNC, _PARAM = "enrich_many", "queries"
+_PARQUET_BATCH = 1 << 16  # (query, gene) rows per record batch read
+
+
+def is_dask_frame(queries: object) -> bool:
+    """Whether ``queries`` is a dask DataFrame (checked without importing dask)."""
+    return type(queries).__module__.startswith("dask.") and hasattr(queries, "to_delayed")
+
+
+def is_parquet(queries: object) -> bool:
+    """A path to a ``.parquet`` file or to a folder (a Parquet dataset)."""
+    if not isinstance(queries, (str, os.PathLike)):
+        return False
+    path = Path(queries)
+    return path.suffix.lower() in (".parquet", ".pq") or path.is_dir()
+
+
+def is_streamed(queries: object) -> bool:
+    """Inputs read in chunks: an iterator of pairs, a Parquet dataset, a dask DataFrame."""
+    if isinstance(queries, (Mapping, pd.DataFrame, str, bytes, os.PathLike)):
+        return is_parquet(queries)
+    return is_dask_frame(queries) or isinstance(queries, Iterable)
+
+
+def iter_queries(queries: object) -> Iterator[tuple[str, list[Any]]]:
+    """(name, genes) of every query, in the caller's order, names as text and unique."""
+    if isinstance(queries, (str, os.PathLike)):
+        pairs = _parquet_pairs(Path(queries)) if is_parquet(queries) else _gmt_pairs(Path(queries))
+    elif isinstance(queries, (Mapping, pd.DataFrame)):
+        from .enrich import read_queries  # the in-memory reader and its checks
+
+        pairs = iter(read_queries(queries).items())
+    elif isinstance(queries, Iterable) and not isinstance(queries, bytes):
+        pairs = iter(queries)
+    else:
+        raise param_error(
+            _FUNC,
+            _PARAM,
+            "a mapping, a DataFrame, a GMT or Parquet path, or an iterator of (name, genes)",
+            queries,
+            error=TypeError,
+        )
+    seen: set[str] = set()
+    empty = True
+    for item in pairs:
+        if not (isinstance(item, tuple) and len(item) == 2):
+            raise param_error(
+                _FUNC, _PARAM, "an iterator of (name, genes) pairs", queries, shown=repr(item)[:80]
+            )
+        name = str(item[0])
+        if name in seen:
+            expected = "queries whose names differ once written as text (each name once)"
+            raise param_error(_FUNC, _PARAM, expected, queries, shown=f"{name!r} twice")
+        seen.add(name)
+        empty = False
+        yield name, item[1]
+    if empty:
+        raise param_error(_FUNC, _PARAM, "at least one query", queries, shown="no query")
+
+
+def iter_chunks(queries: object, chunk_size: int) -> Iterator[dict[str, list[Any]]]:
+    """Chunks of at most ``chunk_size`` named queries, in order."""
+    chunk: dict[str, list[Any]] = {}
+    for name, genes in iter_queries(queries):
+        chunk[name] = genes
+        if len(chunk) == chunk_size:
+            yield chunk
+            chunk = {}
+    if chunk:
+        yield chunk
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
+def _gmt_pairs(path: Path) -> Iterator[tuple[str, list[str]]]:
+    """The sets of a GMT file as (name, genes), read line by line (names as read_gmt's set ids)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"enrich_many: no such file: {path}")
+    with _open_text(path) as fh:
+        for number, line in enumerate(fh, start=1):
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                continue
+            fields = line.split("\t")
+            name = fields[0].split("%", 1)[0].strip()
+            genes = [g for g in map(str.strip, fields[2:]) if g]
+            if len(fields) < 3 or not name or not genes:
+                detail = "expected a name, a description and at least one gene, tab-separated"
+                raise GMTFormatError(f"{detail}: {line[:80]!r}", path=path, line=number)
+            yield name, genes
+
+
+def _parquet_pairs(path: Path) -> Iterator[tuple[str, list[Any]]]:
+    """(query, genes) from a Parquet dataset of (query, gene) rows, batch by batch."""
+    try:
+        import pyarrow.dataset as ds
+    except ImportError:
+        raise ImportError(
+            'reading queries from Parquet needs pyarrow: pip install "pfocr_enrich[dask]"'
+        ) from None
+    dataset = ds.dataset(path, format="parquet")
+    if not {"query", "gene"} <= set(dataset.schema.names):
+        shown = repr(dataset.schema.names)
+        raise param_error(
+            _FUNC, _PARAM, "a Parquet dataset with columns 'query' and 'gene'", path, shown=shown
+        )
+    closed: set[str] = set()
+    name: str | None = None
+    genes: list[Any] = []
+    for batch in dataset.to_batches(columns=["query", "gene"], batch_size=_PARQUET_BATCH):
+        names = batch.column("query").to_pylist()
+        values = batch.column("gene").to_pylist()
+        if None in names:
+            shown = "a row without a query name"
+            raise param_error(_FUNC, _PARAM, "a query name in every row", path, shown=shown)
+        start = 0
+        for i in range(1, len(names) + 1):
+            if i < len(names) and names[i] == names[start]:
+                continue
+            current = str(names[start])
+            if current != name:
+                if name is not None:
+                    yield name, genes
+                    closed.add(name)
+                if current in closed:
+                    raise param_error(
+                        _FUNC,
+                        _PARAM,
+                        "a Parquet dataset whose rows of one query are contiguous (sort it by query)",
+                        path,
+                        shown=f"query {current!r} comes back after other queries",
+                    )
+                name, genes = current, []
+            genes.extend(values[start:i])
+            start = i
+    if name is not None:
+        yield name, genes
