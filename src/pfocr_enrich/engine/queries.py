@@ -17,7 +17,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -46,10 +46,13 @@ def is_parquet(queries: object) -> bool:
 
 
 def is_streamed(queries: object) -> bool:
-    """Inputs read in chunks: an iterator of pairs, a Parquet dataset, a dask DataFrame."""
-    if isinstance(queries, (Mapping, pd.DataFrame, str, bytes, os.PathLike)):
+    """Inputs read in chunks: an iterator of pairs, a Parquet dataset, a dask DataFrame.
+
+    A list is not an iterator: ``enrich_many`` refuses a list of gene lists (they have no names).
+    """
+    if isinstance(queries, (str, os.PathLike)):
         return is_parquet(queries)
-    return is_dask_frame(queries) or isinstance(queries, Iterable)
+    return is_dask_frame(queries) or isinstance(queries, Iterator)
 
 
 def iter_queries(queries: object) -> Iterator[tuple[str, list[Any]]]:
@@ -60,13 +63,13 @@ def iter_queries(queries: object) -> Iterator[tuple[str, list[Any]]]:
         from .enrich import read_queries  # the in-memory reader and its checks
 
         pairs = iter(read_queries(queries).items())
-    elif isinstance(queries, Iterable) and not isinstance(queries, bytes):
-        pairs = iter(queries)
+    elif isinstance(queries, Iterator):
+        pairs = queries
     else:
         raise param_error(
             _FUNC,
             _PARAM,
-            "a mapping, a DataFrame, a GMT or Parquet path, or an iterator of (name, genes)",
+            "a mapping of name to genes, a DataFrame, a GMT or Parquet path, or an iterator of (name, genes)",
             queries,
             error=TypeError,
         )
@@ -74,9 +77,9 @@ def iter_queries(queries: object) -> Iterator[tuple[str, list[Any]]]:
     empty = True
     for item in pairs:
         if not (isinstance(item, tuple) and len(item) == 2):
-            raise param_error(
-                _FUNC, _PARAM, "an iterator of (name, genes) pairs", queries, shown=repr(item)[:80]
-            )
+            expected = "an iterator of (name, genes) pairs"
+            shown = repr(item)[:80]
+            raise param_error(_FUNC, _PARAM, expected, queries, error=TypeError, shown=shown)
         name = str(item[0])
         if name in seen:
             expected = "queries whose names differ once written as text (each name once)"
