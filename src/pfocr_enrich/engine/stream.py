@@ -57,6 +57,10 @@ COMPACT_COLUMNS = {
 }
 _NUMERIC = ("overlap", "set_size", "query_size", "pvalue", "log10_pvalue", "fdr")
 METADATA_KEY = b"pfocr_enrich"
+# Dictionary pages only for the text columns and statistics only for ``query``: the float
+# columns of a screen are millions of rows a second, and encoding them is the bottleneck
+# (x2-3 faster writes for ~1.5x larger files, benchmarks/scale.py).
+WRITE_OPTIONS = {"use_dictionary": ["query", "set_id"], "write_statistics": ["query"]}
 
 
 @dataclass(frozen=True, eq=False)
@@ -214,7 +218,7 @@ def write_part(table: Any, path: Path) -> None:
     import pyarrow.parquet as pq
 
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
+    pq.write_table(table, tmp, **WRITE_OPTIONS)
     os.replace(tmp, path)
 
 
@@ -263,7 +267,7 @@ def _write_local(
             rows = score_chunk(chunk, screen)
             table = rows.arrow()
             if writer is None:
-                writer = pq.ParquetWriter(tmp, table.schema)
+                writer = pq.ParquetWriter(tmp, table.schema, **WRITE_OPTIONS)
                 params = rows.params
             writer.write_table(table.cast(writer.schema))
             n_queries += len(rows.names)
