@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import pfocr_enrich as pe
-from pfocr_enrich.engine.stream import read_params
+from pfocr_enrich.engine.dataset import read_params
 from screens import compact, long_table, make_queries, read_dataset, reference, write_gmt
 
 pytest.importorskip("pyarrow")

@@ -27,10 +27,10 @@ from typing import Any
 import pandas as pd
 
 from .._util.validation import param_error
+from .dataset import WrittenDataset
 from .queries import is_dask_frame, iter_chunks
 from .stream import (
     Screen,
-    WrittenDataset,
     compact_meta,
     prepare_out,
     score_chunk,

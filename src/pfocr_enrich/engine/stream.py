@@ -15,7 +15,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ import pandas as pd
 
 from .._util.validation import check_int, param_error
 from ..identifiers import GeneMapper, normalise_query
+from .dataset import METADATA_KEY, WrittenDataset
 from .enrich import _run
 from .queries import is_dask_frame, iter_chunks
 
@@ -36,7 +37,6 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "COMPACT_COLUMNS",
     "Screen",
-    "WrittenDataset",
     "compact_meta",
     "score_chunk",
     "screen_many",
@@ -56,7 +56,6 @@ COMPACT_COLUMNS = {
     "fdr": "float64",
 }
 _NUMERIC = ("overlap", "set_size", "query_size", "pvalue", "log10_pvalue", "fdr")
-METADATA_KEY = b"pfocr_enrich"
 # Dictionary pages only for the text columns and statistics only for ``query``: the float
 # columns of a screen are millions of rows a second, and encoding them is the bottleneck
 # (x2-3 faster writes for ~1.5x larger files, benchmarks/scale.py).
@@ -72,25 +71,6 @@ class Screen:
     background: object = None
     mapper: GeneMapper | None = None
     keep: KeepRule | None = None
-
-
-@dataclass(frozen=True)
-class WrittenDataset:
-    """A Parquet dataset written by ``enrich_many(..., out=...)``.
-
-    Read it with ``pandas.read_parquet(path)`` (query order is kept: part files are
-    named in order) or ``dask.dataframe.read_parquet(path)``; ``params`` is also in
-    each file's metadata under ``pfocr_enrich`` (see :func:`read_params`).
-    """
-
-    path: Path
-    queries: int
-    rows: int
-    params: dict[str, Any] = field(repr=False)
-
-    def __repr__(self) -> str:
-        keep = self.params.get("keep") or "all rows"
-        return f"WrittenDataset({str(self.path)!r}: {self.queries:,} queries, {self.rows:,} rows, keep={keep})"
 
 
 @dataclass
@@ -193,14 +173,6 @@ def score_frame(screen: Screen, frame: pd.DataFrame) -> pd.DataFrame:
         return compact_meta()
     grouped = frame.groupby("query", sort=False, observed=True)["gene"]
     return score_chunk({str(name): list(genes) for name, genes in grouped}, screen).frame()
-
-
-def read_params(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The run parameters stored in a dataset written by ``enrich_many(..., out=...)``."""
-    import pyarrow.parquet as pq
-
-    first = sorted(Path(path).glob("part-*.parquet"))[0]
-    return json.loads(pq.read_schema(first).metadata[METADATA_KEY])
 
 
 def prepare_out(out: str | os.PathLike[str]) -> Path:
