@@ -98,10 +98,15 @@ def measure(spec: dict) -> dict:
     else:  # the derived indexes (gene-major membership...) are built by the first query
         pe.enrich_many({"warm": ["1", "2", "3"]}, lib, keep=1)
     load = os.getloadavg()
+    cpu0 = _cpu_seconds()
     t0 = time.perf_counter()
     written = pe.enrich_many(Path(spec["queries"]), lib, **kwargs)
     seconds = time.perf_counter() - t0
     load_after = os.getloadavg()
+    if client is not None:  # worker processes are the driver's children: reaped, then counted
+        client.close()
+        cluster.close()
+    cpu = _cpu_seconds() - cpu0
     result = {
         **spec,
         "library_load_s": round(load_s, 2),
@@ -110,6 +115,8 @@ def measure(spec: dict) -> dict:
         "rows": written.rows,
         "queries_per_s": round(written.queries / seconds, 1),
         "rows_per_s": round(written.rows / seconds),
+        "cpu_seconds": round(cpu, 1),
+        "queries_per_cpu_s": round(written.queries / cpu, 1),
         "dataset_mb": round(sum(f.stat().st_size for f in out.iterdir()) / 1e6, 1),
         "driver_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "driver_after_library_mb": round(rss_library),
@@ -117,12 +124,16 @@ def measure(spec: dict) -> dict:
         "load_after": [round(x, 2) for x in load_after],
         "screen_pickle_mb": shipped_mb,
     }
-    if client is not None:
-        client.close()
-        cluster.close()
     for f in out.iterdir():
         f.unlink()
     return result
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (a LocalCluster's workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def task_bytes(queries: Path, chunk_size: int) -> int:
@@ -159,9 +170,10 @@ def markdown(res: dict) -> str:
         f"Load average (1, 5, 15 min) at the start: {res['machine']['load_average']} "
         "(the machine is shared: other jobs ran during these measurements).",
         "",
-        "| mode | queries | seconds | queries/s | rows kept | rows/s | dataset MB | driver peak MB "
-        "(after library) | load before → after (1 min) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| mode | queries | seconds | queries/s | rows kept | rows/s | CPU s (all processes) "
+        "| queries per CPU-second | dataset MB | driver peak MB (after library) "
+        "| load before → after (1 min) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in runs:
         mode = (
@@ -169,7 +181,8 @@ def markdown(res: dict) -> str:
         )
         lines.append(
             f"| {mode} | {r['queries_run']:,} | {r['seconds']:.1f} | {r['queries_per_s']:.1f} "
-            f"| {r['rows']:,} | {r['rows_per_s']:,} | {r['dataset_mb']:,} | "
+            f"| {r['rows']:,} | {r['rows_per_s']:,} | {r['cpu_seconds']:,} "
+            f"| {r['queries_per_cpu_s']} | {r['dataset_mb']:,} | "
             f"{r['driver_peak_mb']:,} ({r['driver_after_library_mb']:,}) | "
             f"{r['load_before'][0]} → {r['load_after'][0]} |"
         )
@@ -249,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modes", nargs="+", default=["single", "cluster"])
     parser.add_argument("--shared", type=Path, default=generate.DEFAULT_SHARED)
     parser.add_argument("--quick", action="store_true", help="10k sets, 200 and 100 queries")
+    parser.add_argument("--name", default="scale", help="results/<name>.{md,json}")
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(measure(json.loads(args.measure))))
@@ -265,7 +279,9 @@ def main(argv: list[str] | None = None) -> int:
         "chunk_size": args.chunk_size,
         "workers": args.workers,
     }
-    plan = [("single", args.small)] + [(mode, args.queries) for mode in args.modes]
+    plan = [(mode, args.queries) for mode in args.modes]
+    if args.small:
+        plan.insert(0, ("single", args.small))
     for mode, n in plan:
         queries = query_dataset(gmt, args.sets, n, args.seed, generate.DEFAULT_OUT)
         print(f"{mode}: {n:,} queries ...", file=sys.stderr, flush=True)
@@ -289,13 +305,13 @@ def main(argv: list[str] | None = None) -> int:
         "runs": runs,
         "screen_pickle_mb": runs[0]["screen_pickle_mb"],
         "task_input_kb": task_bytes(
-            query_dataset(gmt, args.sets, args.small, args.seed, generate.DEFAULT_OUT),
+            query_dataset(gmt, args.sets, args.queries, args.seed, generate.DEFAULT_OUT),
             args.chunk_size,
         )
         / 1e3,
     }
     res["targets"] = targets(res)
-    stem = "scale_quick" if args.quick else "scale"
+    stem = "scale_quick" if args.quick else args.name
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{stem}.json").write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
     (RESULTS / f"{stem}.md").write_text(markdown(res), encoding="utf-8")
