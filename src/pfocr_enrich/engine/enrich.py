@@ -44,7 +44,7 @@ from ..results.model import BatchEnrichmentResult, Deferred, EnrichmentResult
 from .dataset import WrittenDataset
 from .keep import KeepRule, parse_keep
 from .options import ENRICHR_BACKGROUND, Options, make_options
-from .queries import is_streamed
+from .queries import is_streamed, read_queries
 from .scoring import ScoredRows, ScoringRules, TestedSets, score_queries
 from .universe import MappedQuery, Universe, build_universe, map_query, query_counts
 
@@ -286,59 +286,6 @@ def enrich_many(
     # Batch rows (func="enrich_many") always give a BatchEnrichmentResult.
     result = EnrichmentResult._from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
     return cast(BatchEnrichmentResult, result)
-
-
-def read_queries(queries: object) -> dict[str, list[object]]:
-    """Name -> genes from a mapping, a long (query, gene) DataFrame or a GMT-like file.
-
-    Names become text; two names equal as text (``1`` and ``"1"``) are refused
-    rather than one query silently replacing the other.
-    """
-    func, param = "enrich_many", "queries"
-    if isinstance(queries, pd.DataFrame):
-        expected = "a DataFrame with columns 'query' and 'gene'"
-        if not {"query", "gene"} <= set(queries.columns):
-            raise param_error(func, param, expected, queries, shown=repr(list(queries.columns)))
-        if queries.empty:
-            raise param_error(func, param, f"a non-empty {expected[2:]}", queries)
-        missing = queries["query"].isna().to_numpy()
-        if missing.any():
-            labels = ", ".join(map(str, queries.index[missing][:5]))
-            raise param_error(
-                func,
-                param,
-                "a DataFrame with a query name in every row",
-                queries,
-                shown=f"{int(missing.sum())} row(s) without one (index {labels})",
-            )
-        grouped = queries.groupby("query", sort=False, observed=True)["gene"]
-        pairs = [(name, list(genes)) for name, genes in grouped]
-    elif isinstance(queries, (str, os.PathLike)):
-        from ..io.gmt import read_gmt
-
-        pairs = list(read_gmt(queries).to_dict().items())
-    elif isinstance(queries, Mapping):
-        if not queries:
-            raise param_error(func, param, "a non-empty mapping of name to genes", queries)
-        pairs = list(queries.items())
-    else:
-        raise param_error(
-            func,
-            param,
-            "a mapping of name to genes, a DataFrame or a GMT path",
-            queries,
-            error=TypeError,
-        )
-    named = {str(name): genes for name, genes in pairs}
-    if len(named) < len(pairs):
-        seen: dict[str, object] = {}
-        for name, _ in pairs:
-            if str(name) in seen:
-                shown = f"{seen[str(name)]!r} and {name!r}"
-                expected = "keyed by names that differ once written as text"
-                raise param_error(func, param, expected, queries, shown=shown)
-            seen[str(name)] = name
-    return named
 
 
 def _run(

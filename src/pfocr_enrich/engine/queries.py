@@ -26,7 +26,14 @@ import pandas as pd
 from .._util.validation import param_error
 from ..errors import GMTFormatError
 
-__all__ = ["is_dask_frame", "is_parquet", "is_streamed", "iter_chunks", "iter_queries"]
+__all__ = [
+    "is_dask_frame",
+    "is_parquet",
+    "is_streamed",
+    "iter_chunks",
+    "iter_queries",
+    "read_queries",
+]
 
 _FUNC, _PARAM = "enrich_many", "queries"
 _PARQUET_BATCH = 1 << 16  # (query, gene) rows per record batch read
@@ -60,8 +67,6 @@ def iter_queries(queries: object) -> Iterator[tuple[str, list[Any]]]:
     if isinstance(queries, (str, os.PathLike)):
         pairs = _parquet_pairs(Path(queries)) if is_parquet(queries) else _gmt_pairs(Path(queries))
     elif isinstance(queries, (Mapping, pd.DataFrame)):
-        from .enrich import read_queries  # the in-memory reader and its checks
-
         pairs = iter(read_queries(queries).items())
     elif isinstance(queries, Iterator):
         pairs = queries
@@ -101,6 +106,59 @@ def iter_chunks(queries: object, chunk_size: int) -> Iterator[dict[str, list[Any
             chunk = {}
     if chunk:
         yield chunk
+
+
+def read_queries(queries: object) -> dict[str, list[object]]:
+    """Name -> genes from a mapping, a long (query, gene) DataFrame or a GMT-like file.
+
+    Names become text; two names equal as text (``1`` and ``"1"``) are refused
+    rather than one query silently replacing the other.
+    """
+    func, param = "enrich_many", "queries"
+    if isinstance(queries, pd.DataFrame):
+        expected = "a DataFrame with columns 'query' and 'gene'"
+        if not {"query", "gene"} <= set(queries.columns):
+            raise param_error(func, param, expected, queries, shown=repr(list(queries.columns)))
+        if queries.empty:
+            raise param_error(func, param, f"a non-empty {expected[2:]}", queries)
+        missing = queries["query"].isna().to_numpy()
+        if missing.any():
+            labels = ", ".join(map(str, queries.index[missing][:5]))
+            raise param_error(
+                func,
+                param,
+                "a DataFrame with a query name in every row",
+                queries,
+                shown=f"{int(missing.sum())} row(s) without one (index {labels})",
+            )
+        grouped = queries.groupby("query", sort=False, observed=True)["gene"]
+        pairs = [(name, list(genes)) for name, genes in grouped]
+    elif isinstance(queries, (str, os.PathLike)):
+        from ..io.gmt import read_gmt
+
+        pairs = list(read_gmt(queries).to_dict().items())
+    elif isinstance(queries, Mapping):
+        if not queries:
+            raise param_error(func, param, "a non-empty mapping of name to genes", queries)
+        pairs = list(queries.items())
+    else:
+        raise param_error(
+            func,
+            param,
+            "a mapping of name to genes, a DataFrame or a GMT path",
+            queries,
+            error=TypeError,
+        )
+    named = {str(name): genes for name, genes in pairs}
+    if len(named) < len(pairs):
+        seen: dict[str, object] = {}
+        for name, _ in pairs:
+            if str(name) in seen:
+                shown = f"{seen[str(name)]!r} and {name!r}"
+                expected = "keyed by names that differ once written as text"
+                raise param_error(func, param, expected, queries, shown=shown)
+            seen[str(name)] = name
+    return named
 
 
 def _open_text(path: Path) -> IO[str]:
