@@ -48,18 +48,19 @@ def test_dask_frame_equals_the_single_process_run(keep, client, queries, pfocr20
     )
 
 
-@pytest.mark.parametrize("kind", ["gmt", "parquet"])
-def test_out_is_written_by_the_workers(kind, client, queries, pfocr2018, tmp_path):
+@pytest.mark.parametrize("keep", [None, "fdr<=0.05"])
+@pytest.mark.parametrize("kind", ["gmt", "parquet", "long table"])
+def test_out_is_written_by_the_workers(kind, keep, client, queries, pfocr2018, tmp_path):
     if kind == "gmt":
         source = write_gmt(queries, tmp_path / "q.gmt")
-    else:
+    elif kind == "parquet":
         source = tmp_path / "q.parquet"
         long_table(queries).to_parquet(source)
+    else:
+        source = long_table(queries)
     out = tmp_path / "out"
-    written = pe.enrich_many(
-        source, pfocr2018, keep="fdr<=0.05", client=client, out=out, chunk_size=4
-    )
-    expected = reference(queries, pfocr2018, keep="fdr<=0.05")
+    written = pe.enrich_many(source, pfocr2018, keep=keep, client=client, out=out, chunk_size=4)
+    expected = reference(queries, pfocr2018, keep=keep)
     assert len(list(out.glob("part-*.parquet"))) == 8
     assert (written.queries, written.rows) == (30, len(expected))
     pd.testing.assert_frame_equal(read_dataset(out), expected, check_exact=True)
