@@ -400,10 +400,13 @@ def test_enrich_many_refuses_query_names_equal_as_text(queries):
 def test_enrich_many_returns_a_batch_result():
     import typing
 
+    from pfocr_enrich.engine.dataset import WrittenDataset
     from pfocr_enrich.engine.enrich import enrich_many
 
+    # In memory a BatchEnrichmentResult; with out= a WrittenDataset, with client= a dask
+    # DataFrame (Any: dask is optional) (issue 16).
     hints = typing.get_type_hints(enrich_many)
-    assert hints["return"] is pe.BatchEnrichmentResult
+    assert hints["return"] == pe.BatchEnrichmentResult | WrittenDataset | typing.Any
     assert type(pe.enrich_many({"a": ["IRF3", "MAVS"]}, pe.sample_library())) is (
         pe.BatchEnrichmentResult
     )

@@ -27,6 +27,14 @@ from ..library import GeneSetLibrary
 from ..results import BatchEnrichmentResult, EnrichmentResult
 from ..stats import CORRECTION_METHODS
 from .inputs import InputError, background, load_library, read_gene_list, read_query_table
+from .screen import (
+    add_screen_arguments,
+    check_screen_flags,
+    describe,
+    keep_value,
+    run_screen,
+    screen_warnings,
+)
 
 __all__ = ["build_parser", "main", "read_gene_list"]
 
@@ -44,6 +52,7 @@ _OUTPUTS = {
     ".html": "html",
     ".htm": "html",
     ".xlsx": "xlsx",
+    ".parquet": "parquet",  # a Parquet dataset (a folder), written chunk by chunk (cli/screen.py)
 }
 _BATCH_CHUNK = 64  # queries per enrich_many call when a progress bar is shown
 _TABLES = {".tsv": "\t", ".txt": "\t", ".csv": ","}  # mapping report formats (optionally .gz)
@@ -60,6 +69,8 @@ examples:
   pfocr-enrich genes.txt --library pfocr.gmt --min-size 3 --max-size 500 --top 50
   pfocr-enrich up.txt down.txt -o both.html         two lists (one query each): a batch report
   pfocr-enrich --queries screens.gmt --alpha 0.05 -o hits.tsv
+  pfocr-enrich --queries screens.gmt --keep 'fdr<=0.05' -o hits.parquet   any number of queries
+  pfocr-enrich --queries q.parquet --keep 20 -o hits.parquet --scheduler tcp://host:8786
   cat genes.txt | pfocr-enrich -                    read the gene list from stdin
   pfocr-enrich genes.txt --background measured.txt --compat clusterprofiler -o res.xlsx
 
@@ -67,7 +78,8 @@ A gene list file has one gene per line (or several separated by commas, tabs or
 spaces); lines starting with '#' are comments. --queries takes a GMT
 (name, description, genes...) or a two-column table 'query<TAB>gene' (.tsv/.csv,
 with or without that header). The output format follows the -o extension:
-.tsv .csv (.gz) .json .html (a self-contained report) .xlsx. Without -o the
+.tsv .csv (.gz) .json .html (a self-contained report) .xlsx .parquet (a Parquet dataset
+written chunk by chunk, compact columns; see docs/scaling.md). Without -o the
 best rows are printed. A .tsv/.csv output gets its mapping report beside it
 (result.tsv -> result.mapping.tsv: one row per input gene with its status);
 --mapping FILE writes it anywhere. Exit codes: 0 ok, 2 bad input, 1 missing
@@ -153,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--alpha", type=float, default=None, help="keep only rows with fdr <= ALPHA"
     )
+    add_screen_arguments(parser)
     parser.add_argument(
         "--top",
         type=int,
@@ -367,26 +380,39 @@ def _summary(result: EnrichmentResult, mapping: str | None) -> str:
     return result.summary().replace("see .dropped", see)
 
 
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options shared by enrich and enrich_many, from their flags."""
+    names = ("background_mode", "min_size", "max_size", "correction", "fdr_over")
+    names += ("collapse_duplicates", "compat", "resolve_aliases")
+    return {"background": background(args.background), **{n: getattr(args, n) for n in names}}
+
+
 def _run(args: argparse.Namespace) -> EnrichmentResult:
     """Read the inputs and run enrich (one gene list) or enrich_many (several)."""
     queries = _queries(args)
     library = load_library(args.library)
-    options: dict[str, Any] = dict(
-        background=background(args.background),
-        background_mode=args.background_mode,
-        min_size=args.min_size,
-        max_size=args.max_size,
-        correction=args.correction,
-        fdr_over=args.fdr_over,
-        collapse_duplicates=args.collapse_duplicates,
-        compat=args.compat,
-        resolve_aliases=args.resolve_aliases,
-    )
+    options = _options(args)
     if queries is None:
         result = enrich(read_gene_list(args.genes[0]), library, **options)
-        return result if args.alpha is None else result.significant(args.alpha, by="fdr")
+        return _keep_one(result, args)
     progress = not args.quiet and sys.stderr.isatty()
-    return _run_batch(queries, library, {**options, "alpha": args.alpha}, progress=progress)
+    options.update(alpha=args.alpha, keep=keep_value(args.keep))
+    return _run_batch(queries, library, options, progress=progress)
+
+
+def _keep_one(result: EnrichmentResult, args: argparse.Namespace) -> EnrichmentResult:
+    """--alpha / --keep for one gene list (enrich has no keep: the same rows by filtering)."""
+    if args.alpha is not None:
+        result = result.significant(args.alpha, by="fdr")
+    keep = keep_value(args.keep)
+    if isinstance(keep, int):
+        return result.top(keep)
+    if keep is not None:
+        column, _, value = keep.replace(" ", "").partition("<=")
+        if column not in ("fdr", "pvalue") or not value:
+            raise InputError(f"--keep must be 'fdr<=X', 'pvalue<=X' or N, got {keep!r}")
+        return result.significant(float(value), by=column)
+    return result
 
 
 def _error(message: str, code: int) -> int:
@@ -407,9 +433,21 @@ def main(argv: list[str] | None = None) -> int:
         mapping = _mapping_path(args)
         if args.top is not None and args.top < 0:
             raise InputError(f"--top must be >= 0, got {args.top}")
+        check_screen_flags(args, kind)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = _run(args)
+            if kind == "parquet":  # streamed, chunk by chunk (cli/screen.py)
+                progress = not args.quiet and sys.stderr.isatty()
+                library = load_library(args.library)
+                written = run_screen(args, library, _options(args), progress=progress)
+            else:
+                result = _run(args)
+        if kind == "parquet":
+            for line in screen_warnings(caught):
+                print(f"warning: {line}", file=sys.stderr)
+            if not args.quiet:
+                print(describe(written), file=sys.stderr)
+            return 0
         _print_warnings(caught, result, mapping)
     except ImportError as exc:
         return _error(str(exc), 1)

@@ -43,7 +43,10 @@ from ..identifiers import (
 )
 from ..library import GeneSetLibrary
 from ..results import BatchEnrichmentResult, EnrichmentResult
+from .dataset import WrittenDataset
+from .keep import KeepRule, parse_keep
 from .options import ENRICHR_BACKGROUND, Options, make_options
+from .queries import is_streamed, read_queries
 from .scoring import ScoredRows, ScoringRules, TestedSets, score_queries
 from .universe import MappedQuery, Universe, build_universe, map_query, query_counts
 
@@ -181,8 +184,13 @@ def enrich_many(
     resolve_aliases: bool = True,
     organism: str | int = "human",
     mapper: GeneMapper | None = None,
+    keep: str | int | None = None,
     alpha: float | None = None,
-) -> BatchEnrichmentResult:
+    out: str | os.PathLike[str] | None = None,
+    client: Any = None,
+    chunk_size: int = 100,
+    progress: bool = False,
+) -> BatchEnrichmentResult | WrittenDataset | Any:
     """Test many gene lists at once; one long table with a ``query`` column.
 
     Each query is scored on its distinct (overlap, set size) pairs (see
@@ -198,15 +206,35 @@ def enrich_many(
     library, background, background_mode, min_size, max_size, correction,
     fdr_over, collapse_duplicates, compat, resolve_aliases, organism, mapper
         As for :func:`enrich`.
+    keep : None, str or int, optional
+        Rows kept per query: all (None), those passing a rule such as
+        ``"fdr<=0.05"`` or ``"pvalue<=1e-3"``, or the k best (an int). The FDR is
+        computed over every tested set first: kept rows have the numbers of the
+        unfiltered run. ``res.params["keep"]`` records the rule.
     alpha : float, optional
-        Keep only rows with ``fdr <= alpha`` (for large screens, where every
-        tested row of every query would not fit in memory).
+        The older spelling of ``keep=f"fdr<={alpha}"`` (kept as an alias).
+    out : path, optional
+        Write the rows as a Parquet dataset (a folder; needs ``pfocr_enrich[dask]``)
+        chunk by chunk instead of returning them; the compact columns of
+        :data:`pfocr_enrich.engine.stream.COMPACT_COLUMNS`, with the parameters and
+        the library's provenance in the file metadata. See docs/scaling.md.
+    client : dask.distributed.Client, optional
+        Score on a Dask cluster: the library is sent to each worker once, each
+        chunk of ``chunk_size`` queries is one task. Without ``out`` the return
+        value is a lazy dask DataFrame of the compact columns.
+    chunk_size : int, default 100
+        Queries per chunk when streaming (``out``, ``client``, an iterator or a
+        Parquet input); rows do not depend on it.
+    progress : bool, default False
+        Show a progress bar (tqdm) while streaming.
 
     Returns
     -------
-    BatchEnrichmentResult
-        ``table`` has a categorical ``query`` column in the caller's order;
-        ``mapping`` has one row per (query, input).
+    BatchEnrichmentResult, WrittenDataset or dask.dataframe.DataFrame
+        In memory: ``table`` has a categorical ``query`` column in the caller's
+        order; ``mapping`` has one row per (query, input). With ``out``: a
+        :class:`~pfocr_enrich.engine.dataset.WrittenDataset` (path, counts,
+        params). With ``client`` and no ``out``: a dask DataFrame.
 
     Raises
     ------
@@ -223,9 +251,35 @@ def enrich_many(
     ...                      pe.sample_library())
     >>> res.table["query"].cat.categories.tolist()
     ['ifn', 'nfkb']
+
+    The two best sets of each query (the FDR is still over every tested set):
+
+    >>> best = pe.enrich_many({"ifn": ["IRF3", "MAVS", "TBK1"], "nfkb": ["NFKB1", "RELA"]},
+    ...                       pe.sample_library(), keep=2)
+    >>> best.table.groupby("query", observed=True).size().tolist(), best.params["keep"]
+    ([2, 2], 'top 2')
     """
     _check_library(library, "enrich_many")
     alpha = check_number_in(alpha, 0, 1, func="enrich_many", param="alpha", allow_none=True)
+    rule = parse_keep(keep, func="enrich_many", alpha=alpha)
+    mapper = mapper_for(organism, mapper, func="enrich_many")
+    options = dict(
+        min_size=min_size,
+        max_size=max_size,
+        correction=correction,
+        fdr_over=fdr_over,
+        collapse_duplicates=collapse_duplicates,
+        resolve_aliases=resolve_aliases,
+        compat=compat,
+        background_mode=background_mode,
+    )
+    if out is not None or client is not None or is_streamed(queries):
+        from .stream import Screen, screen_many  # keeps pyarrow / dask out of plain runs
+
+        screen = Screen(library, options, background, mapper, rule)
+        return screen_many(
+            queries, screen, out=out, client=client, chunk_size=chunk_size, progress=progress
+        )
     named = {
         name: normalise_query(genes, param=f"queries[{name!r}]", func="enrich_many")
         for name, genes in read_queries(queries).items()
@@ -235,75 +289,13 @@ def enrich_many(
         library,
         func="enrich_many",
         background=background,
-        mapper=mapper_for(organism, mapper, func="enrich_many"),
-        alpha=alpha,
-        options=dict(
-            min_size=min_size,
-            max_size=max_size,
-            correction=correction,
-            fdr_over=fdr_over,
-            collapse_duplicates=collapse_duplicates,
-            resolve_aliases=resolve_aliases,
-            compat=compat,
-            background_mode=background_mode,
-        ),
+        mapper=mapper,
+        keep=rule,
+        options=options,
     )
     # Batch rows (func="enrich_many") always give a BatchEnrichmentResult.
     result = EnrichmentResult._from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
     return cast(BatchEnrichmentResult, result)
-
-
-def read_queries(queries: object) -> dict[str, list[object]]:
-    """Name -> genes from a mapping, a long (query, gene) DataFrame or a GMT-like file.
-
-    Names become text; two names equal as text (``1`` and ``"1"``) are refused
-    rather than one query silently replacing the other.
-    """
-    func, param = "enrich_many", "queries"
-    if isinstance(queries, pd.DataFrame):
-        expected = "a DataFrame with columns 'query' and 'gene'"
-        if not {"query", "gene"} <= set(queries.columns):
-            raise param_error(func, param, expected, queries, shown=repr(list(queries.columns)))
-        if queries.empty:
-            raise param_error(func, param, f"a non-empty {expected[2:]}", queries)
-        missing = queries["query"].isna().to_numpy()
-        if missing.any():
-            labels = ", ".join(map(str, queries.index[missing][:5]))
-            raise param_error(
-                func,
-                param,
-                "a DataFrame with a query name in every row",
-                queries,
-                shown=f"{int(missing.sum())} row(s) without one (index {labels})",
-            )
-        grouped = queries.groupby("query", sort=False, observed=True)["gene"]
-        pairs = [(name, list(genes)) for name, genes in grouped]
-    elif isinstance(queries, (str, os.PathLike)):
-        from ..io.gmt import read_gmt
-
-        pairs = list(read_gmt(queries).to_dict().items())
-    elif isinstance(queries, Mapping):
-        if not queries:
-            raise param_error(func, param, "a non-empty mapping of name to genes", queries)
-        pairs = list(queries.items())
-    else:
-        raise param_error(
-            func,
-            param,
-            "a mapping of name to genes, a DataFrame or a GMT path",
-            queries,
-            error=TypeError,
-        )
-    named = {str(name): genes for name, genes in pairs}
-    if len(named) < len(pairs):
-        seen: dict[str, object] = {}
-        for name, _ in pairs:
-            if str(name) in seen:
-                shown = f"{seen[str(name)]!r} and {name!r}"
-                expected = "keyed by names that differ once written as text"
-                raise param_error(func, param, expected, queries, shown=shown)
-            seen[str(name)] = name
-    return named
 
 
 def _run(
@@ -314,7 +306,7 @@ def _run(
     background: object,
     mapper: GeneMapper | None,
     options: dict[str, object],
-    alpha: float | None = None,
+    keep: KeepRule | None = None,
 ) -> tuple[ScoredRows, dict[str, Any], Callable[[], pd.DataFrame], GeneSetLibrary]:
     """Shared pipeline of enrich and enrich_many: the ranked rows, params, mapping and tested library."""
     opts = make_options(func=func, **options)
@@ -359,7 +351,7 @@ def _run(
     if library.namespace == "entrez":
         symbols = tested_lib.derived.symbol_vocabulary(mapper)
     rows, n_tested = _score(
-        tested_lib, universe, queries, opts, alpha=alpha, symbols=symbols, batch=func != "enrich"
+        tested_lib, universe, queries, opts, keep=keep, symbols=symbols, batch=func != "enrich"
     )
     params = {
         "test": "hypergeometric upper tail P(X >= k) (one-sided Fisher's exact test)"
@@ -375,7 +367,9 @@ def _run(
         "background_unmapped": len(universe.background_unmapped),
         "universe_size": universe.size,
         **opts.as_params(),
-        "alpha": alpha,
+        # alpha: the fdr threshold of keep (read by methods_text); keep: the rule as text
+        "alpha": keep.threshold if keep is not None and keep.column == "fdr" else None,
+        "keep": None if keep is None else str(keep),
         "sets_tested": n_tested,
         "queries": {
             q.name: {"query_input": len(named[q.name]), "query_size": q.n} for q in queries
@@ -453,7 +447,7 @@ def _score(
     queries: list[MappedQuery],
     opts: Options,
     *,
-    alpha: float | None,
+    keep: KeepRule | None,
     symbols: np.ndarray | None,
     batch: bool,
 ) -> tuple[ScoredRows, int]:
@@ -480,7 +474,7 @@ def _score(
         [(q.name, q.indices, q.n) for q in queries],
         universe.size,
         rules,
-        alpha=alpha,
+        keep=keep,
         symbols=symbols,
         batch=batch,
     )

@@ -35,6 +35,7 @@ from .overlap_genes import overlap_strings, text_column
 
 if TYPE_CHECKING:
     from ..library import GeneSetLibrary
+    from .keep import KeepRule
 
 _LN10 = np.log(10.0)
 # Metadata columns copied from lib.sets onto result rows, when the library has them.
@@ -349,7 +350,12 @@ def overlaps(by_gene: sp.csc_matrix, genes: np.ndarray, n_sets: int) -> np.ndarr
 
 
 def score_query(
-    k_all: np.ndarray, n: int, N: int, tested: TestedSets, rules: ScoringRules, alpha: float | None
+    k_all: np.ndarray,
+    n: int,
+    N: int,
+    tested: TestedSets,
+    rules: ScoringRules,
+    keep: KeepRule | None,
 ) -> _QueryScores:
     """Statistics and group ranks of one query from its overlaps with every library set."""
     # Everything per set runs in set-id order (tested.sets_by_id), so ties need no second key.
@@ -363,11 +369,11 @@ def score_query(
     fdr, bh = _corrections(log_p, counts, gk, rules)
     # Rows stay in set-id order (ties) with their group's rank by p-value; RowRanking sorts them
     # when first read. Rows are selected once, here.
-    sets = tested.sets_by_id
-    if alpha is not None:
-        kept = np.flatnonzero((fdr <= alpha)[row_group])
+    sets, rank = tested.sets_by_id, _dense_rank(log_p)
+    if keep is not None:  # after the corrections: kept rows keep the numbers of the whole run
+        kept = keep.rows(row_group, log_p, fdr, rank)
         sets, row_group = sets[kept], row_group[kept]
-    return _QueryScores(sets, row_group, _dense_rank(log_p), gk, gM, counts, log_p, fdr, bh)
+    return _QueryScores(sets, row_group, rank, gk, gM, counts, log_p, fdr, bh)
 
 
 def _group(key: np.ndarray, key_space: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -411,7 +417,7 @@ def score_queries(
     N: int,
     rules: ScoringRules,
     *,
-    alpha: float | None,
+    keep: KeepRule | None,
     symbols: np.ndarray | None,
     batch: bool,
 ) -> ScoredRows:
@@ -425,7 +431,7 @@ def score_queries(
     }
     group_offset = 0
     for _, genes, n in queries:
-        scores = score_query(overlaps(by_gene, genes, n_sets), n, N, tested, rules, alpha)
+        scores = score_query(overlaps(by_gene, genes, n_sets), n, N, tested, rules, keep)
         rows.append(scores.rows)
         groups.append(scores.group + np.int32(group_offset))
         query_start.append(query_start[-1] + len(scores.rows))

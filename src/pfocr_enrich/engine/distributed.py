@@ -1,0 +1,160 @@
+"""``enrich_many(..., client=...)``: the chunks of a screen as tasks of a Dask cluster.
+
+Imported only when a client is given (dask, distributed and pyarrow are the optional
+``pfocr_enrich[dask]`` extra). How it works, all with ordinary dask.distributed:
+
+* the :class:`~.stream.Screen` (library, options, background) is scattered once with
+  ``broadcast=True``: every worker holds one copy and no worker parses the library;
+* each chunk of ``chunk_size`` queries is one task (a dask DataFrame input is first
+  shuffled on ``query`` so that each partition holds whole queries); a query's FDR is
+  computed inside its task, so rows never move between tasks;
+* without ``out`` the tasks become a lazy dask DataFrame (``dd.from_delayed``, fixed
+  ``meta``); with ``out`` each task writes its own part file from the worker
+  (``part-<chunk>.parquet``, written in one step), and the driver keeps only a bounded
+  number of tasks in flight, so its memory does not grow with the number of queries.
+
+A worker lost mid-run is handled by the scheduler: its tasks run again elsewhere, and a
+part written twice is replaced, never duplicated.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._util.validation import param_error
+from .dataset import WrittenDataset
+from .queries import is_dask_frame, iter_chunks
+from .stream import (
+    Screen,
+    compact_meta,
+    prepare_out,
+    score_chunk,
+    score_frame,
+    write_part,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["run_on_cluster"]
+
+_IN_FLIGHT_PER_THREAD = 3  # tasks submitted ahead per worker thread when writing ``out``
+
+
+def run_on_cluster(
+    queries: object,
+    screen: Screen,
+    client: Any,
+    *,
+    out: str | os.PathLike[str] | None,
+    chunk_size: int,
+    progress: bool,
+) -> Any:
+    """Score ``queries`` on ``client``'s cluster: a dask DataFrame, or a written dataset."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ImportError(
+            'enrich_many(client=...) needs dask.distributed: pip install "pfocr_enrich[dask]"'
+        ) from None
+    if not isinstance(client, Client):
+        expected = "a dask.distributed.Client or None"
+        raise param_error("enrich_many", "client", expected, client, error=TypeError)
+    shared = client.scatter(screen, broadcast=True, hash=False)
+    if is_dask_frame(queries):
+        parts = _frame_partitions(queries)
+    else:
+        parts = (_long_frame(chunk) for chunk in iter_chunks(queries, chunk_size))
+    if out is None:
+        return _lazy_frame(shared, parts)
+    return _write(client, shared, parts, prepare_out(out), progress=progress)
+
+
+def _long_frame(chunk: dict[str, list[Any]]) -> pd.DataFrame:
+    """One chunk as a long (query, gene) frame: a compact task argument."""
+    names = list(chunk)
+    sizes = [len(genes) for genes in chunk.values()]
+    query = pd.Categorical.from_codes(
+        [i for i, size in enumerate(sizes) for _ in range(size)], categories=names
+    )
+    genes = [gene for values in chunk.values() for gene in values]
+    return pd.DataFrame({"query": query, "gene": pd.Series(genes, dtype=object)})
+
+
+def _frame_partitions(frame: Any) -> list[Any]:
+    """Delayed partitions of a dask (query, gene) DataFrame, each holding whole queries."""
+    columns = set(frame.columns)
+    if not {"query", "gene"} <= columns:
+        expected = "a dask DataFrame with columns 'query' and 'gene'"
+        raise param_error("enrich_many", "queries", expected, frame, shown=repr(sorted(columns)))
+    frame = frame[["query", "gene"]]
+    if frame.npartitions > 1:
+        frame = frame.shuffle("query", shuffle_method="tasks")
+    return list(frame.to_delayed())
+
+
+def _lazy_frame(shared: Any, parts: Any) -> Any:
+    import dask
+    import dask.dataframe as dd
+
+    tasks = [dask.delayed(score_frame, pure=True)(shared, part) for part in parts]
+    return dd.from_delayed(tasks, meta=compact_meta(), verify_meta=False)
+
+
+def _write_task(screen: Screen, frame: pd.DataFrame, path: str) -> tuple[int, int, dict[str, Any]]:
+    """Score one part and write it (on the worker); its counts and params."""
+    if frame.empty:
+        return 0, 0, {}
+    grouped = frame.groupby("query", sort=False, observed=True)["gene"]
+    rows = score_chunk({str(name): list(genes) for name, genes in grouped}, screen)
+    write_part(rows.arrow(), Path(path))
+    return len(rows.names), len(rows), rows.params
+
+
+def _write(client: Any, shared: Any, parts: Any, folder: Path, *, progress: bool) -> WrittenDataset:
+    import dask
+    from distributed import as_completed
+
+    threads = sum(client.nthreads().values()) or 1
+    limit = _IN_FLIGHT_PER_THREAD * threads
+    n_queries = n_rows = 0
+    params: dict[str, Any] = {}
+    bar = _bar(progress)
+    pending = as_completed()
+    try:
+        for i, part in enumerate(parts):
+            path = str(folder / f"part-{i:06d}.parquet")
+            if isinstance(part, pd.DataFrame):
+                pending.add(client.submit(_write_task, shared, part, path, pure=False))
+            else:  # a delayed partition of a dask DataFrame
+                pending.add(client.compute(dask.delayed(_write_task)(shared, part, path)))
+            while pending.count() >= limit:
+                n_queries, n_rows, params = _collect(next(pending), n_queries, n_rows, params, bar)
+        for future in pending:
+            n_queries, n_rows, params = _collect(future, n_queries, n_rows, params, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return WrittenDataset(folder, n_queries, n_rows, params)
+
+
+def _collect(
+    future: Any, n_queries: int, n_rows: int, params: dict[str, Any], bar: Any
+) -> tuple[int, int, dict[str, Any]]:
+    queries, rows, part_params = future.result()
+    future.release()
+    if bar is not None:
+        bar.update(queries)
+    return n_queries + queries, n_rows + rows, params or part_params
+
+
+def _bar(enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(unit="query", desc="enrich_many (cluster)", leave=False)

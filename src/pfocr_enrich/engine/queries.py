@@ -1,0 +1,232 @@
+"""Queries for streamed runs: any input of ``enrich_many``, read in chunks of named gene lists.
+
+Inputs that are read lazily (memory does not grow with the number of queries):
+
+* an iterator of ``(name, genes)`` pairs;
+* a GMT file (``name<TAB>description<TAB>genes...``, optionally ``.gz``), line by line;
+* a Parquet dataset (a ``.parquet`` file or a folder) with columns ``query`` and
+  ``gene``, record batch by record batch. The rows of one query must be
+  contiguous (as a long table sorted or grouped by query is).
+
+A mapping or a long pandas DataFrame is already in memory; it is cut into chunks.
+A dask DataFrame is handled by :mod:`pfocr_enrich.engine.distributed`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from .._util.validation import param_error
+from ..errors import GMTFormatError
+
+__all__ = [
+    "is_dask_frame",
+    "is_parquet",
+    "is_streamed",
+    "iter_chunks",
+    "iter_queries",
+    "read_queries",
+]
+
+_FUNC, _PARAM = "enrich_many", "queries"
+_PARQUET_BATCH = 1 << 16  # (query, gene) rows per record batch read
+
+
+def is_dask_frame(queries: object) -> bool:
+    """Whether ``queries`` is a dask DataFrame (checked without importing dask)."""
+    return type(queries).__module__.startswith("dask.") and hasattr(queries, "to_delayed")
+
+
+def is_parquet(queries: object) -> bool:
+    """A path to a ``.parquet`` file or to a folder (a Parquet dataset)."""
+    if not isinstance(queries, (str, os.PathLike)):
+        return False
+    path = Path(queries)
+    return path.suffix.lower() in (".parquet", ".pq") or path.is_dir()
+
+
+def is_streamed(queries: object) -> bool:
+    """Inputs read in chunks: an iterator of pairs, a Parquet dataset, a dask DataFrame.
+
+    A list is not an iterator: ``enrich_many`` refuses a list of gene lists (they have no names).
+    """
+    if isinstance(queries, (str, os.PathLike)):
+        return is_parquet(queries)
+    return is_dask_frame(queries) or isinstance(queries, Iterator)
+
+
+def iter_queries(queries: object) -> Iterator[tuple[str, list[Any]]]:
+    """(name, genes) of every query, in the caller's order, names as text and unique."""
+    if isinstance(queries, (str, os.PathLike)):
+        pairs = _parquet_pairs(Path(queries)) if is_parquet(queries) else _gmt_pairs(Path(queries))
+    elif isinstance(queries, (Mapping, pd.DataFrame)):
+        pairs = iter(read_queries(queries).items())
+    elif isinstance(queries, Iterator):
+        pairs = queries
+    else:
+        raise param_error(
+            _FUNC,
+            _PARAM,
+            "a mapping of name to genes, a DataFrame, a GMT or Parquet path, or an iterator of (name, genes)",
+            queries,
+            error=TypeError,
+        )
+    seen: set[str] = set()
+    empty = True
+    for item in pairs:
+        if not (isinstance(item, tuple) and len(item) == 2):
+            expected = "an iterator of (name, genes) pairs"
+            shown = repr(item)[:80]
+            raise param_error(_FUNC, _PARAM, expected, queries, error=TypeError, shown=shown)
+        name = str(item[0])
+        if name in seen:
+            expected = "queries whose names differ once written as text (each name once)"
+            raise param_error(_FUNC, _PARAM, expected, queries, shown=f"{name!r} twice")
+        seen.add(name)
+        empty = False
+        yield name, item[1]
+    if empty:
+        raise param_error(_FUNC, _PARAM, "at least one query", queries, shown="no query")
+
+
+def iter_chunks(queries: object, chunk_size: int) -> Iterator[dict[str, list[Any]]]:
+    """Chunks of at most ``chunk_size`` named queries, in order."""
+    chunk: dict[str, list[Any]] = {}
+    for name, genes in iter_queries(queries):
+        chunk[name] = genes
+        if len(chunk) == chunk_size:
+            yield chunk
+            chunk = {}
+    if chunk:
+        yield chunk
+
+
+def read_queries(queries: object) -> dict[str, list[object]]:
+    """Name -> genes from a mapping, a long (query, gene) DataFrame or a GMT-like file.
+
+    Names become text; two names equal as text (``1`` and ``"1"``) are refused
+    rather than one query silently replacing the other.
+    """
+    func, param = "enrich_many", "queries"
+    if isinstance(queries, pd.DataFrame):
+        expected = "a DataFrame with columns 'query' and 'gene'"
+        if not {"query", "gene"} <= set(queries.columns):
+            raise param_error(func, param, expected, queries, shown=repr(list(queries.columns)))
+        if queries.empty:
+            raise param_error(func, param, f"a non-empty {expected[2:]}", queries)
+        missing = queries["query"].isna().to_numpy()
+        if missing.any():
+            labels = ", ".join(map(str, queries.index[missing][:5]))
+            raise param_error(
+                func,
+                param,
+                "a DataFrame with a query name in every row",
+                queries,
+                shown=f"{int(missing.sum())} row(s) without one (index {labels})",
+            )
+        grouped = queries.groupby("query", sort=False, observed=True)["gene"]
+        pairs = [(name, list(genes)) for name, genes in grouped]
+    elif isinstance(queries, (str, os.PathLike)):
+        from ..io.gmt import read_gmt
+
+        pairs = list(read_gmt(queries).to_dict().items())
+    elif isinstance(queries, Mapping):
+        if not queries:
+            raise param_error(func, param, "a non-empty mapping of name to genes", queries)
+        pairs = list(queries.items())
+    else:
+        raise param_error(
+            func,
+            param,
+            "a mapping of name to genes, a DataFrame or a GMT path",
+            queries,
+            error=TypeError,
+        )
+    named = {str(name): genes for name, genes in pairs}
+    if len(named) < len(pairs):
+        seen: dict[str, object] = {}
+        for name, _ in pairs:
+            if str(name) in seen:
+                shown = f"{seen[str(name)]!r} and {name!r}"
+                expected = "keyed by names that differ once written as text"
+                raise param_error(func, param, expected, queries, shown=shown)
+            seen[str(name)] = name
+    return named
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
+def _gmt_pairs(path: Path) -> Iterator[tuple[str, list[str]]]:
+    """The sets of a GMT file as (name, genes), read line by line (names as read_gmt's set ids)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"enrich_many: no such file: {path}")
+    with _open_text(path) as fh:
+        for number, line in enumerate(fh, start=1):
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                continue
+            fields = line.split("\t")
+            name = fields[0].split("%", 1)[0].strip()
+            genes = [g for g in map(str.strip, fields[2:]) if g]
+            if len(fields) < 3 or not name or not genes:
+                detail = "expected a name, a description and at least one gene, tab-separated"
+                raise GMTFormatError(f"{detail}: {line[:80]!r}", path=path, line=number)
+            yield name, genes
+
+
+def _parquet_pairs(path: Path) -> Iterator[tuple[str, list[Any]]]:
+    """(query, genes) from a Parquet dataset of (query, gene) rows, batch by batch."""
+    try:
+        import pyarrow.dataset as ds
+    except ImportError:
+        raise ImportError(
+            'reading queries from Parquet needs pyarrow: pip install "pfocr_enrich[dask]"'
+        ) from None
+    dataset = ds.dataset(path, format="parquet")
+    if not {"query", "gene"} <= set(dataset.schema.names):
+        shown = repr(dataset.schema.names)
+        raise param_error(
+            _FUNC, _PARAM, "a Parquet dataset with columns 'query' and 'gene'", path, shown=shown
+        )
+    closed: set[str] = set()
+    name: str | None = None
+    genes: list[Any] = []
+    for batch in dataset.to_batches(columns=["query", "gene"], batch_size=_PARQUET_BATCH):
+        names = batch.column("query").to_pylist()
+        values = batch.column("gene").to_pylist()
+        if None in names:
+            shown = "a row without a query name"
+            raise param_error(_FUNC, _PARAM, "a query name in every row", path, shown=shown)
+        start = 0
+        for i in range(1, len(names) + 1):
+            if i < len(names) and names[i] == names[start]:
+                continue
+            current = str(names[start])
+            if current != name:
+                if name is not None:
+                    yield name, genes
+                    closed.add(name)
+                if current in closed:
+                    raise param_error(
+                        _FUNC,
+                        _PARAM,
+                        "a Parquet dataset whose rows of one query are contiguous (sort it by query)",
+                        path,
+                        shown=f"query {current!r} comes back after other queries",
+                    )
+                name, genes = current, []
+            genes.extend(values[start:i])
+            start = i
+    if name is not None:
+        yield name, genes

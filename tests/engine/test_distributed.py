@@ -1,0 +1,138 @@
+"""enrich_many(client=...) on a LocalCluster of two worker processes: rows equal the
+single-process run exactly, whatever the input, and a worker killed mid-run loses and
+duplicates nothing."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pandas as pd
+import pytest
+
+import pfocr_enrich as pe
+from screens import compact, long_table, make_queries, read_dataset, reference, write_gmt
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.filterwarnings("ignore::pfocr_enrich.GeneMappingWarning")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def client(cluster):
+    with distributed.Client(cluster) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def queries(pfocr2018):
+    return make_queries(pfocr2018)
+
+
+@pytest.mark.parametrize("keep", [None, "fdr<=0.05", 5])
+def test_dask_frame_equals_the_single_process_run(keep, client, queries, pfocr2018):
+    result = pe.enrich_many(queries, pfocr2018, keep=keep, client=client, chunk_size=7)
+    assert isinstance(result, dd.DataFrame)
+    assert result.npartitions == 5  # 30 queries, 7 per task
+    assert list(result.dtypes.astype(str)) == list(result._meta.dtypes.astype(str))
+    pd.testing.assert_frame_equal(
+        compact(result.compute()), reference(queries, pfocr2018, keep=keep), check_exact=True
+    )
+
+
+@pytest.mark.parametrize("keep", [None, "fdr<=0.05"])
+@pytest.mark.parametrize("kind", ["gmt", "parquet", "long table"])
+def test_out_is_written_by_the_workers(kind, keep, client, queries, pfocr2018, tmp_path):
+    if kind == "gmt":
+        source = write_gmt(queries, tmp_path / "q.gmt")
+    elif kind == "parquet":
+        source = tmp_path / "q.parquet"
+        long_table(queries).to_parquet(source)
+    else:
+        source = long_table(queries)
+    out = tmp_path / "out"
+    written = pe.enrich_many(source, pfocr2018, keep=keep, client=client, out=out, chunk_size=4)
+    expected = reference(queries, pfocr2018, keep=keep)
+    assert len(list(out.glob("part-*.parquet"))) == 8
+    assert (written.queries, written.rows) == (30, len(expected))
+    pd.testing.assert_frame_equal(read_dataset(out), expected, check_exact=True)
+
+
+def test_a_dask_dataframe_of_query_gene_rows_is_an_input(client, queries, pfocr2018, tmp_path):
+    frame = dd.from_pandas(long_table(queries), npartitions=3)  # queries cut across partitions
+    expected = reference(queries, pfocr2018, keep=5)
+    got = pe.enrich_many(frame, pfocr2018, keep=5, client=client).compute()
+    order = {name: i for i, name in enumerate(queries)}
+    got = got.sort_values(["query", "rank"], key=lambda s: s.map(order) if s.name == "query" else s)
+    pd.testing.assert_frame_equal(compact(got), expected, check_exact=True)
+    out = tmp_path / "out"
+    written = pe.enrich_many(frame, pfocr2018, keep=5, client=client, out=out)
+    assert (written.queries, written.rows) == (30, len(expected))
+    stored = read_dataset(out).sort_values(
+        ["query", "rank"], key=lambda s: s.map(order) if s.name == "query" else s
+    )
+    pd.testing.assert_frame_equal(stored.reset_index(drop=True), expected, check_exact=True)
+
+
+def _screens(client) -> set[str]:
+    return {key for key in client.who_has() if str(key).startswith("Screen-")}
+
+
+def test_the_library_is_shipped_once_per_worker(client, queries, pfocr2018):
+    earlier = _screens(client)  # those of earlier tests may not be released yet
+    result = pe.enrich_many(queries, pfocr2018, keep=1, client=client, chunk_size=3)
+    graph = dict(result.__dask_graph__())
+    shipped = _screens(client) - earlier
+    assert len(shipped) == 1  # one scattered Screen, held by both workers
+    assert len(client.who_has()[next(iter(shipped))]) == 2
+    assert not any(isinstance(v, pe.GeneSetLibrary) for v in graph.values())  # not in the graph
+    del result
+
+
+def test_bad_client(pfocr2018):
+    with pytest.raises(TypeError, match="'client' parameter of enrich_many must be a dask"):
+        pe.enrich_many({"a": ["7157"]}, pfocr2018, client="tcp://127.0.0.1:8786")
+
+
+def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(
+    cluster, client, queries, pfocr2018, tmp_path
+):
+    many = {f"{name}_{i}": genes for i in range(8) for name, genes in queries.items()}  # 240
+    expected = reference(many, pfocr2018, keep="fdr<=0.05")
+    out = tmp_path / "out"
+    done: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            done["written"] = pe.enrich_many(
+                many, pfocr2018, keep="fdr<=0.05", client=client, out=out, chunk_size=4
+            )
+        except BaseException as exc:  # reported by the assertions below
+            done["error"] = exc
+
+    before = set(client.scheduler_info()["workers"])
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not list(out.glob("part-*.parquet")) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    victim = next((addr for addr, keys in client.processing().items() if keys), next(iter(before)))
+    parts_at_kill = len(list(out.glob("part-*.parquet")))
+    nanny = next(n for n in cluster.workers.values() if n.worker_address == victim)
+    nanny.process.process.kill()  # SIGKILL: no goodbye to the scheduler
+    thread.join(timeout=120)
+    assert not thread.is_alive() and "error" not in done, done.get("error")
+    assert parts_at_kill < 60  # the kill happened mid-run
+    assert victim not in client.scheduler_info()["workers"]  # that worker was really lost
+    written = done["written"]
+    assert (written.queries, written.rows) == (240, len(expected))
+    assert len(list(out.glob("part-*.parquet"))) == 60
+    pd.testing.assert_frame_equal(read_dataset(out), expected, check_exact=True)
