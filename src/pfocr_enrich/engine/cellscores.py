@@ -40,7 +40,7 @@ from .singlecell import check_adata, gene_columns, jsonable, measured_matrix
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["score_cells", "top_genes_mask"]
+__all__ = ["score_cells", "top_genes_mask", "top_genes_sparse"]
 
 _FUNC = "score_cells"
 _LN10 = math.log(10.0)
@@ -137,7 +137,7 @@ def score_cells(
     >>> adata = sc.datasets.pbmc68k_reduced()
     >>> pe.score_cells(adata, pe.sample_library(), use_raw=True, min_size=3)
     >>> adata.obsm["pfocr_score"].shape
-    (700, 14)
+    (700, 33)
     >>> import json
     >>> p = json.loads(adata.uns["pfocr"]["params"])
     >>> p["n_up"], p["universe_size"]
@@ -166,12 +166,18 @@ def score_cells(
     tails = _TailTable(model, n_up)
     empty_cells = 0
     for start, block in _row_blocks(matrix, step):
-        top = top_genes_mask(block, n_up)
-        log_p, n = model.log_pvalues(top, tails)
+        if sp.issparse(block):
+            top = top_genes_sparse(block, n_up)
+        else:
+            top = sp.csr_matrix(top_genes_mask(block, n_up), dtype=np.int32)
+        # Only (cell, set) pairs with an overlap can have p < 1: the others stay 0 and 1.
+        row, col, log_p, n = model.log_pvalues(top, tails)
         empty_cells += int((n == 0).sum())
-        stop = start + len(log_p)
-        score[start:stop] = log_p / -_LN10
-        padj[start:stop] = np.exp(_bh_log(log_p))
+        stop = start + len(n)
+        score[start:stop] = 0
+        padj[start:stop] = 1
+        score[start + row, col] = log_p / -_LN10
+        padj[start + row, col] = np.exp(_bh_log(row, log_p, len(n), len(model.set_ids)))
     if empty_cells:
         warnings.warn(
             f"{_FUNC}: {empty_cells} of {n_cells} cells have no top gene in the universe of "
@@ -234,8 +240,39 @@ def top_genes_mask(values: np.ndarray, n_up: int) -> np.ndarray:
     return (above | at_cut) & (values > 0)
 
 
-def _row_blocks(matrix: Any, step: int) -> Iterator[tuple[int, np.ndarray]]:
-    """(first row, dense float block) of at most ``step`` rows; Dask arrays block by block."""
+def top_genes_sparse(block: sp.csr_matrix, n_up: int) -> sp.csr_matrix:
+    """:func:`top_genes_mask` of a CSR block, as a CSR 0/1 matrix, without densifying it.
+
+    One stable sort of the stored values by (row, value descending), read with
+    columns in descending order so that equal values put the later gene first.
+
+    Examples
+    --------
+    >>> m = sp.csr_matrix(np.array([[3.0, 1.0, 1.0, 0.0, 2.0], [0.0, 0.0, 4.0, 0.0, 0.0]]))
+    >>> top_genes_sparse(m, 3).toarray().tolist()
+    [[1, 0, 1, 0, 1], [0, 0, 1, 0, 0]]
+    """
+    block = block.copy() if not block.has_canonical_format else block
+    block.sum_duplicates()  # canonical: columns ascending within each row
+    rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
+    # Reversed, columns descend within rows; the stable sort keeps that order among equal values.
+    values, rows = block.data[::-1], rows[::-1]
+    if block.shape[0] < 1 << 16:
+        # = lexsort((-values, rows)): a stable sort by value, then a stable (radix) sort by row
+        order = np.argsort(-values, kind="stable")
+        order = order[np.argsort(rows[order].astype(np.uint16), kind="stable")]
+    else:
+        order = np.lexsort((-values, rows))
+    rank = np.arange(len(order)) - block.indptr[rows[order]]
+    keep = order[(rank < n_up) & (values[order] > 0)]
+    cols = block.indices[::-1][keep]
+    kept_rows = rows[keep]
+    return sp.csr_matrix((np.ones(len(keep), dtype=np.int32), (kept_rows, cols)), shape=block.shape)
+
+
+def _row_blocks(matrix: Any, step: int) -> Iterator[tuple[int, Any]]:
+    """(first row, block) of at most ``step`` rows: a CSR block for sparse input, else a dense
+    array; Dask arrays are computed one block of rows at a time."""
     if type(matrix).__module__.split(".")[0] == "dask":
         bounds = np.cumsum((0, *matrix.chunks[0])).tolist()
         for lo, hi in zip(bounds[:-1], bounds[1:]):
@@ -244,18 +281,17 @@ def _row_blocks(matrix: Any, step: int) -> Iterator[tuple[int, np.ndarray]]:
                 yield lo + at, block
         return
     sparse = sp.issparse(matrix)
-    if sparse and not sp.isspmatrix_csr(matrix) and not isinstance(matrix, sp.csr_array):
-        matrix = sp.csr_matrix(matrix)  # row slices of CSC or COO would rescan the matrix
+    if sparse:
+        matrix = sp.csr_matrix(matrix)  # no copy for CSR; row slices of CSC would rescan it
     for lo in range(0, matrix.shape[0], step):
-        part = matrix[lo : lo + step]
-        block = part.toarray() if sparse else np.asarray(part)
-        if block.dtype.kind not in "fiub":
-            raise param_error(_FUNC, "adata", "numeric expression values", block.dtype.name)
-        if block.dtype.kind == "f" and np.isnan(block).any():
-            cells = lo + np.flatnonzero(np.isnan(block).any(axis=1))[:5]
-            raise param_error(
-                _FUNC, "adata", "a matrix without NaN", None, shown=f"NaN in cells {cells.tolist()}"
-            )
+        block = matrix[lo : lo + step] if sparse else np.asarray(matrix[lo : lo + step])
+        values = block.data if sparse else block
+        if values.dtype.kind not in "fiub":
+            raise param_error(_FUNC, "adata", "numeric expression values", values.dtype.name)
+        if values.dtype.kind == "f" and np.isnan(values).any():
+            where = np.isnan(block.toarray() if sparse else block).any(axis=1)
+            shown = f"NaN in cells {(lo + np.flatnonzero(where)[:5]).tolist()}"
+            raise param_error(_FUNC, "adata", "a matrix without NaN", None, shown=shown)
         yield lo, block
 
 
@@ -272,7 +308,9 @@ class _CellModel:
         universe_size: int,
     ) -> None:
         self.set_ids = set_ids
-        self.projection = projection  # (genes measured, universe) 0/1: measured gene -> universe gene
+        self.projection = (
+            projection  # (genes measured, universe) 0/1: measured gene -> universe gene
+        )
         self.membership = membership  # (universe, tested sets) 0/1
         self.size_code = size_code  # int64 (tested sets,): index of each set's M in size_values
         self.size_values = size_values  # int64, the distinct M, ascending
@@ -292,7 +330,10 @@ class _CellModel:
         universe, position = np.unique(columns[mapped], return_inverse=True)
         if not len(universe):
             raise param_error(
-                _FUNC, "adata", "measured genes of which some are in the library", None,
+                _FUNC,
+                "adata",
+                "measured genes of which some are in the library",
+                None,
                 shown=f"none of {len(columns)} gene names maps to the library's genes",
             )
         projection = sp.csr_matrix(
@@ -312,7 +353,10 @@ class _CellModel:
             rows = rows[tested[rows]]
         if not len(rows):
             raise param_error(
-                _FUNC, "min_size", "sizes that some set passes", min_size,
+                _FUNC,
+                "min_size",
+                "sizes that some set passes",
+                min_size,
                 shown=f"min_size={min_size}, max_size={max_size}: no set has "
                 f"{min_size}..{max_size or 'any'} of the {len(universe)} measured library genes",
             )
@@ -326,15 +370,20 @@ class _CellModel:
             len(universe),
         )
 
-    def log_pvalues(self, top: np.ndarray, tails: _TailTable) -> tuple[np.ndarray, np.ndarray]:
-        """log p (cells, tested sets) and each cell's query size n."""
-        query = sp.csr_matrix(top, dtype=np.int32) @ self.projection
+    def log_pvalues(
+        self, top: sp.csr_matrix, tails: _TailTable
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(cell, set, log p) of every pair with overlap k >= 1, cells ascending, and each
+        cell's query size n; from the 0/1 top genes. Pairs with k = 0 have p = 1."""
+        query = top @ self.projection
         query.data[:] = 1  # two measured names of one gene count once
         n = np.diff(query.indptr).astype(np.int64)
-        k = (query @ self.membership).tocoo()
-        log_p = np.zeros((top.shape[0], len(self.set_ids)))
-        log_p[k.row, k.col] = tails.lookup(k.data.astype(np.int64), self.size_code[k.col], n[k.row])
-        return log_p, n
+        k = (query @ self.membership).tocsr()
+        k.eliminate_zeros()
+        row = np.repeat(np.arange(k.shape[0]), np.diff(k.indptr))
+        col = k.indices.astype(np.int64)
+        log_p = tails.lookup(k.data.astype(np.int64), self.size_code[col], n[row])
+        return row, col, log_p, n
 
 
 class _TailTable:
@@ -370,16 +419,27 @@ class _TailTable:
         return hypergeom_logsf(k, M, rest // len(self.size_values), self.N)
 
 
-def _bh_log(log_p: np.ndarray) -> np.ndarray:
-    """log of the Benjamini-Hochberg values of each row (capped at 1), in log space."""
-    m = log_p.shape[1]
-    order = np.argsort(log_p, axis=1, kind="stable")
-    ranked = np.take_along_axis(log_p, order, axis=1) + (math.log(m) - np.log(np.arange(1, m + 1)))
+def _bh_log(row: np.ndarray, log_p: np.ndarray, n_rows: int, m: int) -> np.ndarray:
+    """log of the Benjamini-Hochberg values (capped at 1) of the given p-values of each row,
+    over a family of ``m`` per row; the row's other p-values are 1.
+
+    Those others rank last and their BH values are >= 1, so they change nothing once
+    capped: the row's given p-values are ranked among themselves, in a (rows, most
+    given) array padded with log p = 0. ``row`` is ascending.
+    """
+    if not len(row):
+        return np.zeros(0)
+    starts = np.searchsorted(row, np.arange(n_rows))
+    at = np.arange(len(row)) - starts[row]
+    padded = np.zeros((n_rows, int(at.max()) + 1))
+    padded[row, at] = log_p
+    order = np.argsort(padded, axis=1)
+    ranked = np.take_along_axis(padded, order, axis=1)
+    ranked += math.log(m) - np.log(np.arange(1, padded.shape[1] + 1))
     ranked = np.minimum.accumulate(ranked[:, ::-1], axis=1)[:, ::-1]
     np.minimum(ranked, 0.0, out=ranked)
-    out = np.empty_like(ranked)
-    np.put_along_axis(out, order, ranked, axis=1)
-    return out
+    np.put_along_axis(padded, order, ranked, axis=1)
+    return padded[row, at]
 
 
 def _chosen_sets(library: GeneSetLibrary, sets: object) -> np.ndarray:

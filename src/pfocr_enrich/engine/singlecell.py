@@ -78,7 +78,12 @@ def gene_columns(
     to the library's namespace). Two names of one gene both map to it.
     """
     mapper = check_type(
-        mapper, GeneMapper, func=func, param="mapper", expected="a GeneMapper or None", allow_none=True
+        mapper,
+        GeneMapper,
+        func=func,
+        param="mapper",
+        expected="a GeneMapper or None",
+        allow_none=True,
     )
     mapper = mapper or GeneMapper.default()
     resolve_aliases = check_bool(resolve_aliases, func=func, param="resolve_aliases")
