@@ -87,6 +87,17 @@ def test_sets_restrict_the_columns_and_the_correction(pbmc, lib):
     np.testing.assert_allclose(adata.obsm["few_padj"], expected, rtol=1e-10)
 
 
+def test_chosen_sets_failing_the_sizes_are_named_in_a_warning(pbmc, lib):
+    adata = pbmc.copy()
+    pe.score_cells(adata, lib, use_raw=True, min_size=1, key_added="one")
+    pe.score_cells(adata, lib, use_raw=True, min_size=3, key_added="three")
+    wide, narrow = adata.obsm["one_score"].columns, adata.obsm["three_score"].columns
+    small = sorted(set(wide) - set(narrow))[:2]  # 1 or 2 genes in the universe
+    with pytest.warns(UserWarning, match="2 of the 3 chosen sets have a size outside"):
+        pe.score_cells(adata, lib, use_raw=True, min_size=3, sets=[*small, narrow[0]])
+    assert adata.obsm["pfocr_score"].columns.tolist() == [narrow[0]]
+
+
 def test_n_up_and_chunks_do_not_change_numbers(pbmc, lib):
     adata = pbmc.copy()
     pe.score_cells(adata, lib, use_raw=True, n_up=60, dtype="float64")

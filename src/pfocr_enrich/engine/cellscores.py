@@ -129,7 +129,8 @@ def score_cells(
     Warns
     -----
     UserWarning
-        Some cells have no top gene in the universe (their p-values are 1).
+        Some cells have no top gene in the universe (their p-values are 1); some
+        of the chosen ``sets`` fail the sizes (they are not tested).
 
     Examples
     --------
@@ -350,6 +351,16 @@ class _CellModel:
             rows = np.flatnonzero(tested)
         else:
             rows = _chosen_sets(library, sets)
+            outside = rows[~tested[rows]]
+            if len(outside):
+                shown = ", ".join(repr(str(s)) for s in library.set_ids[outside[:5]])
+                warnings.warn(
+                    f"{_FUNC}: {len(outside)} of the {len(rows)} chosen sets have a size outside "
+                    f"min_size={min_size}..max_size={max_size} in the universe and are not "
+                    f"tested: {shown}{' ...' if len(outside) > 5 else ''}",
+                    UserWarning,
+                    stacklevel=3,
+                )
             rows = rows[tested[rows]]
         if not len(rows):
             raise param_error(

@@ -40,7 +40,8 @@ class GroupEnrichmentResult(BatchEnrichmentResult):
 
     Queries are the (group, direction) pairs in group order, up before down;
     ``params["rank_genes_groups"]["queries"]`` maps each query name to its pair.
-    Everything else is :class:`~pfocr_enrich.BatchEnrichmentResult`.
+    Everything else is :class:`~pfocr_enrich.BatchEnrichmentResult` (exports and the
+    HTML report name each query, e.g. ``"CD19+ B (up)"``; ``table`` adds the two columns).
 
     Examples
     --------
