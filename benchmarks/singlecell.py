@@ -14,7 +14,8 @@ Targets (issue 15):
 
 Each measurement runs in its own process (``multiprocessing`` spawn), so its
 peak resident memory (``ru_maxrss``, which includes the input matrix) is its
-own. The libraries come from ``generate.py`` (cached in ``benchmarks/data``).
+own; ``rss_before_mb`` is that peak before the measured call (data generation,
+libraries). The libraries come from ``generate.py`` (cached in ``benchmarks/data``).
 The data: 2,000 measured genes, half drawn among the 1,000-set library's genes
 and half among the other genes of the 120k library; counts Poisson(size factor
 x gene mean) with log-normal gene means and size factors, ~15 % non-zero (a
