@@ -202,3 +202,25 @@ def test_decoupler_tests_the_same_sets(pbmc, lib):
     pe.score_cells(adata, lib)
     # Set sizes count measured genes in both (symbols here: no mapping differs).
     assert sorted(adata.obsm["score_ora"].columns) == sorted(adata.obsm["pfocr_score"].columns)
+
+
+def test_two_names_of_one_gene_count_once_as_in_enrich(pbmc, lib):
+    raw = pbmc.raw.to_adata()
+    means = pd.Series(np.asarray(raw.X.mean(axis=0)).ravel(), index=raw.var_names)
+    gene = means[means.index.isin(lib.genes)].idxmax()  # often among a cell's top genes
+    extra = raw[:, [gene]].to_df()
+    extra.columns = [gene.lower()]  # a second spelling of the same gene, same values
+    values = np.hstack([raw.X.toarray(), extra.to_numpy()])
+    names = np.r_[np.asarray(raw.var_names), extra.columns]
+    adata = anndata.AnnData(X=values, var=pd.DataFrame(index=names))
+    adata.obs_names = raw.obs_names
+    pe.score_cells(adata, lib, dtype="float64", min_size=3)
+    n_up = json.loads(adata.uns["pfocr"]["params"])["n_up"]
+    score = adata.obsm["pfocr_score"]
+    both = [
+        i for i in range(200) if {gene, gene.lower()} <= set(reference_top(values[i], names, n_up))
+    ]
+    assert len(both) >= 3
+    for i in both[:3]:
+        table = enrich_cell(values[i], names, lib, n_up, min_size=3).loc[score.columns]
+        np.testing.assert_allclose(score.iloc[i], -table["log10_pvalue"], rtol=1e-12, atol=1e-15)
