@@ -198,7 +198,7 @@ def score_cells(
         "min_size": min_size,
         "max_size": max_size,
         "sets_tested": len(model.set_ids),
-        "sets_chosen": None if sets is None else len(model.set_ids),
+        "sets_chosen": None if sets is None else len(sets),
         "measured_genes": n_genes,
         "universe_rule": "intersect",
         "universe_size": model.universe_size,
