@@ -81,6 +81,7 @@ def test_sets_restrict_the_columns_and_the_correction(pbmc, lib):
         adata, lib, use_raw=True, dtype="float64", min_size=3, sets=chosen, key_added="few"
     )
     assert adata.obsm["few_score"].columns.tolist() == chosen
+    assert json.loads(adata.uns["few"]["params"])["sets_chosen"] == 3
     np.testing.assert_array_equal(adata.obsm["few_score"], adata.obsm["pfocr_score"][chosen])
     p = 10.0 ** -adata.obsm["few_score"].to_numpy()
     expected = np.array([multipletests(row, method="fdr_bh")[1] for row in p])
