@@ -13,7 +13,7 @@ from typing import Any
 
 from . import plot
 from ._util.version import __version__
-from .engine import enrich, enrich_many
+from .engine import enrich, enrich_many, enrich_rank_genes_groups, score_cells
 from .errors import (
     ChecksumError,
     DownloadError,
@@ -77,6 +77,7 @@ __all__ = [
     "clear_cache",
     "enrich",
     "enrich_many",
+    "enrich_rank_genes_groups",
     "join_metadata",
     "list_releases",
     "load_pfocr",
@@ -86,5 +87,6 @@ __all__ = [
     "read_figures",
     "read_gmt",
     "sample_library",
+    "score_cells",
     "write_gmt",
 ]

@@ -1,7 +1,19 @@
 """Running analyses: options and compat presets, the universe, scoring, and the entry
-points that return results (``enrich``, ``enrich_many``)."""
+points that return results (``enrich``, ``enrich_many``), and the single-cell entry points
+(``enrich_rank_genes_groups``, ``score_cells``; anndata imported only when called)."""
 
+from .cellscores import score_cells
 from .enrich import enrich, enrich_many, read_queries
+from .markers import GroupEnrichmentResult, enrich_rank_genes_groups
 from .options import COMPAT_PRESETS, FDR_FAMILIES
 
-__all__ = ["COMPAT_PRESETS", "FDR_FAMILIES", "enrich", "enrich_many", "read_queries"]
+__all__ = [
+    "COMPAT_PRESETS",
+    "FDR_FAMILIES",
+    "GroupEnrichmentResult",
+    "enrich",
+    "enrich_many",
+    "enrich_rank_genes_groups",
+    "read_queries",
+    "score_cells",
+]
