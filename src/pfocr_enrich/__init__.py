@@ -12,7 +12,7 @@ import logging
 
 from . import plot
 from ._util.version import __version__
-from .engine import enrich, enrich_many
+from .engine import enrich, enrich_many, gsea, mhg
 from .errors import (
     ChecksumError,
     DownloadError,
@@ -66,11 +66,13 @@ __all__ = [
     "clear_cache",
     "enrich",
     "enrich_many",
+    "gsea",
     "join_metadata",
     "list_releases",
     "load_pfocr",
     "load_snapshot",
     "map_genes",
+    "mhg",
     "plot",
     "read_figures",
     "read_gmt",

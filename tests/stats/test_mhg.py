@@ -87,7 +87,7 @@ def test_tiny_pvalue_keeps_relative_accuracy():
     s, cut, hits, p = _one(list(range(K)), N, 1, N)
     assert s == pytest.approx(1 / math.comb(N, K), rel=1e-12)
     assert (cut, hits) == (K, K)
-    assert 1 / math.comb(N, K) <= p < 1e-20
+    assert p == pytest.approx(1 / math.comb(N, K), rel=1e-12)  # only that placement reaches it
 
 
 def test_no_qualifying_cutoff_gives_one():
@@ -105,3 +105,12 @@ def test_many_sets_at_once_equal_one_by_one():
     for i, r in enumerate(rows):
         one = _one(r.tolist(), N, 2, 200)
         assert one == pytest.approx((math.exp(log_s[i]), cut[i], hits[i], p[i]), rel=1e-13)
+
+
+def test_exact_below_gives_the_union_bound_for_the_rest():
+    log_s = np.log([1e-6, 0.2])
+    exact = mhg_pvalues(log_s, [5, 5], 300)
+    mixed = mhg_pvalues(log_s, [5, 5], 300, exact_below=0.5)
+    assert mixed[0] == pytest.approx(exact[0], rel=1e-12)
+    assert mixed[1] == 1.0 >= exact[1]  # bound 5 * 0.2, capped
+    assert exact[0] <= 5 * 1e-6  # the union bound holds

@@ -55,8 +55,8 @@ def multilevel_error(pvalue, sample_size: int) -> np.ndarray:
 
     Examples
     --------
-    >>> round(float(multilevel_error(1e-10, 101)), 4)
-    0.8168
+    >>> round(float(multilevel_error(1e-10, 101)), 4)  # 34 levels
+    0.8391
     """
     p = np.asarray(pvalue, dtype=np.float64)
     levels = np.floor(-np.log2(p) + 1)

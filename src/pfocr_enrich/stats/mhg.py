@@ -30,7 +30,7 @@ from scipy.special import gammaln
 
 from .hypergeom import hypergeom_logsf
 
-__all__ = ["mhg_pvalues", "mhg_statistics"]
+__all__ = ["mhg_bounds", "mhg_pvalues", "mhg_statistics"]
 
 _REL_TOL = 1e-12  # ties: a tail within this relative distance of s counts as <= s (as xlmhg's tol)
 
@@ -119,6 +119,18 @@ def mhg_statistics(indptr, positions, n_genes: int, *, X: int = 1, L: int | None
     return log_mhg, cutoff, hits
 
 
+def mhg_bounds(log_mhg, sizes, *, X: int = 1) -> np.ndarray:
+    """The union bound ``(K - X + 1) * s`` of the p-value of each statistic ``s`` (not capped).
+
+    Examples
+    --------
+    >>> mhg_bounds([np.log(0.01)], [5]).round(6).tolist()
+    [0.05]
+    """
+    s = np.exp(np.asarray(log_mhg, dtype=np.float64))
+    return np.maximum(np.asarray(sizes, dtype=np.float64) - max(X, 1) + 1, 1.0) * s
+
+
 def _last_cutoffs(log_s: np.ndarray, K: int, N: int, X: int, L: int) -> np.ndarray:
     """c*(b) for b = 0..K and each threshold: last cutoff <= L with tail <= s at b hits (0 if none)."""
     T = len(log_s)
@@ -148,10 +160,23 @@ def _last_cutoffs(log_s: np.ndarray, K: int, N: int, X: int, L: int) -> np.ndarr
     return np.where(first_ok, a, 0)
 
 
-def mhg_pvalues(log_mhg, sizes, n_genes: int, *, X: int = 1, L: int | None = None) -> np.ndarray:
+def mhg_pvalues(
+    log_mhg,
+    sizes,
+    n_genes: int,
+    *,
+    X: int = 1,
+    L: int | None = None,
+    exact_below: float | None = None,
+) -> np.ndarray:
     """Exact p-values ``P(mHG <= s)`` of XL-mHG statistics ``s`` of sets of the given sizes.
 
-    Sets of equal size share one path recursion (one column per threshold).
+    Sets of equal size share one recursion (one row per threshold); a set costs
+    ``O(N K)``. With ``exact_below``, sets whose union bound
+    ``(K - X + 1) s`` (each member count ``b`` reaches a tail ``<= s`` with
+    probability ``<= s``) is at least ``exact_below`` get ``min(1, bound)``
+    instead, an upper bound (as xlmhg's ``pval_thresh``); test with
+    ``np.isfinite`` on :func:`mhg_bounds` to tell them apart.
 
     Parameters
     ----------
@@ -168,8 +193,8 @@ def mhg_pvalues(log_mhg, sizes, n_genes: int, *, X: int = 1, L: int | None = Non
 
     Examples
     --------
-    >>> float(mhg_pvalues([np.log(1 / 45)], [2], 10)[0])  # both members at the top
-    0.022222222222222223
+    >>> round(float(mhg_pvalues([np.log(1 / 45)], [2], 10)[0]), 12)  # both members on top
+    0.022222222222
     """
     log_s = np.asarray(log_mhg, dtype=np.float64)
     sizes = np.asarray(sizes, dtype=np.int64)
@@ -177,6 +202,11 @@ def mhg_pvalues(log_mhg, sizes, n_genes: int, *, X: int = 1, L: int | None = Non
     L = N if L is None else int(L)
     out = np.ones(len(log_s))
     todo = log_s < 0
+    if exact_below is not None:
+        bound = mhg_bounds(log_s, sizes, X=X)
+        skip = todo & (bound >= exact_below)
+        out[skip] = np.minimum(1.0, bound[skip])
+        todo &= ~skip
     for K in np.unique(sizes[todo]):
         sel = np.flatnonzero(todo & (sizes == K))
         out[sel] = _pvalues_one_size(log_s[sel], int(K), N, X, L)
@@ -184,19 +214,62 @@ def mhg_pvalues(log_mhg, sizes, n_genes: int, *, X: int = 1, L: int | None = Non
 
 
 def _pvalues_one_size(log_s: np.ndarray, K: int, N: int, X: int, L: int) -> np.ndarray:
-    cstar = _last_cutoffs(log_s, K, N, X, L)  # (T, K + 1)
+    """P(mHG <= s) for sets of size K, thresholds in blocks of similar size (see _first_crossing)."""
+    out = np.empty(len(log_s))
+    order = np.argsort(log_s)  # similar thresholds share a block, and so a similar length
+    for start in range(0, len(order), 64):
+        rows = order[start : start + 64]
+        cstar = _last_cutoffs(log_s[rows], K, N, X, L)  # (T, K + 1), 0 where b cannot cross
+        out[rows] = _first_crossing(cstar, K, N)
+    return np.minimum(out, 1.0)
+
+
+def _first_crossing(cstar: np.ndarray, K: int, N: int) -> np.ndarray:
+    """Probability that some member b sits within the first c*(b) genes (rows: thresholds).
+
+    ``f[j]`` counts the placements of members 1..b with the b-th at gene
+    ``j + 1`` that reached no tail <= s before (scaled per row by
+    ``exp(scale)``); member b reaches one when ``j + 1 <= c*(b)``, and each such
+    placement extends in ``C(N - j - 1, K - b)`` ways: that mass over C(N, K) is
+    summed (nothing is subtracted, so tiny p-values keep their digits). Genes
+    beyond the largest c*(K) of the block never matter and are left out.
+    """
+    T = len(cstar)
     last = int(cstar.max(initial=0))
-    T = len(log_s)
-    b = np.arange(K + 1, dtype=np.float64)
-    alive = np.zeros((T, K + 1))
-    alive[:, 0] = 1.0
+    if last == 0:
+        return np.zeros(T)
+    j = np.arange(1, last + 1, dtype=np.float64)  # 1-based positions that can matter
+    lg = gammaln(np.arange(N + 2, dtype=np.float64) + 1)  # lg[x] = log(x!)
+    log_total = lg[N] - lg[K] - lg[N - K]
+    f = np.ones((T, last))  # b = 1: one way to put the first member at j
+    scale = np.zeros(T)
     reached = np.zeros(T)
-    for c in range(1, last + 1):  # after gene c - 1, i.e. at cutoff c
-        p_hit = np.where(b < K, (K - b) / (N - c + 1), 0.0)
-        up = alive * p_hit
-        alive -= up
-        alive[:, 1:] += up[:, :-1]
-        cross = cstar >= c
-        reached += np.where(cross, alive, 0.0).sum(axis=1)
-        alive[cross] = 0.0
-    return np.minimum(reached, 1.0)
+    ji = np.arange(1, last + 1)
+    for b in range(1, K + 1):
+        if b > 1:
+            prev = np.cumsum(f, axis=1)
+            f[:, 0] = 0.0
+            f[:, 1:] = prev[:, :-1]
+        width = int(cstar[:, b].max())
+        if width == 0:
+            continue
+        rest = K - b
+        jj = ji[:width]
+        room = jj <= N - rest
+        log_after = np.full(width, -np.inf)
+        r = np.flatnonzero(room)
+        log_after[r] = lg[N - jj[r]] - lg[rest] - lg[N - jj[r] - rest]
+        cross = j[None, :width] <= cstar[:, b : b + 1]
+        mass = np.where(cross, f[:, :width], 0.0)
+        with np.errstate(divide="ignore"):
+            terms = np.log(mass) + log_after + (scale - log_total)[:, None]
+        top = terms.max(axis=1)
+        ok = np.isfinite(top)
+        if ok.any():
+            reached[ok] += np.exp(top[ok]) * np.exp(terms[ok] - top[ok, None]).sum(axis=1)
+        f[:, :width][cross] = 0.0
+        m = f.max(axis=1)
+        pos = m > 0
+        f[pos] /= m[pos, None]
+        scale[pos] += np.log(m[pos])
+    return reached

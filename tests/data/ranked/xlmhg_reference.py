@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-np.float = float  # xlmhg 2.5.4 still uses the alias removed in numpy 1.24
+np.float = float  # noqa: NPY001 -- xlmhg 2.5.4 still uses the alias removed in numpy 1.24
 from xlmhg import mhg  # noqa: E402
 
 rng = np.random.default_rng(20070301)
@@ -34,8 +34,16 @@ for _ in range(150):
     stat, cutoff = mhg.get_xlmhg_stat(v, X, L, 1e-12)
     pval = mhg.get_xlmhg_pval1(N, K, X, L, stat, 1e-12)
     out.append(
-        {"N": N, "K": K, "X": X, "L": L, "positions": pos.tolist(),
-         "stat": float(stat), "cutoff": int(cutoff), "pvalue": float(pval)}
+        {
+            "N": N,
+            "K": K,
+            "X": X,
+            "L": L,
+            "positions": pos.tolist(),
+            "stat": float(stat),
+            "cutoff": int(cutoff),
+            "pvalue": float(pval),
+        }
     )
 json.dump(out, sys.stdout, indent=0)
 sys.stdout.write("\n")
