@@ -156,8 +156,53 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress bar, summary or 'wrote' message"
     )
+    _add_ranked_flags(parser)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
+
+
+# -- ranked lists (issue 14): pe.gsea / pe.mhg ---------------------------------------------
+def _add_ranked_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--ranked",
+        metavar="FILE",
+        help="a ranked list instead of a gene list: .rnk (gene<TAB>score); runs --method",
+    )
+    parser.add_argument(
+        "--method",
+        choices=["gsea", "mhg"],
+        default="gsea",
+        help="with --ranked: preranked GSEA (default; sizes 15-500 unless given) or the exact mHG test",
+    )
+    parser.add_argument(
+        "--weight", type=float, default=1.0, help="GSEA step weight |score|^WEIGHT (default 1)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="GSEA random seed (default 0)")
+
+
+def _run_ranked(args: argparse.Namespace, library: GeneSetLibrary) -> EnrichmentResult:
+    """pe.gsea or pe.mhg on --ranked FILE, with the size flags the user gave."""
+    if args.genes or args.queries:
+        raise InputError("give --ranked FILE or gene lists, not both")
+    from .engine import gsea, mhg
+
+    if args.method == "mhg":
+        return mhg(
+            args.ranked,
+            library,
+            min_size=args.min_size or 1,
+            max_size=args.max_size,
+            resolve_aliases=args.resolve_aliases,
+        )
+    return gsea(
+        args.ranked,
+        library,
+        min_size=15 if args.min_size is None else args.min_size,
+        max_size=500 if args.max_size is None else args.max_size,
+        weight=args.weight,
+        seed=args.seed,
+        resolve_aliases=args.resolve_aliases,
+    )
 
 
 class InputError(ValueError):
@@ -361,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError(f"--top must be >= 0, got {args.top}")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            queries = _queries(args)
+            queries = None if args.ranked else _queries(args)
             library = load_library(args.library)
             options: dict[str, Any] = dict(
                 background=_background(args.background),
@@ -374,7 +419,11 @@ def main(argv: list[str] | None = None) -> int:
                 compat=args.compat,
                 resolve_aliases=args.resolve_aliases,
             )
-            if queries is None:
+            if args.ranked:
+                result = _run_ranked(args, library)
+                if args.alpha is not None:
+                    result = result.significant(args.alpha, by="fdr")
+            elif queries is None:
                 result = enrich(read_gene_list(args.genes[0]), library, **options)
                 if args.alpha is not None:
                     result = result.significant(args.alpha, by="fdr")
@@ -422,7 +471,8 @@ def main(argv: list[str] | None = None) -> int:
         shown = result.top(_BATCH_SHOWN) if result.is_batch else result.top(_DEFAULT_SHOWN)
     columns = [
         c
-        for c in ("query", "set_id", "title", "overlap", "set_size", "pvalue", "fdr", "genes")
+        for c in ("query", "set_id", "title", "overlap", "set_size", "size", "es", "nes", "mhg")
+        + ("cutoff", "pvalue", "fdr", "genes")
         if c in shown.table.columns
     ]
     print(_terminal_table(shown.table[columns]))
