@@ -304,7 +304,7 @@ def gsea(
             f"{n:,} ranked genes ({int(mapped.sum()):,} of them are library genes)."
         )
     t_ptr = np.concatenate([[0], np.cumsum(sizes[tested])])
-    t_pos = positions[np.concatenate([np.arange(indptr[i], indptr[i + 1]) for i in tested])]
+    t_pos = positions[np.repeat(np.isin(np.arange(len(sizes)), tested), sizes)]
     weights = np.abs(scores[order]) ** float(weight)
     es = enrichment_scores(t_ptr, t_pos, weights)
     ok = np.isfinite(es.es)
@@ -470,7 +470,7 @@ def mhg(
     if not len(tested):
         raise EmptyQueryError(f"mhg: no set has between {min_size} and {upper} listed members.")
     t_ptr = np.concatenate([[0], np.cumsum(sizes[tested])])
-    t_pos = positions[np.concatenate([np.arange(indptr[i], indptr[i + 1]) for i in tested])]
+    t_pos = positions[np.repeat(np.isin(np.arange(len(sizes)), tested), sizes)]
     log_s, cutoff, hits = mhg_statistics(t_ptr, t_pos, n, X=X, L=L)
     if exact_below is not None and (isinstance(exact_below, bool) or not exact_below > 0):
         raise param_error(func, "exact_below", "None or a number > 0", exact_below)
