@@ -590,8 +590,8 @@ def running_sum(
     Examples
     --------
     >>> import pfocr_enrich as pe
-    >>> lib = pe.GeneSetLibrary.from_dict({"up": ["G0", "G1", "G2"]})
-    >>> ranking = pd.Series({f"G{i}": 20.0 - i for i in range(20)})
+    >>> lib = pe.GeneSetLibrary.from_dict({"up": ["toy0", "toy1", "toy2"]})
+    >>> ranking = pd.Series({f"toy{i}": 20.0 - i for i in range(20)})
     >>> res = pe.gsea(ranking, lib, min_size=3)
     >>> ax = running_sum(res, "up", ranking=ranking, library=lib)
     >>> round(float(max(ax.lines[0].get_ydata())), 6)

@@ -268,8 +268,8 @@ def gsea(
     Examples
     --------
     >>> import pfocr_enrich as pe
-    >>> lib = pe.GeneSetLibrary.from_dict({"up": ["G0", "G1", "G2"], "mixed": ["G3", "G10", "G19"]})
-    >>> ranking = pd.Series({f"G{i}": 20.0 - i for i in range(20)})
+    >>> lib = pe.GeneSetLibrary.from_dict({"up": ["toy0", "toy1", "toy2"], "mixed": ["toy3", "toy10", "toy19"]})
+    >>> ranking = pd.Series({f"toy{i}": 20.0 - i for i in range(20)})
     >>> res = pe.gsea(ranking, lib, min_size=3)
     >>> top = res.table.iloc[0]
     >>> top["set_id"], float(top["es"])
@@ -438,8 +438,8 @@ def mhg(
     Examples
     --------
     >>> import pfocr_enrich as pe
-    >>> lib = pe.GeneSetLibrary.from_dict({"top": ["G0", "G1"], "low": ["G5", "G9"]})
-    >>> res = pe.mhg([f"G{i}" for i in range(10)], lib)
+    >>> lib = pe.GeneSetLibrary.from_dict({"top": ["toy0", "toy1"], "low": ["toy5", "toy9"]})
+    >>> res = pe.mhg([f"toy{i}" for i in range(10)], lib)
     >>> round(float(res.table.loc[1, "pvalue"]), 6)  # both members first: 1 / C(10, 2)
     0.022222
     """
