@@ -13,7 +13,7 @@ from typing import Any
 
 from . import plot
 from ._util.version import __version__
-from .engine import enrich, enrich_many, enrich_rank_genes_groups, score_cells
+from .engine import enrich, enrich_many, enrich_rank_genes_groups, gsea, mhg, score_cells
 from .errors import (
     ChecksumError,
     DownloadError,
@@ -78,11 +78,13 @@ __all__ = [
     "enrich",
     "enrich_many",
     "enrich_rank_genes_groups",
+    "gsea",
     "join_metadata",
     "list_releases",
     "load_pfocr",
     "load_snapshot",
     "map_genes",
+    "mhg",
     "plot",
     "read_figures",
     "read_gmt",

@@ -554,3 +554,87 @@ def figure_png(result: EnrichmentResult, *, top: int = 20, dpi: int = 110) -> by
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+def running_sum(
+    result: EnrichmentResult,
+    set_id: str,
+    *,
+    ranking: Any,
+    library: Any,
+    ax: Axes | None = None,
+) -> Axes:
+    """The GSEA running sum of one set of a :func:`pfocr_enrich.gsea` result, with its members.
+
+    Parameters
+    ----------
+    result : EnrichmentResult
+        A result of :func:`pfocr_enrich.gsea` (``params["analysis"] == "gsea"``).
+    set_id : str
+        The set to draw (a row of ``result.table``).
+    ranking : Series or two-column DataFrame
+        The ranking given to :func:`~pfocr_enrich.gsea`; it is placed in rank
+        order through ``result.mapping``, as the analysis placed it.
+    library : GeneSetLibrary
+        The library given to :func:`~pfocr_enrich.gsea`.
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure when None).
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import pfocr_enrich as pe
+    >>> lib = pe.GeneSetLibrary.from_dict({"up": ["toy0", "toy1", "toy2"]})
+    >>> ranking = pd.Series({f"toy{i}": 20.0 - i for i in range(20)})
+    >>> res = pe.gsea(ranking, lib, min_size=3)
+    >>> ax = running_sum(res, "up", ranking=ranking, library=lib)
+    >>> round(float(max(ax.lines[0].get_ydata())), 6)
+    1.0
+    """
+    from .stats.gsea import rank_order
+    from .stats.gsea import running_sum as walk
+
+    params = result.params
+    if params.get("analysis") != "gsea":
+        raise ValueError("running_sum needs a result of pfocr_enrich.gsea.")
+    table = result.table
+    row = table[table["set_id"] == set_id]
+    if row.empty:
+        raise ValueError(f"running_sum: set {set_id!r} is not in the result's table.")
+    if isinstance(ranking, pd.DataFrame):
+        ranking = pd.Series(ranking.iloc[:, 1].to_numpy(), index=ranking.iloc[:, 0].to_numpy())
+    names = [str(x).strip() for x in ranking.index]
+    scores = ranking.to_numpy(dtype=np.float64)
+    keep = [i for i, x in enumerate(names) if x not in ("", "NA", "N/A", "nan", "None")]
+    mapping = result.mapping
+    if len(keep) != len(mapping) or any(names[i] != x for i, x in zip(keep, mapping["input"])):
+        raise ValueError("running_sum: 'ranking' is not the ranking this result was computed from.")
+    stays = (mapping["status"] != "duplicate").to_numpy()
+    genes = mapping["mapped_to"].to_numpy(dtype=object)[stays]
+    scores = scores[keep][stays]
+    order = rank_order(scores)
+    members = set(library[set_id])
+    positions = np.flatnonzero([g in members for g in genes[order]])
+    weights = np.abs(scores[order]) ** float(params["weight"])
+    y = walk(positions, weights)
+    x = np.arange(1, len(y) + 1)
+    ax = _axes(ax, (6.4, 3.6))
+    r = row.iloc[0]
+    ax.plot(x, y, color="#2a7ab0", linewidth=1.2)
+    ax.axhline(0, color="0.5", linewidth=0.6)
+    ax.axhline(r["es"], color="#c0392b", linewidth=0.6, linestyle="--")
+    low = min(float(y.min()), 0.0)
+    span = max(float(y.max()) - low, 1e-9)
+    ax.vlines(positions + 1, low - 0.12 * span, low - 0.04 * span, color="black", linewidth=0.5)
+    ax.set_xlim(1, len(y))
+    ax.set_xlabel("rank in the ranking")
+    ax.set_ylabel("running enrichment score")
+    title = str(r["title"]) if "title" in row.columns and str(r["title"]) else str(set_id)
+    ax.set_title(_label(title, width=60, lines=1), loc="left", fontsize=10)
+    ax.set_title(
+        f"ES {r['es']:.3f}, NES {r['nes']:.2f}, p {r['pvalue']:.2g}", loc="right", fontsize=8
+    )
+    return ax

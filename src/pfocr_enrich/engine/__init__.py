@@ -1,11 +1,12 @@
 """Running analyses: options and compat presets, the universe, scoring, and the entry
-points that return results (``enrich``, ``enrich_many``), and the single-cell entry points
-(``enrich_rank_genes_groups``, ``score_cells``; anndata imported only when called)."""
+points that return results (``enrich``, ``enrich_many``, ``gsea``, ``mhg``), and the single-cell entry
+points (``enrich_rank_genes_groups``, ``score_cells``; anndata imported only when called)."""
 
 from .cellscores import score_cells
 from .enrich import enrich, enrich_many, read_queries
 from .markers import GroupEnrichmentResult, enrich_rank_genes_groups
 from .options import COMPAT_PRESETS, FDR_FAMILIES
+from .ranked import gsea, mhg, read_ranking
 
 __all__ = [
     "COMPAT_PRESETS",
@@ -14,6 +15,9 @@ __all__ = [
     "enrich",
     "enrich_many",
     "enrich_rank_genes_groups",
+    "gsea",
+    "mhg",
     "read_queries",
+    "read_ranking",
     "score_cells",
 ]

@@ -1,0 +1,116 @@
+"""The XL-mHG statistic and exact p-value against xlmhg and exact rational arithmetic.
+
+References: xlmhg 2.5.4 (tests/data/ranked/xlmhg_reference.json, made by
+xlmhg_reference.py beside it) and a brute-force count over all placements with
+Python fractions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from conftest import DATA
+from pfocr_enrich.stats.mhg import mhg_pvalues, mhg_statistics
+
+CASES = json.loads((DATA / "ranked" / "xlmhg_reference.json").read_text())
+
+
+def _one(positions, N, X, L):
+    K = len(positions)
+    log_s, cut, hits = mhg_statistics(np.array([0, K]), np.array(positions), N, X=X, L=L)
+    p = mhg_pvalues(log_s, [K], N, X=X, L=L)
+    return math.exp(log_s[0]), int(cut[0]), int(hits[0]), float(p[0])
+
+
+def test_statistic_and_cutoff_equal_xlmhg():
+    for case in CASES:
+        s, cut, hits, _ = _one(case["positions"], case["N"], case["X"], case["L"])
+        assert s == pytest.approx(case["stat"], rel=1e-12, abs=0)
+        assert cut == case["cutoff"]
+        assert hits == sum(p < cut for p in case["positions"])
+
+
+def test_pvalue_equals_xlmhg():
+    # xlmhg computes 1 - P(no crossing): below ~1e-6 that subtraction loses relative digits,
+    # so smaller p-values are checked against exact arithmetic instead (next test).
+    checked = 0
+    for case in CASES:
+        if case["pvalue"] < 1e-6:
+            continue
+        _, _, _, p = _one(case["positions"], case["N"], case["X"], case["L"])
+        assert p == pytest.approx(case["pvalue"], rel=1e-9), case
+        checked += 1
+    assert checked > 60
+
+
+def _exact_tail(b, K, n, N):
+    total = sum(math.comb(K, j) * math.comb(N - K, n - j) for j in range(b, min(K, n) + 1))
+    return Fraction(total, math.comb(N, n))
+
+
+def _exact_stat(positions, N, X, L):
+    best = Fraction(1)
+    for b, pos in enumerate(sorted(positions), start=1):
+        if b >= X and pos + 1 <= L:
+            best = min(best, _exact_tail(b, len(positions), pos + 1, N))
+    return best
+
+
+@pytest.mark.parametrize(
+    ("N", "positions", "X", "L"),
+    [
+        (14, [0, 1, 5], 1, 14),
+        (16, [0, 2, 3, 9], 2, 16),
+        (15, [1, 2, 4, 5, 11], 1, 9),
+        (12, [0, 1], 1, 12),
+    ],
+)
+def test_pvalue_equals_exact_enumeration(N, positions, X, L):
+    K = len(positions)
+    s = _exact_stat(positions, N, X, L)
+    count = sum(_exact_stat(c, N, X, L) <= s for c in itertools.combinations(range(N), K))
+    exact = Fraction(count, math.comb(N, K))
+    got_s, _, _, p = _one(positions, N, X, L)
+    assert got_s == pytest.approx(float(s), rel=1e-13)
+    assert p == pytest.approx(float(exact), rel=1e-12)
+
+
+def test_tiny_pvalue_keeps_relative_accuracy():
+    # all K members at the top of a long list: mHG = 1 / C(N, K) and p is a sum of a few such terms
+    N, K = 400, 12
+    s, cut, hits, p = _one(list(range(K)), N, 1, N)
+    assert s == pytest.approx(1 / math.comb(N, K), rel=1e-12)
+    assert (cut, hits) == (K, K)
+    assert p == pytest.approx(1 / math.comb(N, K), rel=1e-12)  # only that placement reaches it
+
+
+def test_no_qualifying_cutoff_gives_one():
+    s, cut, hits, p = _one([5, 9], 10, 3, 10)  # X = 3 > K
+    assert (s, cut, hits, p) == (1.0, 0, 0, 1.0)
+
+
+def test_many_sets_at_once_equal_one_by_one():
+    rng = np.random.default_rng(2)
+    N = 300
+    rows = [np.sort(rng.choice(N, k, replace=False)) for k in (5, 5, 9, 30, 5)]
+    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
+    log_s, cut, hits = mhg_statistics(indptr, np.concatenate(rows), N, X=2, L=200)
+    p = mhg_pvalues(log_s, np.diff(indptr), N, X=2, L=200)
+    for i, r in enumerate(rows):
+        one = _one(r.tolist(), N, 2, 200)
+        assert one == pytest.approx((math.exp(log_s[i]), cut[i], hits[i], p[i]), rel=1e-13)
+
+
+def test_exact_below_gives_the_union_bound_for_the_rest():
+    log_s = np.log([1e-6, 0.2])
+    exact = mhg_pvalues(log_s, [5, 5], 300)
+    mixed = mhg_pvalues(log_s, [5, 5], 300, exact_below=0.5)
+    assert mixed[0] == pytest.approx(exact[0], rel=1e-12)
+    assert mixed[1] == 1.0 >= exact[1]  # bound 5 * 0.2, capped
+    assert exact[0] <= 5 * 1e-6  # the union bound holds
