@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import subprocess
 import sys
@@ -201,13 +200,10 @@ def test_arguments_are_checked(ranked, lib):
         pe.enrich_rank_genes_groups(ranked, {"a": ["CD74"]})
 
 
-def test_organism_goes_to_enrich_many_once_it_takes_it(ranked, lib):
-    if "organism" in inspect.signature(pe.enrich_many).parameters:
-        res = quiet(pe.enrich_rank_genes_groups, ranked, lib, organism="human")
-        assert res.params["rank_genes_groups"]["organism"] == "human"
-    else:
-        with pytest.raises(NotImplementedError, match="organism= is pending"):
-            pe.enrich_rank_genes_groups(ranked, lib, organism="human")
+def test_organism_goes_to_enrich_many(ranked, lib):
+    res = quiet(pe.enrich_rank_genes_groups, ranked, lib, organism="human")
+    assert res.params["rank_genes_groups"]["organism"] == "human"
+    assert res.params["organism"] == "human"
     res = quiet(pe.enrich_rank_genes_groups, ranked, lib, organism=None, min_size=2)
     assert res.params["min_size"] == 2  # other options reach enrich_many
 

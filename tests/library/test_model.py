@@ -31,7 +31,7 @@ def test_from_dict_refuses_empty_sets_and_strings():
 @pytest.mark.parametrize("missing", [None, float("nan"), pd.NA, pd.NaT])
 def test_from_dict_refuses_missing_genes(missing):
     # They would become genes named "None", "nan", "<NA>" or "NaT" (issue 17).
-    with pytest.raises(ValueError, match=r"^GeneSetLibrary\.from_dict: set 's' has a missing gene"):
+    with pytest.raises(ValueError, match=r"^GeneSetLibrary: set 's' has a missing gene"):
         GeneSetLibrary.from_dict({"r": ["TP53"], "s": ["MDM2", missing]})
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gc
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -96,3 +98,27 @@ def remove_stale(
         except FileNotFoundError:
             pass  # removed by another process meanwhile
     return removed
+
+
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def decode_error_line(path: str, limit: int | None) -> int | None:
+    """1-based line of the first byte that is not UTF-8 among the first ``limit`` bytes, if any.
+
+    ``limit=None`` reads the whole file.
+
+    Text-mode files decode 8 KB chunks, so the line being read when a decoding
+    error is raised is not always the line of the bad byte; this finds the latter.
+    """
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(-1 if limit is None else limit)
+    except OSError:
+        return None
+    start = 3 if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        data[start:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return len(_LINE_BREAK.findall(data, start, start + exc.start)) + 1
+    return None

@@ -10,7 +10,6 @@ query as columns of its table.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import warnings
 from collections.abc import Sequence
@@ -22,7 +21,7 @@ import pandas as pd
 from .._util.validation import check_choice, check_int, check_number_in, param_error
 from ..errors import EmptyQueryError
 from ..library import GeneSetLibrary
-from ..results.model import BatchEnrichmentResult
+from ..results import BatchEnrichmentResult
 from .enrich import enrich_many
 from .singlecell import check_adata, gene_columns, jsonable
 
@@ -127,10 +126,9 @@ def enrich_rank_genes_groups(
         mapped to the library's genes, intersected with the library (the
         ``background`` of :func:`~pfocr_enrich.enrich`). ``"library"``: every
         library gene (the rule of :func:`~pfocr_enrich.enrich` without background).
-    organism : str, optional
-        Passed to :func:`~pfocr_enrich.enrich_many` when it accepts ``organism``;
-        until then (identifier mapping across organisms is being added) any
-        value other than None raises NotImplementedError.
+    organism : str or int, optional
+        The organism of ``adata.var_names`` (``"mouse"``, 10090, ...), passed to
+        :func:`~pfocr_enrich.enrich_many`; None reads them as human names.
     key_added : str, optional
         Also store ``adata.uns[key_added] = {"table": ..., "params": ...}``: the
         long table (``rank`` as a column, text columns without missing values)
@@ -158,8 +156,6 @@ def enrich_rank_genes_groups(
         option is out of range.
     EmptyQueryError
         No (group, direction) has a marker in the universe.
-    NotImplementedError
-        ``organism`` is given but :func:`~pfocr_enrich.enrich_many` does not take it yet.
 
     Warns
     -----
@@ -207,13 +203,8 @@ def enrich_rank_genes_groups(
             error=TypeError,
         )
     options = dict(enrich_options)
-    if "organism" in inspect.signature(enrich_many).parameters:
+    if organism is not None:
         options["organism"] = organism
-    elif organism is not None:
-        raise NotImplementedError(
-            f"{_FUNC}: organism= is pending (enrich_many does not take it yet); "
-            "pass mapper= for other identifier tables, or leave organism=None."
-        )
     ranking = _ranking(adata, key)
     measured = _measured_names(adata, ranking)
     chosen = _groups(ranking, groups)

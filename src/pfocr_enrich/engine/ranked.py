@@ -31,7 +31,7 @@ from .._util.validation import param_error
 from ..errors import EmptyQueryError
 from ..identifiers import GeneMapper, mapping_frame
 from ..library import GeneSetLibrary
-from ..results.model import EnrichmentResult
+from ..results import EnrichmentResult
 from ..stats import adjust_pvalues
 from ..stats.gsea import enrichment_scores, rank_order, sorted_positions
 from ..stats.gsea_null import gsea_pvalues

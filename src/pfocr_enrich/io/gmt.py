@@ -26,12 +26,12 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
+from .._util.files import decode_error_line
 from .._util.validation import check_choice
 from ..errors import GMTFormatError, GMTFormatWarning
 from ..identifiers.vocabulary import update_gene_lists
 from ..library import GeneSetLibrary
 from ..library.storage import write_gmt
-from .figures.files import decode_error_line
 
 logger = logging.getLogger(__name__)
 

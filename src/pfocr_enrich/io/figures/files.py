@@ -9,11 +9,11 @@ which the callers turn into a load report row.
 
 from __future__ import annotations
 
-import codecs
 import os
-import re
 import stat
 from typing import IO
+
+from ..._util.files import decode_error_line
 
 __all__ = ["decode_error_line", "open_text", "os_reason"]
 
@@ -26,7 +26,6 @@ _KINDS = (
     (stat.S_ISCHR, "a character device"),
     (stat.S_ISBLK, "a block device"),
 )
-_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
 class NotARegularFile(OSError):
@@ -60,24 +59,3 @@ def os_reason(exc: OSError) -> str:
         return str(exc)
     reason = exc.strerror or str(exc) or type(exc).__name__
     return f"cannot read the file: {reason}"
-
-
-def decode_error_line(path: str, limit: int | None) -> int | None:
-    """1-based line of the first byte that is not UTF-8 among the first ``limit`` bytes, if any.
-
-    ``limit=None`` reads the whole file.
-
-    Text-mode files decode 8 KB chunks, so the line being read when a decoding
-    error is raised is not always the line of the bad byte; this finds the latter.
-    """
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(-1 if limit is None else limit)
-    except OSError:
-        return None
-    start = 3 if data.startswith(codecs.BOM_UTF8) else 0
-    try:
-        data[start:].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return len(_LINE_BREAK.findall(data, start, start + exc.start)) + 1
-    return None
