@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import plot
 from ._util.version import __version__
@@ -43,6 +43,10 @@ from .sources import (
 )
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+
+if TYPE_CHECKING:  # read at run time through __getattr__ below; named here for tools (mkdocstrings)
+    from .io.figures import read_figures
 
 
 def __getattr__(name: str) -> Any:

@@ -55,6 +55,8 @@ class GeneSetLibrary:
     info : mapping, optional
         Provenance: source path or URL, release, checksum, ...
 
+    Notes
+    -----
     The constructor only checks and stores; :meth:`from_dict`, :meth:`from_frame`,
     :func:`pfocr_enrich.read_gmt` and :func:`pfocr_enrich.read_figures` build from data.
 
