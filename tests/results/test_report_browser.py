@@ -18,28 +18,7 @@ from pathlib import Path
 import pytest
 
 import pfocr_enrich as pe
-
-IFN = [
-    "IFNB1",
-    "IRF3",
-    "MAVS",
-    "TBK1",
-    "DDX58",
-    "STAT1",
-    "STAT2",
-    "IRF7",
-    "ISG15",
-    "MX1",
-    "OAS1",
-    "IFIT1",
-    "TLR3",
-    "TLR7",
-    "MYD88",
-    "NFKB1",
-    "RELA",
-    "TNF",
-    "IL6",
-]
+from conftest import IFN
 
 
 def _chromium() -> str | None:
