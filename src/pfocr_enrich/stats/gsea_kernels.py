@@ -28,7 +28,7 @@ def kernels():
 
     ``top_scores(pos, w, n)`` gives ES+ (the walk's highest point after a
     member) of every row of sorted positions; ``move_samples(pos, w, n, cut,
-    n_moves, max_proposals, seed)`` moves rows in place (see :func:`_build`).
+    n_moves, max_rounds, rng)`` moves rows in place (see :func:`_build`).
 
     Examples
     --------
@@ -102,7 +102,7 @@ def _build():
         return idx < row.shape[0] and row[idx] == b
 
     @njit
-    def move_samples(pos, w, n, cut, n_moves, max_rounds, seed):
+    def move_samples(pos, w, n, cut, n_moves, max_rounds, rng):
         """Metropolis moves of each row of ``pos`` (in place) among sets whose ES+ stays >= ``cut``.
 
         A proposal moves one member chosen uniformly: alternately to a uniformly
@@ -116,7 +116,6 @@ def _build():
         favour sets where moves are easy (high scores), and biases tails high.
         Returns the number of accepted moves over all rows.
         """
-        np.random.seed(seed)
         m, k = pos.shape
         span = max(1, n // k)
         per_round = max(1, n_moves // 4)
@@ -140,7 +139,7 @@ def _build():
                 for proposal in range(per_round):
                     # one uniform draw gives the member and, from its fraction left over, the move
                     # (that fraction keeps 53 - log2(k) bits: far more than a gene index needs)
-                    u = np.random.random() * k
+                    u = rng.random() * k
                     i = int(u)
                     u -= i
                     a = row[i]
