@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from conftest import DATA
-from pfocr_enrich.stats.mhg import mhg_pvalues, mhg_statistics
+from pfocr_enrich.stats.mhg import mhg_log_pvalues, mhg_pvalues, mhg_statistics
 
 CASES = json.loads((DATA / "ranked" / "xlmhg_reference.json").read_text())
 
@@ -114,3 +114,29 @@ def test_exact_below_gives_the_union_bound_for_the_rest():
     assert mixed[0] == pytest.approx(exact[0], rel=1e-12)
     assert mixed[1] == 1.0 >= exact[1]  # bound 5 * 0.2, capped
     assert exact[0] <= 5 * 1e-6  # the union bound holds
+
+
+def test_linear_and_log_recursions_agree():
+    """The fast scaled recursion against the all-logs one, on statistics where both apply."""
+    from pfocr_enrich.stats.mhg_kernels import TIE_TOL, kernels, log_factorials
+
+    log_pvalues = kernels()
+    rng = np.random.default_rng(7)
+    N = 3000
+    for K in (3, 17, 60, 150):
+        rows = [np.sort(rng.choice(span, K, replace=False)) for span in (K + 5, 400, 1500, N)]
+        indptr = np.arange(0, K * len(rows) + 1, K)
+        log_s, _, _ = mhg_statistics(indptr, np.concatenate(rows), N, X=2, L=2500)
+        scaled = log_pvalues(log_factorials(N), log_s, K, N, 2, 2500, TIE_TOL, -np.inf)
+        logs = log_pvalues(log_factorials(N), log_s, K, N, 2, 2500, TIE_TOL, np.inf)
+        np.testing.assert_allclose(scaled, logs, rtol=1e-11, atol=1e-11)
+
+
+def test_pvalues_far_below_double_range():
+    # 400 members at every other place of the top 800 of 20,000: s ~ e^-1407
+    K, N = 400, 20000
+    log_s, cut, hits = mhg_statistics(np.array([0, K]), np.arange(0, 2 * K, 2), N)
+    assert log_s[0] < -1400 and (cut[0], hits[0]) == (799, 400)
+    lp = mhg_log_pvalues(log_s, [K], N)[0]
+    assert log_s[0] <= lp <= log_s[0] + math.log(K)  # s <= p <= K s, never -inf
+    assert mhg_pvalues(log_s, [K], N)[0] == 0.0  # the linear value underflows: use the log

@@ -35,7 +35,7 @@ from ..results import EnrichmentResult
 from ..stats import adjust_pvalues
 from ..stats.gsea import enrichment_scores, rank_order, sorted_positions
 from ..stats.gsea_null import gsea_pvalues
-from ..stats.mhg import mhg_bounds, mhg_pvalues, mhg_statistics
+from ..stats.mhg import mhg_bounds, mhg_log_pvalues, mhg_statistics
 from .ranking import map_ranking, ranked_name, read_ranking, warn_left_out
 from .scoring import METADATA_COLUMNS
 
@@ -342,7 +342,8 @@ def mhg(
     log_s, cutoff, hits = mhg_statistics(t_ptr, t_pos, n, X=X, L=L)
     if exact_below is not None and (isinstance(exact_below, bool) or not exact_below > 0):
         raise param_error(func, "exact_below", "None or a number > 0", exact_below)
-    pvalue = mhg_pvalues(log_s, sizes[tested], n, X=X, L=L, exact_below=exact_below)
+    log_p = mhg_log_pvalues(log_s, sizes[tested], n, X=X, L=L, exact_below=exact_below)
+    pvalue = np.exp(log_p)
     exact = np.ones(len(tested), dtype=bool)
     if exact_below is not None:
         exact = (log_s >= 0) | (mhg_bounds(log_s, sizes[tested], X=X) < exact_below)
@@ -359,13 +360,14 @@ def mhg(
             "cutoff": cutoff,
             "hits": hits,
             "pvalue": pvalue,
+            "log10_pvalue": log_p / np.log(10),  # where pvalue underflows to 0 (below 1e-308)
             "pvalue_exact": exact,
             "fdr": adjust_pvalues(pvalue, "fdr_bh"),
             "genes": np.array(genes, dtype=object),
             **_metadata(library, tested),
         }
     )
-    table = _rank(table, ["pvalue", "log10_mhg", "set_id"])
+    table = _rank(table, ["log10_pvalue", "log10_mhg", "set_id"])
     params = _params(library, func, n, int(mapped.sum()), len(tested), len(names))
     params.update(
         {

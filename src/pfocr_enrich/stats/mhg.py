@@ -1,7 +1,8 @@
 """The minimum-hypergeometric (mHG) statistic and its exact p-value (Eden et al. 2007;
 the XL-mHG variant of Wagner 2015).
 
-Pure numpy plus the exact hypergeometric core (:func:`hypergeom_logsf`).
+The statistic: numpy plus the exact hypergeometric core (:func:`hypergeom_logsf`).
+The p-value: compiled code (:mod:`~pfocr_enrich.stats.mhg_kernels`).
 
 For a ranking of ``N`` genes and a set of ``K`` of them, the cutoff ``n``
 (the top ``n`` genes) holds ``b_n`` members and has the tail
@@ -14,23 +15,26 @@ two members the tail only grows, so the minimum is at a member's position: only
 evaluated exactly.
 
 The p-value ``P(mHG <= s)`` under a uniformly random placement of the ``K``
-members is exact: a path over the cutoffs carries the probability of each hit
-count among placements that have not yet reached a tail ``<= s``, and the mass
-that reaches one is summed (no subtraction, so tiny p-values keep their
-relative accuracy). Member count ``b`` reaches such a tail exactly when the
-``b``-th member lies within the first ``c*(b)`` genes, where ``c*(b)`` is the
-last cutoff whose tail at ``b`` hits is ``<= s`` (found by bisection, the tail
-growing with the cutoff).
+members is exact: member count ``b`` reaches a tail ``<= s`` exactly when the
+``b``-th member lies within the first ``c*(b)`` genes (``c*(b)``: the last
+cutoff whose tail at ``b`` hits is ``<= s``), and a recursion over those
+checkpoints carries the probability of each hit count among placements that
+have not reached one yet, summing the mass that does (no subtraction, so tiny
+p-values keep their relative accuracy; see :mod:`~pfocr_enrich.stats.mhg_kernels`).
 """
 
 from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from scipy.special import gammaln
 
 from .hypergeom import hypergeom_logsf
+from .mhg_kernels import LINEAR_ABOVE, TIE_TOL, kernels, log_factorials
 
-__all__ = ["mhg_bounds", "mhg_pvalues", "mhg_statistics"]
+__all__ = ["mhg_bounds", "mhg_log_pvalues", "mhg_pvalues", "mhg_statistics"]
 
 _REL_TOL = 1e-12  # ties: a tail within this relative distance of s counts as <= s (as xlmhg's tol)
 
@@ -131,35 +135,6 @@ def mhg_bounds(log_mhg, sizes, *, X: int = 1) -> np.ndarray:
     return np.maximum(np.asarray(sizes, dtype=np.float64) - max(X, 1) + 1, 1.0) * s
 
 
-def _last_cutoffs(log_s: np.ndarray, K: int, N: int, X: int, L: int) -> np.ndarray:
-    """c*(b) for b = 0..K and each threshold: last cutoff <= L with tail <= s at b hits (0 if none)."""
-    T = len(log_s)
-    b = np.broadcast_to(np.arange(K + 1, dtype=np.int64), (T, K + 1))
-    thr = log_s[:, None] + _REL_TOL
-    lo = np.maximum(b, 1)  # fewer than b genes cannot hold b members
-    hi = np.full_like(lo, L)
-    valid = (b >= max(X, 1)) & (lo <= hi)
-    lo = np.where(valid, lo, 1)
-    first_ok = np.zeros(lo.shape, dtype=bool)
-    first_ok[valid] = (
-        hypergeom_logsf(b[valid], K, lo[valid], N) <= np.broadcast_to(thr, b.shape)[valid]
-    )
-    # bisection for the last c in [lo, hi] with tail <= s (the tail grows with c)
-    a, z = lo.copy(), hi.copy()
-    active = first_ok.copy()
-    while active.any():
-        mid = (a + z + 1) // 2
-        sel = active & (mid > a)
-        if not sel.any():
-            break
-        ok = np.zeros(lo.shape, dtype=bool)
-        ok[sel] = hypergeom_logsf(b[sel], K, mid[sel], N) <= np.broadcast_to(thr, b.shape)[sel]
-        a = np.where(sel & ok, mid, a)
-        z = np.where(sel & ~ok, mid - 1, z)
-        active = first_ok & (a < z)
-    return np.where(first_ok, a, 0)
-
-
 def mhg_pvalues(
     log_mhg,
     sizes,
@@ -171,8 +146,7 @@ def mhg_pvalues(
 ) -> np.ndarray:
     """Exact p-values ``P(mHG <= s)`` of XL-mHG statistics ``s`` of sets of the given sizes.
 
-    Sets of equal size share one recursion (one row per threshold); a set costs
-    ``O(N K)``. With ``exact_below``, sets whose union bound
+    A set costs at most ``O(K^3)``, whatever ``N``. With ``exact_below``, sets whose union bound
     ``(K - X + 1) s`` (each member count ``b`` reaches a tail ``<= s`` with
     probability ``<= s``) is at least ``exact_below`` get ``min(1, bound)``
     instead, an upper bound (as xlmhg's ``pval_thresh``); test with
@@ -196,80 +170,55 @@ def mhg_pvalues(
     >>> round(float(mhg_pvalues([np.log(1 / 45)], [2], 10)[0]), 12)  # both members on top
     0.022222222222
     """
+    return np.exp(mhg_log_pvalues(log_mhg, sizes, n_genes, X=X, L=L, exact_below=exact_below))
+
+
+def mhg_log_pvalues(
+    log_mhg,
+    sizes,
+    n_genes: int,
+    *,
+    X: int = 1,
+    L: int | None = None,
+    exact_below: float | None = None,
+) -> np.ndarray:
+    """Natural logs of :func:`mhg_pvalues` (no underflow below 1e-308).
+
+    Sets of one size are computed together on one thread; sizes run on every core
+    (the compiled recursion of :mod:`~pfocr_enrich.stats.mhg_kernels` releases the GIL).
+
+    Examples
+    --------
+    >>> K, N = 400, 20000  # members at every other place of the top 800: s ~ e^-1407
+    >>> log_s, _, _ = mhg_statistics(np.array([0, K]), np.arange(0, 2 * K, 2), N)
+    >>> lp = mhg_log_pvalues(log_s, [K], N)
+    >>> bool(log_s[0] <= lp[0] <= log_s[0] + np.log(K))  # s <= p <= K s
+    True
+    """
     log_s = np.asarray(log_mhg, dtype=np.float64)
     sizes = np.asarray(sizes, dtype=np.int64)
     N = int(n_genes)
     L = N if L is None else int(L)
-    out = np.ones(len(log_s))
+    out = np.zeros(len(log_s))
     todo = log_s < 0
     if exact_below is not None:
         bound = mhg_bounds(log_s, sizes, X=X)
         skip = todo & (bound >= exact_below)
-        out[skip] = np.minimum(1.0, bound[skip])
+        out[skip] = np.log(np.minimum(1.0, bound[skip]))
         todo &= ~skip
-    for K in np.unique(sizes[todo]):
-        sel = np.flatnonzero(todo & (sizes == K))
-        out[sel] = _pvalues_one_size(log_s[sel], int(K), N, X, L)
+    log_pvalues = kernels()
+    lf = log_factorials(N)
+    jobs = [np.flatnonzero(todo & (sizes == K)) for K in np.unique(sizes[todo])]
+    jobs.sort(key=lambda sel: -len(sel) * int(sizes[sel[0]]) ** 3)  # the longest first
+
+    def run(sel):
+        K = int(sizes[sel[0]])
+        return log_pvalues(
+            lf, np.ascontiguousarray(log_s[sel]), K, N, int(X), L, TIE_TOL, LINEAR_ABOVE
+        )
+
+    threads = max(1, min(len(jobs), os.cpu_count() or 1))
+    with ThreadPoolExecutor(threads) as pool:
+        for sel, logs in zip(jobs, pool.map(run, jobs)):
+            out[sel] = np.minimum(logs, 0.0)
     return out
-
-
-def _pvalues_one_size(log_s: np.ndarray, K: int, N: int, X: int, L: int) -> np.ndarray:
-    """P(mHG <= s) for sets of size K, thresholds in blocks of similar size (see _first_crossing)."""
-    out = np.empty(len(log_s))
-    order = np.argsort(log_s)  # similar thresholds share a block, and so a similar length
-    for start in range(0, len(order), 64):
-        rows = order[start : start + 64]
-        cstar = _last_cutoffs(log_s[rows], K, N, X, L)  # (T, K + 1), 0 where b cannot cross
-        out[rows] = _first_crossing(cstar, K, N)
-    return np.minimum(out, 1.0)
-
-
-def _first_crossing(cstar: np.ndarray, K: int, N: int) -> np.ndarray:
-    """Probability that some member b sits within the first c*(b) genes (rows: thresholds).
-
-    ``f[j]`` counts the placements of members 1..b with the b-th at gene
-    ``j + 1`` that reached no tail <= s before (scaled per row by
-    ``exp(scale)``); member b reaches one when ``j + 1 <= c*(b)``, and each such
-    placement extends in ``C(N - j - 1, K - b)`` ways: that mass over C(N, K) is
-    summed (nothing is subtracted, so tiny p-values keep their digits). Genes
-    beyond the largest c*(K) of the block never matter and are left out.
-    """
-    T = len(cstar)
-    last = int(cstar.max(initial=0))
-    if last == 0:
-        return np.zeros(T)
-    j = np.arange(1, last + 1, dtype=np.float64)  # 1-based positions that can matter
-    lg = gammaln(np.arange(N + 2, dtype=np.float64) + 1)  # lg[x] = log(x!)
-    log_total = lg[N] - lg[K] - lg[N - K]
-    f = np.ones((T, last))  # b = 1: one way to put the first member at j
-    scale = np.zeros(T)
-    reached = np.zeros(T)
-    ji = np.arange(1, last + 1)
-    for b in range(1, K + 1):
-        if b > 1:
-            prev = np.cumsum(f, axis=1)
-            f[:, 0] = 0.0
-            f[:, 1:] = prev[:, :-1]
-        width = int(cstar[:, b].max())
-        if width == 0:
-            continue
-        rest = K - b
-        jj = ji[:width]
-        room = jj <= N - rest
-        log_after = np.full(width, -np.inf)
-        r = np.flatnonzero(room)
-        log_after[r] = lg[N - jj[r]] - lg[rest] - lg[N - jj[r] - rest]
-        cross = j[None, :width] <= cstar[:, b : b + 1]
-        mass = np.where(cross, f[:, :width], 0.0)
-        with np.errstate(divide="ignore"):
-            terms = np.log(mass) + log_after + (scale - log_total)[:, None]
-        top = terms.max(axis=1)
-        ok = np.isfinite(top)
-        if ok.any():
-            reached[ok] += np.exp(top[ok]) * np.exp(terms[ok] - top[ok, None]).sum(axis=1)
-        f[:, :width][cross] = 0.0
-        m = f.max(axis=1)
-        pos = m > 0
-        f[pos] /= m[pos, None]
-        scale[pos] += np.log(m[pos])
-    return reached
