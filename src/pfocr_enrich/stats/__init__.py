@@ -1,5 +1,6 @@
-"""Statistics in pure numpy: exact hypergeometric tails in log space, effect sizes,
-multiple-testing corrections and Storey's q-values. No pandas, no files, no libraries."""
+"""Statistics: exact hypergeometric tails in log space, effect sizes, multiple-testing
+corrections, Storey's q-values (numpy), and the ranked-list statistics (GSEA, XL-mHG) whose
+inner loops are compiled with numba on first use. No pandas, no files, no libraries."""
 
 from .corrections import CORRECTION_METHODS, adjust_pvalues, adjust_tied_pvalues
 from .hypergeom import effect_sizes, hypergeom_logsf, hypergeom_sf

@@ -1,6 +1,7 @@
 """Null distributions and p-values of the GSEA enrichment score: permutations and multilevel splitting.
 
-Pure numpy (and ``scipy.special`` for the trigamma function). The p-value is
+numpy, ``scipy.special`` (trigamma) and the compiled moves of
+:mod:`~pfocr_enrich.stats.gsea_kernels`. The p-value is
 the one of fgsea's multilevel method (Korotkevich et al., bioRxiv 060012):
 
 * it is sign-specific: for ``ES >= 0``, ``p = P(ES_0 >= ES) / P(ES_0 >= 0)``
@@ -14,8 +15,8 @@ the one of fgsea's multilevel method (Korotkevich et al., bioRxiv 060012):
   (``ES+`` = the highest point of the walk; the two events coincide for the
   small p-values this is used for): a sample of ``sample_size`` random sets is
   repeatedly cut at its median score, the upper half is duplicated, and each
-  copy is moved by Metropolis steps (swap one member for one non-member,
-  accepted while the score stays above the cut). Each level halves the tail
+  copy is moved by Metropolis steps (move one member to a random gene or a few
+  places, accepted while the score stays above the cut). Each level halves the tail
   probability, so ``log2 p`` is about minus the number of levels, and
   ``log2err`` = ``sqrt(levels * (psi1((n+1)/2) - psi1(n+1))) / ln 2`` is the
   standard deviation of ``log2 p`` (``log`` of a Beta((n+1)/2, (n+1)/2)
