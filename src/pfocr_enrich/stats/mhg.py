@@ -32,7 +32,6 @@ import numpy as np
 from scipy.special import gammaln
 
 from .hypergeom import hypergeom_logsf
-from .mhg_kernels import LINEAR_ABOVE, TIE_TOL, kernels, log_factorials
 
 __all__ = ["mhg_bounds", "mhg_log_pvalues", "mhg_pvalues", "mhg_statistics"]
 
@@ -206,7 +205,8 @@ def mhg_log_pvalues(
         skip = todo & (bound >= exact_below)
         out[skip] = np.log(np.minimum(1.0, bound[skip]))
         todo &= ~skip
-    log_pvalues = kernels()
+    from .mhg_kernels import LINEAR_ABOVE, TIE_TOL, log_factorials, log_pvalues  # imports numba
+
     lf = log_factorials(N)
     jobs = [np.flatnonzero(todo & (sizes == K)) for K in np.unique(sizes[todo])]
     jobs.sort(key=lambda sel: -len(sel) * int(sizes[sel[0]]) ** 3)  # the longest first

@@ -30,10 +30,17 @@ must count).
 
 from __future__ import annotations
 
-import functools
 import math
 
-__all__ = ["LINEAR_ABOVE", "TIE_TOL", "kernels", "log_factorials"]
+import numba
+import numpy as np
+from scipy.special import gammaln
+
+__all__ = ["LINEAR_ABOVE", "TIE_TOL", "log_factorials", "log_pvalues"]
+
+# compiled on first call and cached on disk (numba cannot cache closures: module level);
+# nogil: sets of different sizes run on threads. Imported by stats/mhg.py when first needed.
+njit = numba.njit(cache=True, nogil=True)
 
 TIE_TOL = 1e-9
 # Above this log statistic the recursion runs in linear arithmetic scaled per checkpoint: it
@@ -50,262 +57,250 @@ def log_factorials(n: int):
     >>> float(log_factorials(5)[5]).__round__(6) == round(math.log(120), 6)
     True
     """
-    import numpy as np
-    from scipy.special import gammaln
-
     return gammaln(np.arange(n + 1, dtype=np.float64) + 1.0)
 
 
-@functools.cache
-def kernels():
-    """The compiled ``log_pvalues(lf, log_s, K, N, X, L, tol, linear_above) -> ndarray``, cached.
+@njit
+def log_choose(lf, n, k):
+    return lf[n] - lf[k] - lf[n - k]
 
-    One log p-value per log statistic in ``log_s``; statistics below
-    ``linear_above`` (normally :data:`LINEAR_ABOVE`) run the recursion in logs.
+
+@njit
+def ratio(t, m, rest, draws):
+    """P(T = t + 1) / P(T = t), T ~ hypergeometric: ``draws`` genes from ``m`` members and ``rest`` others."""
+    return (m - t) * (draws - t) / ((t + 1.0) * (rest - draws + t + 1.0))
+
+
+@njit
+def mode_of(m, rest, draws):
+    lo = max(0, draws - rest)
+    hi = min(m, draws)
+    return min(hi, max(lo, int((draws + 1.0) * (m + 1.0) / (m + rest + 2.0))))
+
+
+@njit
+def log_tail_from(lf, t0, m, rest, draws):
+    """log P(T >= t0): relative to the term at the mode, both sides summed until negligible."""
+    lo = max(0, draws - rest)
+    hi = min(m, draws)
+    if t0 > hi:
+        return -np.inf
+    if t0 <= lo:
+        return 0.0
+    top = max(t0, mode_of(m, rest, draws))
+    log_top = (
+        log_choose(lf, m, top) + log_choose(lf, rest, draws - top) - log_choose(lf, m + rest, draws)
+    )
+    acc = 1.0
+    term = 1.0
+    for t in range(top - 1, t0 - 1, -1):  # from the mode down to t0 (none when t0 >= mode)
+        term /= ratio(t, m, rest, draws)
+        acc += term
+    term = 1.0
+    t = top
+    while t < hi:  # from the mode (or t0) up: falling terms
+        term *= ratio(t, m, rest, draws)
+        acc += term
+        if term < 1e-17 * acc:
+            break
+        t += 1
+    return min(0.0, log_top + math.log(acc))
+
+
+@njit
+def checkpoints(lf, log_s, K, N, X, L, tol):
+    """c*(b) for b = 1..K as (cutoff d, bound u = b - 1) pairs with distinct, increasing d.
+
+    Also returns the log of the largest tail ``<= s`` met, a lower bound of the p-value.
+    """
+    log_lower = -np.inf
+    d = np.empty(K, np.int64)
+    u = np.empty(K, np.int64)
+    r = 0
+    thr = log_s + tol
+    prev = 0
+    for b in range(max(X, 1), K + 1):
+        lo = max(b, prev)
+        if lo > L or log_tail_from(lf, b, K, N - K, lo) > thr:
+            continue  # c*(b) = 0: no cutoff with b hits reaches s
+        # gallop then bisect for the last c in [lo, L] with tail <= s (the tail grows with c)
+        good = lo
+        step = 1
+        bad = L + 1
+        while good + step <= L:
+            if log_tail_from(lf, b, K, N - K, good + step) <= thr:
+                good += step
+                step *= 2
+            else:
+                bad = good + step
+                break
+        while bad - good > 1:
+            mid = (good + bad) // 2
+            if log_tail_from(lf, b, K, N - K, mid) <= thr:
+                good = mid
+            else:
+                bad = mid
+        log_lower = max(log_lower, log_tail_from(lf, b, K, N - K, good))
+        if good > prev:
+            d[r] = good
+            u[r] = b - 1
+            r += 1
+            prev = good
+    return d[:r], u[:r], log_lower
+
+
+@njit
+def log_add(a, b):
+    if a < b:
+        a, b = b, a
+    if b == -np.inf:
+        return a
+    return a + math.log1p(math.exp(b - a))
+
+
+@njit
+def crossing_in_logs(lf, d, u, K, N):
+    """The recursion with every probability as a log: for p-values that linear scaling loses."""
+    lg = np.full(K + 1, -np.inf)
+    lg[0] = 0.0
+    new = np.empty(K + 1)
+    u_prev = 0
+    d_prev = 0
+    log_p = -np.inf
+    for i in range(len(d)):
+        draws = d[i] - d_prev
+        left = N - d_prev
+        bound = u[i]
+        new[: bound + 1] = -np.inf
+        for x in range(u_prev + 1):
+            if lg[x] == -np.inf:
+                continue
+            m = K - x
+            rest = left - m
+            log_p = log_add(log_p, lg[x] + log_tail_from(lf, bound - x + 1, m, rest, draws))
+            lo = max(0, draws - rest)
+            hi = min(bound - x, m, draws)
+            if hi < lo:
+                continue
+            t_a = min(hi, mode_of(m, rest, draws))
+            la = lg[x] + log_choose(lf, m, t_a) + log_choose(lf, rest, draws - t_a)
+            la -= log_choose(lf, left, draws)
+            new[x + t_a] = log_add(new[x + t_a], la)
+            term = la
+            for t in range(t_a - 1, lo - 1, -1):
+                term -= math.log(ratio(t, m, rest, draws))
+                new[x + t] = log_add(new[x + t], term)
+            term = la
+            for t in range(t_a, hi):
+                term += math.log(ratio(t, m, rest, draws))
+                new[x + t + 1] = log_add(new[x + t + 1], term)
+        lg[: bound + 1] = new[: bound + 1]
+        lg[bound + 1 :] = -np.inf
+        u_prev = bound
+        d_prev = d[i]
+    return min(0.0, log_p)
+
+
+@njit
+def crossing_scaled(lf, d, u, K, N, floor):
+    """The recursion in linear arithmetic with one log scale per checkpoint (fast).
+
+    Probability below ``e^floor`` is dropped: hit counts that unlikely, and
+    transition terms that small. With ``floor`` = log(a lower bound of p)
+    - 40 - 3 log(K + 1), at most K^3 dropped pieces change p by < 5e-18 of itself.
+    """
+    g = np.zeros(K + 1)  # probability of each count among placements not crossed yet, x e^G
+    g[0] = 1.0
+    big_g = 0.0
+    new = np.zeros(K + 1)
+    u_prev = 0
+    d_prev = 0
+    log_p = -np.inf
+    for i in range(len(d)):
+        draws = d[i] - d_prev
+        left = N - d_prev
+        bound = u[i]
+        # log of g[x] times the anchor term of its transition, to scale this step
+        anchors = np.full(u_prev + 1, -np.inf)
+        for x in range(u_prev + 1):
+            if g[x] > 0.0 and math.log(g[x]) + big_g >= floor:
+                m = K - x
+                t = min(bound - x, mode_of(m, left - m, draws))
+                if t >= max(0, draws - (left - m)):
+                    anchors[x] = (
+                        math.log(g[x])
+                        + log_choose(lf, m, t)
+                        + log_choose(lf, left - m, draws - t)
+                        - log_choose(lf, left, draws)
+                    )
+                crossing = log_tail_from(lf, bound - x + 1, m, left - m, draws)
+                term = math.log(g[x]) + big_g + crossing
+                if term > log_p:
+                    log_p = term + math.log1p(math.exp(log_p - term))
+                elif term > -np.inf:
+                    log_p = log_p + math.log1p(math.exp(term - log_p))
+        scale = anchors.max()
+        new[:] = 0.0
+        if scale > -np.inf:
+            # transition terms below e^floor, in this step's linear units
+            small = math.exp(min(700.0, max(-700.0, floor - big_g - scale)))
+            for x in range(u_prev + 1):
+                if anchors[x] == -np.inf:
+                    continue
+                m = K - x
+                lo = max(0, draws - (left - m))
+                t_top = min(bound - x, mode_of(m, left - m, draws))
+                value = math.exp(anchors[x] - scale)
+                new[x + t_top] += value
+                term = value
+                for t in range(t_top - 1, lo - 1, -1):  # below the anchor: falling terms
+                    term /= ratio(t, m, left - m, draws)
+                    new[x + t] += term
+                    if term < small:
+                        break
+                term = value
+                for t in range(t_top, min(bound - x, m, draws)):  # above it, up to the bound
+                    term *= ratio(t, m, left - m, draws)
+                    new[x + t + 1] += term
+                    if term < small:
+                        break
+        top = new[: bound + 1].max()
+        if top <= 0.0:
+            break  # every placement has crossed
+        g[: bound + 1] = new[: bound + 1] / top
+        g[bound + 1 :] = 0.0
+        big_g += scale + math.log(top)
+        u_prev = bound
+        d_prev = d[i]
+    return min(0.0, log_p)
+
+
+@njit
+def log_pvalue(lf, log_s, K, N, X, L, tol, linear_above):
+    """log P(mHG <= s) for a random K-subset of N genes (see the module docstring)."""
+    d, u, log_lower = checkpoints(lf, log_s, K, N, X, L, tol)
+    if len(d) == 0:
+        return -np.inf
+    if log_s < linear_above:
+        return crossing_in_logs(lf, d, u, K, N)
+    return crossing_scaled(lf, d, u, K, N, log_lower - 40.0 - 3.0 * math.log(K + 1.0))
+
+
+@njit
+def log_pvalues(lf, log_s, K, N, X, L, tol, linear_above):
+    """log P(mHG <= s) for each log statistic of ``log_s``, sets of ``K`` members among ``N`` genes.
+
+    ``lf`` is :func:`log_factorials` of ``N``; statistics below ``linear_above``
+    (normally :data:`LINEAR_ABOVE`) run the recursion in logs.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> log_pvalues = kernels()
     >>> log_s = np.array([math.log(1 / 45)])
-    >>> p = math.exp(log_pvalues(log_factorials(10), log_s, 2, 10, 1, 10, TIE_TOL, LINEAR_ABOVE)[0])
-    >>> round(p, 12)  # both members on top of 10 genes: 1 / C(10, 2)
+    >>> lp = log_pvalues(log_factorials(10), log_s, 2, 10, 1, 10, TIE_TOL, LINEAR_ABOVE)
+    >>> round(math.exp(lp[0]), 12)  # both members on top of 10 genes: 1 / C(10, 2)
     0.022222222222
     """
-    return _build()
-
-
-def _build():
-
-    import numba
-    import numpy as np
-
-    njit = numba.njit(cache=True, nogil=True)
-
-    @njit
-    def log_choose(lf, n, k):
-        return lf[n] - lf[k] - lf[n - k]
-
-    @njit
-    def ratio(t, m, rest, draws):
-        """P(T = t + 1) / P(T = t), T ~ hypergeometric: ``draws`` genes from ``m`` members and ``rest`` others."""
-        return (m - t) * (draws - t) / ((t + 1.0) * (rest - draws + t + 1.0))
-
-    @njit
-    def mode_of(m, rest, draws):
-        lo = max(0, draws - rest)
-        hi = min(m, draws)
-        return min(hi, max(lo, int((draws + 1.0) * (m + 1.0) / (m + rest + 2.0))))
-
-    @njit
-    def log_tail_from(lf, t0, m, rest, draws):
-        """log P(T >= t0): relative to the term at the mode, both sides summed until negligible."""
-        lo = max(0, draws - rest)
-        hi = min(m, draws)
-        if t0 > hi:
-            return -np.inf
-        if t0 <= lo:
-            return 0.0
-        top = max(t0, mode_of(m, rest, draws))
-        log_top = (
-            log_choose(lf, m, top)
-            + log_choose(lf, rest, draws - top)
-            - log_choose(lf, m + rest, draws)
-        )
-        acc = 1.0
-        term = 1.0
-        for t in range(top - 1, t0 - 1, -1):  # from the mode down to t0 (none when t0 >= mode)
-            term /= ratio(t, m, rest, draws)
-            acc += term
-        term = 1.0
-        t = top
-        while t < hi:  # from the mode (or t0) up: falling terms
-            term *= ratio(t, m, rest, draws)
-            acc += term
-            if term < 1e-17 * acc:
-                break
-            t += 1
-        return min(0.0, log_top + math.log(acc))
-
-    @njit
-    def checkpoints(lf, log_s, K, N, X, L, tol):
-        """c*(b) for b = 1..K as (cutoff d, bound u = b - 1) pairs with distinct, increasing d.
-
-        Also returns the log of the largest tail ``<= s`` met, a lower bound of the p-value.
-        """
-        log_lower = -np.inf
-        d = np.empty(K, np.int64)
-        u = np.empty(K, np.int64)
-        r = 0
-        thr = log_s + tol
-        prev = 0
-        for b in range(max(X, 1), K + 1):
-            lo = max(b, prev)
-            if lo > L or log_tail_from(lf, b, K, N - K, lo) > thr:
-                continue  # c*(b) = 0: no cutoff with b hits reaches s
-            # gallop then bisect for the last c in [lo, L] with tail <= s (the tail grows with c)
-            good = lo
-            step = 1
-            bad = L + 1
-            while good + step <= L:
-                if log_tail_from(lf, b, K, N - K, good + step) <= thr:
-                    good += step
-                    step *= 2
-                else:
-                    bad = good + step
-                    break
-            while bad - good > 1:
-                mid = (good + bad) // 2
-                if log_tail_from(lf, b, K, N - K, mid) <= thr:
-                    good = mid
-                else:
-                    bad = mid
-            log_lower = max(log_lower, log_tail_from(lf, b, K, N - K, good))
-            if good > prev:
-                d[r] = good
-                u[r] = b - 1
-                r += 1
-                prev = good
-        return d[:r], u[:r], log_lower
-
-    @njit
-    def log_add(a, b):
-        if a < b:
-            a, b = b, a
-        if b == -np.inf:
-            return a
-        return a + math.log1p(math.exp(b - a))
-
-    @njit
-    def crossing_in_logs(lf, d, u, K, N):
-        """The recursion with every probability as a log: for p-values that linear scaling loses."""
-        lg = np.full(K + 1, -np.inf)
-        lg[0] = 0.0
-        new = np.empty(K + 1)
-        u_prev = 0
-        d_prev = 0
-        log_p = -np.inf
-        for i in range(len(d)):
-            draws = d[i] - d_prev
-            left = N - d_prev
-            bound = u[i]
-            new[: bound + 1] = -np.inf
-            for x in range(u_prev + 1):
-                if lg[x] == -np.inf:
-                    continue
-                m = K - x
-                rest = left - m
-                log_p = log_add(log_p, lg[x] + log_tail_from(lf, bound - x + 1, m, rest, draws))
-                lo = max(0, draws - rest)
-                hi = min(bound - x, m, draws)
-                if hi < lo:
-                    continue
-                t_a = min(hi, mode_of(m, rest, draws))
-                la = lg[x] + log_choose(lf, m, t_a) + log_choose(lf, rest, draws - t_a)
-                la -= log_choose(lf, left, draws)
-                new[x + t_a] = log_add(new[x + t_a], la)
-                term = la
-                for t in range(t_a - 1, lo - 1, -1):
-                    term -= math.log(ratio(t, m, rest, draws))
-                    new[x + t] = log_add(new[x + t], term)
-                term = la
-                for t in range(t_a, hi):
-                    term += math.log(ratio(t, m, rest, draws))
-                    new[x + t + 1] = log_add(new[x + t + 1], term)
-            lg[: bound + 1] = new[: bound + 1]
-            lg[bound + 1 :] = -np.inf
-            u_prev = bound
-            d_prev = d[i]
-        return min(0.0, log_p)
-
-    @njit
-    def crossing_scaled(lf, d, u, K, N, floor):
-        """The recursion in linear arithmetic with one log scale per checkpoint (fast).
-
-        Probability below ``e^floor`` is dropped: hit counts that unlikely, and
-        transition terms that small. With ``floor`` = log(a lower bound of p)
-        - 40 - 3 log(K + 1), at most K^3 dropped pieces change p by < 5e-18 of itself.
-        """
-        g = np.zeros(K + 1)  # probability of each count among placements not crossed yet, x e^G
-        g[0] = 1.0
-        big_g = 0.0
-        new = np.zeros(K + 1)
-        u_prev = 0
-        d_prev = 0
-        log_p = -np.inf
-        for i in range(len(d)):
-            draws = d[i] - d_prev
-            left = N - d_prev
-            bound = u[i]
-            # log of g[x] times the anchor term of its transition, to scale this step
-            anchors = np.full(u_prev + 1, -np.inf)
-            for x in range(u_prev + 1):
-                if g[x] > 0.0 and math.log(g[x]) + big_g >= floor:
-                    m = K - x
-                    t = min(bound - x, mode_of(m, left - m, draws))
-                    if t >= max(0, draws - (left - m)):
-                        anchors[x] = (
-                            math.log(g[x])
-                            + log_choose(lf, m, t)
-                            + log_choose(lf, left - m, draws - t)
-                            - log_choose(lf, left, draws)
-                        )
-                    crossing = log_tail_from(lf, bound - x + 1, m, left - m, draws)
-                    term = math.log(g[x]) + big_g + crossing
-                    if term > log_p:
-                        log_p = term + math.log1p(math.exp(log_p - term))
-                    elif term > -np.inf:
-                        log_p = log_p + math.log1p(math.exp(term - log_p))
-            scale = anchors.max()
-            new[:] = 0.0
-            if scale > -np.inf:
-                # transition terms below e^floor, in this step's linear units
-                small = math.exp(min(700.0, max(-700.0, floor - big_g - scale)))
-                for x in range(u_prev + 1):
-                    if anchors[x] == -np.inf:
-                        continue
-                    m = K - x
-                    lo = max(0, draws - (left - m))
-                    t_top = min(bound - x, mode_of(m, left - m, draws))
-                    value = math.exp(anchors[x] - scale)
-                    new[x + t_top] += value
-                    term = value
-                    for t in range(t_top - 1, lo - 1, -1):  # below the anchor: falling terms
-                        term /= ratio(t, m, left - m, draws)
-                        new[x + t] += term
-                        if term < small:
-                            break
-                    term = value
-                    for t in range(t_top, min(bound - x, m, draws)):  # above it, up to the bound
-                        term *= ratio(t, m, left - m, draws)
-                        new[x + t + 1] += term
-                        if term < small:
-                            break
-            top = new[: bound + 1].max()
-            if top <= 0.0:
-                break  # every placement has crossed
-            g[: bound + 1] = new[: bound + 1] / top
-            g[bound + 1 :] = 0.0
-            big_g += scale + math.log(top)
-            u_prev = bound
-            d_prev = d[i]
-        return min(0.0, log_p)
-
-    @njit
-    def log_pvalue(lf, log_s, K, N, X, L, tol, linear_above):
-        """log P(mHG <= s) for a random K-subset of N genes (see the module docstring)."""
-        d, u, log_lower = checkpoints(lf, log_s, K, N, X, L, tol)
-        if len(d) == 0:
-            return -np.inf
-        if log_s < linear_above:
-            return crossing_in_logs(lf, d, u, K, N)
-        return crossing_scaled(lf, d, u, K, N, log_lower - 40.0 - 3.0 * math.log(K + 1.0))
-
-    @njit
-    def log_pvalues(lf, log_s, K, N, X, L, tol, linear_above):
-        out = np.empty(len(log_s))
-        for i in range(len(log_s)):
-            out[i] = log_pvalue(lf, log_s[i], K, N, X, L, tol, linear_above)
-        return out
-
-    return log_pvalues
+    out = np.empty(len(log_s))
+    for i in range(len(log_s)):
+        out[i] = log_pvalue(lf, log_s[i], K, N, X, L, tol, linear_above)
+    return out
