@@ -77,7 +77,7 @@ def parse_rnk(lines: Iterable[str], source: str, *, sep: str = "\t") -> pd.DataF
 
     Examples
     --------
-    >>> parse_rnk(["# t statistics", "gene\tt", "TP53\t2.5", "MDM2\t-1"], "x.rnk").values.tolist()
+    >>> parse_rnk(["# t statistics", "gene,t", "TP53,2.5", "MDM2,-1"], "x.csv", sep=",").values.tolist()
     [['TP53', 2.5], ['MDM2', -1.0]]
     """
     rows: list[tuple[str, float]] = []
@@ -160,7 +160,7 @@ def warn_left_out(rows: list[MappedGene], func: str) -> None:
             f"{func}: {len(left)} of {len(rows)} ranked identifiers repeat a gene or are "
             f"ambiguous: {shown}{more}. See res.mapping."
         )
-        warnings.warn(msg, GeneMappingWarning, stacklevel=3)
+        warnings.warn(msg, GeneMappingWarning, stacklevel=4)  # the caller of gsea or mhg
     outside = sum(r.status not in KEPT_STATUSES for r in rows)
     if outside:
         logger.info("%s: %d of %d ranked identifiers are in no set", func, outside, len(rows))

@@ -167,7 +167,7 @@ def _metric(ax: Axes, scores: np.ndarray) -> None:
 
 def _titles(ax: Axes, row: pd.Series, right: str) -> None:
     name = set_labels(pd.DataFrame([row]))[0]
-    ax.set_title(label(name, width=60, lines=1), loc="left", fontsize=10)
+    ax.set_title(label(name, width=52, lines=1), loc="left", fontsize=10)
     ax.set_title(right, loc="right", fontsize=8)
 
 
@@ -390,7 +390,7 @@ def ranked_dot(
         lo, hi = float(x.min()), float(x.max())
         if lo < 0 < hi:  # up and down: symmetric around NES 0
             lo, hi = -max(-lo, hi), max(-lo, hi)
-            ax.axvline(0, color="0.5", linewidth=0.8, zorder=1)
+            ax.axvline(0, color="0.35", linewidth=1.0, zorder=2)
         pad = 0.12 * max(hi - lo, 0.5)
         ax.set_xlim(lo - pad, hi + pad)
         title = f"Top {len(rows)} PFOCR figures by p-value, ordered by NES"

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 PMC_IMAGE_URL = "https://www.ncbi.nlm.nih.gov/pmc/articles/{pmcid}/bin/{filename}"
 GLIMPSE_QUERIES = 10  # queries of a batch shown by repr and in Jupyter
 _NOWRAP = ' style="white-space:nowrap"'
+# Titles wrap within a readable width, also where a notebook's style sheet sets nowrap or
+# right-aligns cells (JupyterLab, mkdocs-jupyter pages).
+_WRAP = ' style="white-space:normal;text-align:left;min-width:12em;max-width:22em"'
 # Columns of ranked analyses (GSEA: ES, NES; mHG: cutoff, hits, statistic): (column, header, digits).
 _RANKED_NUMBERS = (
     ("es", "ES", 3),
@@ -264,7 +267,7 @@ def _figure_cell(r: dict[str, Any], at: _At) -> str:
         else ""
     )
     return (
-        f'<td data-sort="{esc(label.lower())}"><div style="display:flex;gap:6px;align-items:flex-start">'
+        f'<td data-sort="{esc(label.lower())}"{_WRAP}><div style="display:flex;gap:6px;align-items:flex-start">'
         f"{thumb}<div>{title}{sid}</div></div></td>"
     )
 
@@ -281,7 +284,7 @@ def _paper_cell(r: dict[str, Any], _: _At) -> str:
     paper += "" if _missing(year) else f" ({esc(year)})"
     if pmcid and paper_text != pmcid:
         paper += f'<br><small style="color:#666">{esc(pmcid)}</small>'
-    return f'<td data-sort="{esc(str(paper_text).lower())}">{paper}</td>'
+    return f'<td data-sort="{esc(str(paper_text).lower())}"{_WRAP}>{paper}</td>'
 
 
 def _overlap_cell(r: dict[str, Any], _: _At) -> str:
