@@ -79,9 +79,15 @@ def test_text_is_not_the_ora_wording(gsea):
     header = text.splitlines()[len(summary.splitlines()) + 1].split()
     assert header == ["set_id", "title", "size", "es", "nes", "pvalue", "fdr", "leading_edge"]
     methods = gsea.methods_text()
-    assert "preranked GSEA (1,000 permutations)" in methods and "Benjamini-Hochberg" in methods
+    assert "preranked gene-set enrichment analysis (GSEA" in methods
+    assert "Benjamini-Hochberg" in methods
     assert "Hypergeometric" not in methods and "universe" not in methods
     assert "Genome Biology 21, 273" in methods
+    # an analysis the result layer has no words for is named by its params' `test`
+    other = EnrichmentResult(
+        gsea.table, params={**gsea.params, "analysis": "custom"}, mapping=gsea.mapping
+    )
+    assert "assessed by preranked GSEA (1,000 permutations)" in other.methods_text()
 
 
 def test_html_shows_the_columns_the_table_has(gsea, tmp_path):
@@ -96,7 +102,9 @@ def test_html_shows_the_columns_the_table_has(gsea, tmp_path):
     assert report is None
     text = (tmp_path / "gsea.html").read_text(encoding="utf-8")
     assert text.count('<tr class="row"') == 3
-    assert "draws plots of over-representation results, not gsea" in text
+    pytest.importorskip("matplotlib")
+    assert 'alt="dot plot of the top sets"' in text  # ordered by NES; no ranking kept: no curve
+    assert "running sum" not in text
 
 
 def test_exports_and_pickling(gsea, tmp_path):

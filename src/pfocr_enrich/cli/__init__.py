@@ -2,14 +2,14 @@
 
 Each flag is an API parameter with dashes (``--min-size`` is ``min_size``);
 one gene list runs :func:`pfocr_enrich.enrich`, several run
-:func:`pfocr_enrich.enrich_many`. Any of our errors becomes one line on stderr
-and exit code 2.
+:func:`pfocr_enrich.enrich_many`, a ranking (``--ranked FILE``) runs
+:func:`pfocr_enrich.gsea` or :func:`pfocr_enrich.mhg` (``cli/ranked.py``). Any of
+our errors becomes one line on stderr and exit code 2 (``cli/messages.py``).
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import warnings
 from collections.abc import Iterator
@@ -21,12 +21,13 @@ import pandas as pd
 
 from .._util.version import __version__
 from ..engine import COMPAT_PRESETS, FDR_FAMILIES, enrich, enrich_many, read_queries
-from ..errors import EmptyQueryError, GeneMappingWarning, PfocrEnrichError
-from ..identifiers import MAPPING_STATUSES
+from ..errors import PfocrEnrichError
 from ..library import GeneSetLibrary
 from ..results import BatchEnrichmentResult, EnrichmentResult
 from ..stats import CORRECTION_METHODS
 from .inputs import InputError, background, load_library, read_gene_list, read_query_table
+from .messages import cli_message, flag_names, print_warnings, summary_text
+from .ranked import PRINTED, add_ranked_arguments, check_ranked_flags, run_ranked
 from .screen import (
     add_screen_arguments,
     check_screen_flags,
@@ -56,12 +57,6 @@ _OUTPUTS = {
 }
 _BATCH_CHUNK = 64  # queries per enrich_many call when a progress bar is shown
 _TABLES = {".tsv": "\t", ".txt": "\t", ".csv": ","}  # mapping report formats (optionally .gz)
-_SHOWN_GENES = 10  # genes named in a warning
-# "The 'min_size' parameter of enrich must be ..." -> "--min-size must be ..."
-_PARAM_MESSAGE = re.compile(
-    r"^The '(?P<param>[^']+)(?:\['(?P<key>[^']*)'\])?' parameter of [\w.]+ "
-)
-
 EXAMPLES = """\
 examples:
   pfocr-enrich genes.txt                            rank the embedded PFOCR sample for one gene list
@@ -73,6 +68,8 @@ examples:
   pfocr-enrich --queries q.parquet --keep 20 -o hits.parquet --scheduler tcp://host:8786
   cat genes.txt | pfocr-enrich -                    read the gene list from stdin
   pfocr-enrich genes.txt --background measured.txt --compat clusterprofiler -o res.xlsx
+  pfocr-enrich --ranked scores.rnk --library pfocr.gmt -o gsea.html     preranked GSEA
+  pfocr-enrich --ranked scores.rnk --method mhg --exact-below 1e-3      the mHG test of its order
 
 A gene list file has one gene per line (or several separated by commas, tabs or
 spaces); lines starting with '#' are comments. --queries takes a GMT
@@ -91,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (flags are the API's parameter names with dashes)."""
     parser = argparse.ArgumentParser(
         prog="pfocr-enrich",
-        description="Rank published pathway figures (PFOCR) by over-representation of gene lists.",
+        description="Rank published pathway figures (PFOCR) by over-representation of gene lists, "
+        "or against a ranked list (preranked GSEA, the minimum-hypergeometric test).",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -189,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-q", "--quiet", action="store_true", help="no progress bar, summary or 'wrote' message"
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    add_ranked_arguments(parser)
     return parser
 
 
@@ -242,7 +241,8 @@ def _queries(args: argparse.Namespace) -> dict[str, list[str]] | pd.DataFrame | 
         return read_query_table(args.queries)
     if not args.genes:
         raise InputError(
-            "no gene list given: name a file, '-' for standard input, or --queries FILE"
+            "no gene list given: name a file, '-' for standard input, --queries FILE "
+            "or --ranked FILE"
         )
     if args.genes.count("-") > 1:
         raise InputError("standard input ('-') can be read only once")
@@ -303,7 +303,7 @@ def _run_batch(
 def _terminal_table(table: pd.DataFrame, width: int = 50) -> str:
     """The table as text with long titles and gene lists shortened (files keep them whole)."""
     short = table.copy()
-    for col in ("title", "genes"):
+    for col in ("title", "genes", "leading_edge"):
         if col in short:
             text = short[col].fillna("").astype(str)
             short[col] = text.where(text.str.len() <= width, text.str[: width - 1] + "…")
@@ -320,64 +320,6 @@ def _write(result: EnrichmentResult, path: str, kind: str) -> None:
         result.to_json(path)
     else:
         result.to_excel(path)
-
-
-# -- messages in command-line terms ----------------------------------------------------
-def _flag_names(args: argparse.Namespace) -> dict[str, str]:
-    """API parameter -> how the command line spells it (``min_size`` -> ``--min-size``)."""
-    names = {dest: "--" + dest.replace("_", "-") for dest in vars(args)}
-    return {**names, "genes": "GENES"}
-
-
-def _cli_message(exc: BaseException, flags: dict[str, str]) -> str:
-    """One line for an error, with API parameter names as flags and no Python advice."""
-    text = str(exc).strip()
-    message = text.splitlines()[0] if text else type(exc).__name__
-    if isinstance(exc, OSError) and exc.filename and exc.strerror:
-        return f"{exc.strerror}: {exc.filename}"
-    found = _PARAM_MESSAGE.match(message)
-    if found and found["param"] in flags:
-        where = f" (query {found['key']!r})" if found["key"] is not None else ""
-        message = f"{flags[found['param']]}{where} " + message[found.end() :]
-        # A flag left out is the API's None: not something to type.
-        message = re.sub(r"(must be )None or | or None(?=\. Got )", r"\1", message)
-        for param, flag in flags.items():  # "... >= min_size (10)" -> "... >= --min-size (10)"
-            if "_" in param:
-                message = re.sub(rf"(?<![\w-]){param}\b", flag, message)
-    if isinstance(exc, EmptyQueryError):
-        message = re.sub(r"^enrich(_many)?: ", "", message).rstrip(".")
-        message += "; check the identifiers (symbols, Entrez or Ensembl IDs) and --library"
-    return message
-
-
-def _left_out(result: EnrichmentResult, mapping: str | None) -> str:
-    """The warning for query genes left out, pointing to the mapping report."""
-    dropped = result.dropped
-    counts = dropped["status"].value_counts()
-    by_status = ", ".join(f"{s}: {counts[s]}" for s in MAPPING_STATUSES if counts.get(s, 0))
-    shown = ", ".join(repr(g) for g in dropped["input"].head(_SHOWN_GENES))
-    more = "" if len(dropped) <= _SHOWN_GENES else f" and {len(dropped) - _SHOWN_GENES} more"
-    see = f"see {mapping}" if mapping else "--mapping FILE lists what happened to each gene"
-    return (
-        f"{len(dropped)} of {len(result.mapping)} query genes were left out ({by_status}): "
-        f"{shown}{more}; {see}"
-    )
-
-
-def _print_warnings(
-    caught: list[warnings.WarningMessage], result: EnrichmentResult | None, mapping: str | None
-) -> None:
-    """Warnings as 'warning: ...' lines; the mapping ones once, in command-line terms."""
-    if result is not None and any(issubclass(w.category, GeneMappingWarning) for w in caught):
-        print(f"warning: {_left_out(result, mapping)}", file=sys.stderr)
-    for w in caught:
-        if not issubclass(w.category, GeneMappingWarning):
-            print(f"warning: {w.message}", file=sys.stderr)
-
-
-def _summary(result: EnrichmentResult, mapping: str | None) -> str:
-    see = f"see {mapping}" if mapping else "see --mapping FILE"
-    return result.summary().replace("see .dropped", see)
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -434,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.top is not None and args.top < 0:
             raise InputError(f"--top must be >= 0, got {args.top}")
         check_screen_flags(args, kind)
+        check_ranked_flags(args, parser, kind)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if kind == "parquet":  # streamed, chunk by chunk (cli/screen.py)
@@ -441,19 +384,19 @@ def main(argv: list[str] | None = None) -> int:
                 library = load_library(args.library)
                 written = run_screen(args, library, _options(args), progress=progress)
             else:
-                result = _run(args)
+                result = _keep_one(run_ranked(args), args) if args.ranked else _run(args)
         if kind == "parquet":
             for line in screen_warnings(caught):
                 print(f"warning: {line}", file=sys.stderr)
             if not args.quiet:
                 print(describe(written), file=sys.stderr)
             return 0
-        _print_warnings(caught, result, mapping)
+        print_warnings(caught, result, mapping)
     except ImportError as exc:
         return _error(str(exc), 1)
     except (PfocrEnrichError, OSError, TypeError, ValueError, KeyError) as exc:
-        _print_warnings(caught, None, None)
-        return _error(_cli_message(exc, _flag_names(args)), 2)
+        print_warnings(caught, None, None)
+        return _error(cli_message(exc, flag_names(args)), 2)
     wrote = []
     try:
         if mapping:
@@ -479,16 +422,13 @@ def main(argv: list[str] | None = None) -> int:
             )
         return 0
     if not args.quiet:
-        print(_summary(result, mapping), file=sys.stderr)
+        print(summary_text(result, mapping), file=sys.stderr)
         if wrote:
             print(f"wrote {wrote[0]}", file=sys.stderr)
     if args.top is None:  # a terminal-sized view; files get every row
         shown = result.top(_BATCH_SHOWN) if result.is_batch else result.top(_DEFAULT_SHOWN)
-    columns = [
-        c
-        for c in ("query", "set_id", "title", "overlap", "set_size", "pvalue", "fdr", "genes")
-        if c in shown.table.columns
-    ]
+    printed = ("query", "set_id", "title", "overlap", "set_size", *PRINTED, "pvalue", "fdr")
+    columns = [c for c in (*printed, "genes", "leading_edge") if c in shown.table.columns]
     print(_terminal_table(shown.table[columns]))
     if len(shown) < len(result) and not args.quiet:
         per = " per query" if result.is_batch else ""

@@ -21,6 +21,7 @@ __all__ = [
     "load_library",
     "read_gene_list",
     "read_query_table",
+    "read_text",
 ]
 
 _SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")

@@ -7,6 +7,7 @@ from .enrich import enrich, enrich_many, read_queries
 from .markers import GroupEnrichmentResult, enrich_rank_genes_groups
 from .options import COMPAT_PRESETS, FDR_FAMILIES
 from .ranked import gsea, mhg, read_ranking
+from .ranking import parse_rnk
 
 __all__ = [
     "COMPAT_PRESETS",
@@ -17,6 +18,7 @@ __all__ = [
     "enrich_rank_genes_groups",
     "gsea",
     "mhg",
+    "parse_rnk",
     "read_queries",
     "read_ranking",
     "score_cells",

@@ -131,7 +131,9 @@ def gsea(
         ``es``, ``nes``, ``pvalue``, ``log2err``, ``fdr``, ``leading_edge``
         (symbols, most extreme first) and the library's link columns, ranked by
         p-value (ties by set id); ``params["analysis"] == "gsea"``;
-        ``mapping``: one row per ranking entry.
+        ``mapping``: one row per ranking entry (input order) with its ``score``
+        and ``rank`` (1-based place in the walk; <NA> for a duplicate), from
+        which ``res.plot.running_sum(set_id)`` redraws the walk.
 
     Examples
     --------
@@ -154,7 +156,7 @@ def gsea(
     names, scores = read_ranking(ranking, func=func)
     priority = np.argsort(-np.abs(scores), kind="stable")
     rows, column, stays = _prepare(names, library, mapper, resolve_aliases, priority, func)
-    scores, column = scores[stays], column[stays]
+    scores_all, scores, column = scores, scores[stays], column[stays]
     order = rank_order(scores)
     n = len(order)
     rank_of_gene = np.full(library.n_genes, -1, dtype=np.int64)
@@ -230,7 +232,21 @@ def gsea(
             "correction": "fdr_bh",
         }
     )
-    return EnrichmentResult(table, params=params, mapping=mapping_frame(rows), set_genes=library)
+    mapping = _walked(rows, stays, order, scores_all)
+    return EnrichmentResult(table, params=params, mapping=mapping, set_genes=library)
+
+
+def _walked(rows, stays: np.ndarray, order: np.ndarray, scores: np.ndarray | None) -> pd.DataFrame:
+    """The mapping report with each entry's ``score`` (when given) and its 1-based ``rank`` in
+    the list that was walked (<NA> for entries that left it): what ``res.plot`` redraws from."""
+    rank = np.zeros(len(rows), dtype=np.int64)
+    rank[np.flatnonzero(stays)[order]] = np.arange(1, len(order) + 1)
+    frame = mapping_frame(rows)
+    if scores is not None:
+        frame["score"] = scores
+    frame["rank"] = pd.array(rank, dtype="Int64")
+    frame.loc[~stays, "rank"] = pd.NA
+    return frame
 
 
 def _rank(table: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -301,7 +317,10 @@ def mhg(
         ``table``: ``set_id``, ``title``, ``size`` (K), ``mhg`` (the statistic),
         ``cutoff``, ``hits`` (members above it), ``pvalue``, ``fdr`` (BH),
         ``genes`` (symbols of the members above the cutoff) and the library's
-        link columns; ``params["analysis"] == "mhg"``.
+        link columns; ``params["analysis"] == "mhg"``; ``mapping``: one row per
+        list entry (rank order) with its ``rank`` (<NA> for a duplicate) and
+        ``score`` when scores were given (``res.plot.cutoffs(set_id)`` redraws
+        the tails over the cutoffs).
 
     Examples
     --------
@@ -316,9 +335,10 @@ def mhg(
     mapper = mapper or GeneMapper.default()
     if isinstance(ranked_genes, (pd.Series, pd.DataFrame, str, os.PathLike)):
         names, scores = read_ranking(ranked_genes, func=func)
-        names = [names[i] for i in rank_order(scores)]
+        by_rank = rank_order(scores)
+        names, scores = [names[i] for i in by_rank], scores[by_rank]
     else:
-        names = [x for x in (ranked_name(g) for g in ranked_genes) if x]
+        names, scores = [x for x in (ranked_name(g) for g in ranked_genes) if x], None
     if not names:
         raise EmptyQueryError("mhg: the ranked list has no identifiers.")
     rows, column, stays = _prepare(
@@ -381,4 +401,5 @@ def mhg(
             "correction": "fdr_bh",
         }
     )
-    return EnrichmentResult(table, params=params, mapping=mapping_frame(rows), set_genes=library)
+    mapping = _walked(rows, stays, np.arange(n), scores)
+    return EnrichmentResult(table, params=params, mapping=mapping, set_genes=library)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from ..library import GeneSetLibrary
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["map_ranking", "read_ranking", "ranked_name"]
+__all__ = ["map_ranking", "parse_rnk", "read_ranking", "ranked_name"]
 
 
 def read_ranking(ranking: object, *, func: str = "gsea") -> tuple[list[str], np.ndarray]:
@@ -66,22 +67,35 @@ def ranked_name(item: object) -> str:
 
 def _read_rnk(path: str | os.PathLike[str]) -> pd.DataFrame:
     """A ``.rnk`` file: gene TAB score per line; an optional header; ``#`` comments."""
-    rows: list[tuple[str, float]] = []
     with open(path, encoding="utf-8") as fh:
-        for i, line in enumerate(fh, start=1):
-            text = line.rstrip("\r\n")
-            if not text.strip() or text.startswith("#"):
-                continue
-            fields = text.split("\t")
-            if len(fields) < 2:
-                msg = f"{path}, line {i}: expected 'gene<TAB>score', got {text[:80]!r}"
-                raise ValueError(msg)
-            try:
-                rows.append((fields[0], float(fields[1])))
-            except ValueError:
-                if rows:  # only the first line may be a header
-                    msg = f"{path}, line {i}: the score {fields[1]!r} is not a number"
-                    raise ValueError(msg) from None
+        return parse_rnk(fh, str(path))
+
+
+def parse_rnk(lines: Iterable[str], source: str, *, sep: str = "\t") -> pd.DataFrame:
+    """The (gene, score) rows of a ranking's lines: ``gene<sep>score``, an optional header line,
+    ``#`` comments and blank lines skipped; further columns are not read.
+
+    Examples
+    --------
+    >>> parse_rnk(["# t statistics", "gene,t", "TP53,2.5", "MDM2,-1"], "x.csv", sep=",").values.tolist()
+    [['TP53', 2.5], ['MDM2', -1.0]]
+    """
+    rows: list[tuple[str, float]] = []
+    for i, line in enumerate(lines, start=1):
+        text = line.rstrip("\r\n")
+        if not text.strip() or text.startswith("#"):
+            continue
+        fields = text.split(sep)
+        if len(fields) < 2:
+            shown = "gene<TAB>score" if sep == "\t" else f"gene{sep}score"
+            msg = f"{source}, line {i}: expected '{shown}', got {text[:80]!r}"
+            raise ValueError(msg)
+        try:
+            rows.append((fields[0], float(fields[1])))
+        except ValueError:
+            if rows:  # only the first line may be a header
+                msg = f"{source}, line {i}: the score {fields[1]!r} is not a number"
+                raise ValueError(msg) from None
     return pd.DataFrame(rows, columns=["gene", "score"])
 
 
@@ -146,7 +160,7 @@ def warn_left_out(rows: list[MappedGene], func: str) -> None:
             f"{func}: {len(left)} of {len(rows)} ranked identifiers repeat a gene or are "
             f"ambiguous: {shown}{more}. See res.mapping."
         )
-        warnings.warn(msg, GeneMappingWarning, stacklevel=3)
+        warnings.warn(msg, GeneMappingWarning, stacklevel=4)  # the caller of gsea or mhg
     outside = sum(r.status not in KEPT_STATUSES for r in rows)
     if outside:
         logger.info("%s: %d of %d ranked identifiers are in no set", func, outside, len(rows))

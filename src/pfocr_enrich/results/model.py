@@ -239,6 +239,10 @@ class EnrichmentResult(Clustering, Describing, Reporting, Exporting):
     def dropped(self) -> pd.DataFrame:
         """The query inputs that did not enter the test, with the reason (a copy).
 
+        For a ranked list (:func:`~pfocr_enrich.gsea`, :func:`~pfocr_enrich.mhg`):
+        the entries that left the ranking (duplicates of a gene); entries no set
+        contains stay in the ranking as non-members (``mapping`` lists them).
+
         Examples
         --------
         >>> import pfocr_enrich as pe, warnings
@@ -249,6 +253,8 @@ class EnrichmentResult(Clustering, Describing, Reporting, Exporting):
         [['NOTAGENE', 'unknown']]
         """
         mapping = self._mapping
+        if "rank" in mapping.columns:  # a ranked list: what left the walk
+            return mapping[mapping["rank"].isna()].reset_index(drop=True)
         if "status" not in mapping:
             return mapping.iloc[:0].copy()
         return mapping[~mapping["status"].isin(KEPT_STATUSES)].reset_index(drop=True)
@@ -264,6 +270,29 @@ class EnrichmentResult(Clustering, Describing, Reporting, Exporting):
         False
         """
         return self._rows.batch
+
+    def set_genes(self, set_id: str) -> tuple[str, ...]:
+        """The genes of one set, as the result holds them (sorted; the library's identifiers).
+
+        Results of ``enrich``, ``gsea`` and ``mhg`` keep their library by reference
+        (at no cost); a result made from a table has the ``set_genes`` it was given.
+
+        Examples
+        --------
+        >>> import pfocr_enrich as pe
+        >>> lib = pe.GeneSetLibrary.from_dict({"s1": ["MAVS", "IRF3", "TBK1"], "s2": ["RELA", "NFKB1"]})
+        >>> pe.enrich(["IRF3", "MAVS"], lib).set_genes("s1")
+        ('IRF3', 'MAVS', 'TBK1')
+        """
+        held = self._set_genes
+        if held is None:
+            raise ValueError(
+                f"{type(self).__name__}.set_genes: this result holds no set genes "
+                "(make it with set_genes=, or read them from the library)."
+            )
+        if set_id not in held:
+            raise KeyError(f"{type(self).__name__}.set_genes: no set {set_id!r}")
+        return tuple(sorted(held[set_id]))
 
     def __len__(self) -> int:
         return len(self._rows) if self._sel is None else len(self._sel)

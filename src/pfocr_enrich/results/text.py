@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.version import __version__
+from .ranked_text import RANKED, ranked_methods, ranked_summary
 
 if TYPE_CHECKING:
     from .model import EnrichmentResult
@@ -90,7 +91,9 @@ def summary(res: EnrichmentResult) -> str:
     else:
         lines = [f"analysis: {analysis(p)}" + (f" ({p['test']})" if p.get("test") else "")]
         lines += mapping_lines(res._mapping)
-        if p.get("library") is not None:
+        if analysis(p) in RANKED:
+            lines += ranked_summary(p)
+        elif p.get("library") is not None:
             lines.append(f"library {p.get('library')!r}: {num(p.get('library_sets'))} sets")
         if p.get("correction"):
             lines.append(f"correction: {p['correction']}; {n_sig} row(s) with fdr <= 0.05")
@@ -207,10 +210,14 @@ def methods_text(res: EnrichmentResult, *, alpha: float | None, by: str) -> str:
             f"{CORRECTION_NAMES.get(p.get('correction'), str(p.get('correction')))}.",
         ]
     else:
-        sentences = [
-            f"Enrichment of published pathway figures from PFOCR (Hanspers et al., 2020) was "
-            f"assessed by {p.get('test') or analysis(p)} with pfocr_enrich {__version__}, using {library}."
-        ]
+        sentences = (
+            ranked_methods(p, __version__, library)
+            if analysis(p) in RANKED
+            else [
+                f"Enrichment of published pathway figures from PFOCR (Hanspers et al., 2020) was "
+                f"assessed by {p.get('test') or analysis(p)} with pfocr_enrich {__version__}, using {library}."
+            ]
+        )
         if p.get("correction"):
             method = CORRECTION_NAMES.get(p["correction"], str(p["correction"]))
             sentences.append(f"P-values were adjusted for multiple testing with {method}.")

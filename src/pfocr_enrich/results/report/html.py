@@ -2,7 +2,8 @@
 
 Every value is escaped and only ``http(s)`` URLs become links. The table shows
 the columns a result has: overlap, fold enrichment and overlapping genes for
-over-representation, set size, ES, NES and leading edge for ranked analyses.
+over-representation; set size, ES, NES, log2err and leading edge for preranked GSEA; set
+size, best cutoff, hits above it, the mHG statistic and those genes for mHG.
 """
 
 from __future__ import annotations
@@ -23,6 +24,17 @@ if TYPE_CHECKING:
 PMC_IMAGE_URL = "https://www.ncbi.nlm.nih.gov/pmc/articles/{pmcid}/bin/{filename}"
 GLIMPSE_QUERIES = 10  # queries of a batch shown by repr and in Jupyter
 _NOWRAP = ' style="white-space:nowrap"'
+# Titles wrap within a readable width, also where a notebook's style sheet sets nowrap or
+# right-aligns cells (JupyterLab, mkdocs-jupyter pages).
+_WRAP = ' style="white-space:normal;text-align:left;min-width:12em;max-width:22em"'
+# Columns of ranked analyses (GSEA: ES, NES; mHG: cutoff, hits, statistic): (column, header, digits).
+_RANKED_NUMBERS = (
+    ("es", "ES", 3),
+    ("nes", "NES", 3),
+    ("cutoff", "cutoff", "{}"),
+    ("hits", "hits", "{}"),
+    ("mhg", "mHG", 2),
+)
 
 
 def esc(value: object) -> str:
@@ -112,15 +124,26 @@ def html_header(res: EnrichmentResult) -> str:
         ]
     else:
         bits.append(esc(f"analysis: {analysis(p)}"))
+        if "ranking_size" in p:
+            bits.append(
+                esc(
+                    f"ranking: {num(p['ranking_size'])} entries, "
+                    f"{num(p.get('ranking_in_library'))} in the library"
+                )
+            )
         if p.get("library") is not None:
-            bits.append(esc(f"library: {p.get('library')} ({num(p.get('library_sets'))} sets)"))
+            tested = f"{num(p['sets_tested'])} of " if "sets_tested" in p else ""
+            bits.append(
+                esc(f"library: {p.get('library')} ({tested}{num(p.get('library_sets'))} sets)")
+            )
         bits.append(esc(f"{len(res):,} rows; {res._n_significant()} with FDR \u2264 0.05"))
     if p.get("filter"):
         bits.append(esc(f"filter: {p['filter']}"))
     if p.get("cluster"):
         c = p["cluster"]
         bits.append(esc(f"{c['n_clusters']} clusters ({c['metric']} \u2265 {c['threshold']})"))
-    drop = f"dropped genes: {len(dropped)}"
+    ranked = "rank" in res._mapping.columns
+    drop = f"{'left the ranking' if ranked else 'dropped genes'}: {len(dropped)}"
     if len(dropped):
         names = ", ".join(
             f"{g} ({s})"
@@ -195,11 +218,15 @@ def _columns(table: pd.DataFrame, batch: bool) -> list[tuple[str, str, Cell]]:
         columns.append(("size", "number", lambda r, _: _number_cell(r.get("size"), "{}")))
     if "fold_enrichment" in has:
         columns.append(("fold", "number", lambda r, _: _number_cell(r.get("fold_enrichment"), 3)))
-    for col, head in (("es", "ES"), ("nes", "NES")):
+    for col, head, digits in _RANKED_NUMBERS:
         if col in has:
-            columns.append((head, "number", lambda r, _, c=col: _number_cell(r.get(c), 3)))
+            columns.append(
+                (head, "number", lambda r, _, c=col, d=digits: _number_cell(r.get(c), d))
+            )
     if has & {"pvalue", "log10_pvalue"}:
         columns.append(("p-value", "number", _pvalue_cell))
+    if "log2err" in has:
+        columns.append(("log2err", "number", lambda r, _: _number_cell(r.get("log2err"), 2)))
     if "fdr" in has:
         columns.append(("FDR", "number", lambda r, _: _number_cell(r.get("fdr"), 2)))
     if "cluster" in has:
@@ -240,7 +267,7 @@ def _figure_cell(r: dict[str, Any], at: _At) -> str:
         else ""
     )
     return (
-        f'<td data-sort="{esc(label.lower())}"><div style="display:flex;gap:6px;align-items:flex-start">'
+        f'<td data-sort="{esc(label.lower())}"{_WRAP}><div style="display:flex;gap:6px;align-items:flex-start">'
         f"{thumb}<div>{title}{sid}</div></div></td>"
     )
 
@@ -257,7 +284,7 @@ def _paper_cell(r: dict[str, Any], _: _At) -> str:
     paper += "" if _missing(year) else f" ({esc(year)})"
     if pmcid and paper_text != pmcid:
         paper += f'<br><small style="color:#666">{esc(pmcid)}</small>'
-    return f'<td data-sort="{esc(str(paper_text).lower())}">{paper}</td>'
+    return f'<td data-sort="{esc(str(paper_text).lower())}"{_WRAP}>{paper}</td>'
 
 
 def _overlap_cell(r: dict[str, Any], _: _At) -> str:
@@ -276,6 +303,8 @@ def _pvalue_cell(r: dict[str, Any], _: _At) -> str:
         p_txt, p_key = _fmt(r.get("pvalue")), _sort_key(r.get("pvalue"))
     else:
         p_txt, p_key = fmt_log10(float(log10p)), _sort_key(log10p)  # type: ignore[arg-type]
+    if r.get("pvalue_exact") is False and p_txt:  # mHG's union bound, not the exact value
+        p_txt = "\u2264 " + p_txt
     return f'<td data-sort="{p_key}"{_NOWRAP}>{esc(p_txt)}</td>'
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..._util.validation import check_int
 from ..._util.version import __version__
 from ..export import flat_params
-from ..text import PFOCR_CITATION, analysis, methods_text
+from ..text import PFOCR_CITATION, methods_text
 from .html import esc, html_header, html_more, html_table
 
 if TYPE_CHECKING:
@@ -33,23 +33,19 @@ def asset(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-def _plot_png(res: EnrichmentResult) -> tuple[str | None, str]:
-    """The dot plot (or dot matrix) as base64 PNG, or None and why not."""
-    if analysis(res._params) != "ora":
-        return (
-            None,
-            f"The report draws plots of over-representation results, not {analysis(res._params)}.",
-        )
-    from ...plot import figure_png
+def _plot_pngs(res: EnrichmentResult) -> tuple[list[tuple[str, str]], str]:
+    """The report's figures as (description, base64 PNG), or none and why not: the dot plot
+    (dot matrix for a batch); for GSEA and mHG also the curve of the best set."""
+    from ...plot import report_figures
 
     try:
-        png = figure_png(res)
+        figures = report_figures(res)
     except ImportError:
         return (
-            None,
+            [],
             'Install matplotlib to embed the dot plot here: pip install "pfocr_enrich[plot]".',
         )
-    return base64.b64encode(png).decode("ascii"), ""
+    return [(alt, base64.b64encode(png).decode("ascii")) for alt, png in figures], ""
 
 
 def report(res: EnrichmentResult, *, top: int | None, images: bool, plot: bool) -> str:
@@ -68,13 +64,10 @@ def report(res: EnrichmentResult, *, top: int | None, images: bool, plot: bool) 
     ]
     if plot:
         parts.append("<h2>Top sets</h2>")
-        png, why = _plot_png(res)
-        if png:
-            kind = "dot matrix" if res.is_batch else "dot plot"
-            parts.append(
-                f'<img class="plot" alt="{kind} of the top sets" src="data:image/png;base64,{png}">'
-            )
-        else:
+        pngs, why = _plot_pngs(res)
+        for alt, png in pngs:
+            parts.append(f'<img class="plot" alt="{esc(alt)}" src="data:image/png;base64,{png}">')
+        if why:
             parts.append(f'<p class="note">{esc(why)}</p>')
     n_rows = len(shown)
     note = (
@@ -92,7 +85,8 @@ def report(res: EnrichmentResult, *, top: int | None, images: bool, plot: bool) 
         f'<p class="methods">{esc(methods_text(res, alpha=0.05, by="fdr"))}</p>',
     ]
     dropped = res.dropped
-    parts.append(f"<details><summary>Query genes left out ({len(dropped)})</summary>")
+    what = "Ranking entries left out" if "rank" in res._mapping.columns else "Query genes left out"
+    parts.append(f"<details><summary>{what} ({len(dropped)})</summary>")
     if len(dropped):
         parts.append(dropped.to_html(index=False, escape=True, border=0, classes="params"))
     parts.append("</details>")
@@ -132,8 +126,9 @@ class Reporting:
         No external scripts or style sheets; figure thumbnails are links to PMC
         images, loaded lazily when online. ``top`` rows are shown (per query;
         None: all), ``images`` shows thumbnails, ``plot`` embeds the dot plot (dot
-        matrix for a batch) as a PNG when matplotlib is installed. Returns the
-        HTML when ``path`` is None.
+        matrix for a batch; for GSEA and mHG also the running sum or cutoff curve
+        of the best set) as PNGs when matplotlib is installed. Returns the HTML
+        when ``path`` is None.
 
         Examples
         --------
@@ -150,7 +145,8 @@ class Reporting:
 
     @property
     def plot(self) -> Any:
-        """Plots of this result: ``res.plot.dot()``, ``res.plot.bar()``, ``res.plot.dot_matrix()``.
+        """Plots of this result: ``res.plot.dot()``, ``res.plot.bar()``, ``res.plot.dot_matrix()``;
+        for preranked GSEA ``res.plot.running_sum(set_id)``, for mHG ``res.plot.cutoffs(set_id)``.
 
         Needs matplotlib (``pip install "pfocr_enrich[plot]"``); see :mod:`pfocr_enrich.plot`.
 

@@ -19,6 +19,7 @@ import matplotlib.image as mpimg  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 from pfocr_enrich import plot  # noqa: E402
+from pfocr_enrich.plot import _style  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -67,15 +68,15 @@ def test_dot_plot_is_labelled_and_ordered(res, tmp_path):
 
 def test_dot_plot_shortens_long_titles(res):
     long_title = "A " + "very long pathway figure title about interferon signalling " * 4
-    assert max(len(line) for line in plot._label(long_title).splitlines()) <= plot._LABEL_WIDTH
-    assert len(plot._label(long_title).splitlines()) == 2 and plot._label(long_title).endswith(
+    assert max(len(line) for line in _style.label(long_title).splitlines()) <= _style.LABEL_WIDTH
+    assert len(_style.label(long_title).splitlines()) == 2 and _style.label(long_title).endswith(
         "\u2026"
     )
-    assert plot._label("Type III IFN signaling pathway") == "Type III IFN signaling pathway"
+    assert _style.label("Type III IFN signaling pathway") == "Type III IFN signaling pathway"
     ax = res.plot.dot(top=20)
     for label in ax.get_yticklabels():
         lines = label.get_text().splitlines()
-        assert 1 <= len(lines) <= 2 and all(len(line) <= plot._LABEL_WIDTH for line in lines)
+        assert 1 <= len(lines) <= 2 and all(len(line) <= _style.LABEL_WIDTH for line in lines)
 
 
 def test_dot_plot_labels_untitled_figures_by_paper_or_id(lib):
@@ -165,10 +166,14 @@ def test_report_embeds_the_dot_plot(res, many):
 
 
 def test_plot_doctests_run_headless():
-    result = doctest.testmod(
-        plot, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False
-    )
-    assert result.failed == 0 and result.attempted > 5
+    attempted = 0
+    for module in (plot, *(getattr(plot, m) for m in ("_style", "accessor", "ora", "ranked"))):
+        result = doctest.testmod(
+            module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False
+        )
+        assert result.failed == 0, module.__name__
+        attempted += result.attempted
+    assert attempted > 5
 
 
 def test_dot_matrix_selected_queries(many):

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import pfocr_enrich as pe
-from conftest import ROUND_TRIP
+from conftest import DATA, ROUND_TRIP
 from pfocr_enrich.cli import main, read_gene_list
 
 GENES = "IFNB1\nIRF3\nMAVS\nTBK1\n# a comment\nDDX58, STAT1\n"
@@ -194,7 +194,7 @@ def test_queries_table_with_one_column_is_an_input_error(tmp_path, capsys):
 )
 def test_flags_are_the_api_parameters(gene_file, tmp_path, flags, kwargs):
     out = tmp_path / "r.json"
-    gmt = Path(__file__).parent / "data" / "pfocr" / "pfocr2018_4000_symbols.gmt"
+    gmt = DATA / "pfocr" / "pfocr2018_4000_symbols.gmt"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert main([str(gene_file), "--library", str(gmt), *flags, "-o", str(out)]) == 0
