@@ -42,7 +42,7 @@ from ..identifiers import (
     normalise_query,
 )
 from ..library import GeneSetLibrary
-from ..results import BatchEnrichmentResult, EnrichmentResult
+from ..results import BatchEnrichmentResult, EnrichmentResult, from_rows
 from .dataset import WrittenDataset
 from .keep import KeepRule, parse_keep
 from .options import ENRICHR_BACKGROUND, Options, make_options
@@ -166,7 +166,7 @@ def enrich(
         ),
     )
     params.update(params.pop("queries")["query"])
-    return EnrichmentResult._from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
+    return from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
 
 
 def enrich_many(
@@ -294,7 +294,7 @@ def enrich_many(
         options=options,
     )
     # Batch rows (func="enrich_many") always give a BatchEnrichmentResult.
-    result = EnrichmentResult._from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
+    result = from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
     return cast(BatchEnrichmentResult, result)
 
 
