@@ -322,11 +322,13 @@ def _run(
     tested_lib = library.deduplicate() if opts.collapse_duplicates else library
     if opts.compat == "enrichr" and background is None:
         background = ENRICHR_BACKGROUND
-    universe = build_universe(library, background, mapper, opts=opts, func=func)
+    # Each name is resolved once per call, however many queries (and the background) list it.
+    resolved: dict[bool, dict[str, MappedGene]] = {}
+    universe = build_universe(library, background, mapper, opts=opts, func=func, cache=resolved)
     index = library.derived.identifier_index()
     queries: list[MappedQuery] = []
     for name, names in named.items():
-        mapped = map_query(names, library, index, universe, mapper, opts=opts)
+        mapped = map_query(names, library, index, universe, mapper, opts=opts, cache=resolved)
         queries.append(MappedQuery(name, mapped, *query_counts(mapped, library, universe, opts)))
     # Built when first read (as costly as scoring against 10,000 sets; many uses never read it).
     mapping = partial(
