@@ -200,7 +200,11 @@ def enrich_rank_genes_groups(
             f"(pval_cutoff={pval_cutoff}, log2fc_min={log2fc_min}, log2fc_max={log2fc_max})."
         )
     background = list(measured) if universe == "measured" else None
-    batch = enrich_many(queries, library, background=background, **options)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        batch = enrich_many(queries, library, background=background, **options)
+    for warning in caught:  # shown at the caller's line, not at this module's call
+        warnings.warn(warning.message, warning.category, stacklevel=2)
     info = {
         "key": key,
         "method": ranking["params"].get("method"),
