@@ -25,7 +25,11 @@ PUBLIC_CALLABLES = [
 
 # Examples that run scanpy's sample data: they need the singlecell-test extra, which CI
 # installs in a venv of its own (.ci/run) where they run; elsewhere without it they skip.
-NEEDS_SCANPY = {"pfocr_enrich.engine.cellscores", "pfocr_enrich.engine.markers"}
+NEEDS_SCANPY = {
+    "pfocr_enrich.engine.cellscores",
+    "pfocr_enrich.engine.markers",
+    "pfocr_enrich.results.groups",
+}
 
 
 @pytest.mark.parametrize("module", MODULES)

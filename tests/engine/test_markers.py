@@ -163,6 +163,13 @@ def test_empty_queries_are_left_out_with_a_warning(ranked, lib):
         quiet(pe.enrich_rank_genes_groups, ranked, lib, log2fc_min=1000.0)
 
 
+def test_warnings_point_at_the_callers_line(ranked, lib):
+    # enrich_many's GeneMappingWarning is shown where the user called, not inside the package.
+    with pytest.warns(pe.GeneMappingWarning, match="query genes across 20 queries") as caught:
+        pe.enrich_rank_genes_groups(ranked, lib, direction="both", pval_cutoff=None)
+    assert {w.filename for w in caught} == {__file__}
+
+
 def test_down_markers_of_a_truncated_ranking_warn(lib):
     adata = sc.datasets.pbmc68k_reduced()
     sc.tl.rank_genes_groups(adata, "bulk_labels", method="t-test", n_genes=20)

@@ -141,3 +141,48 @@ def test_synonym_tables_are_built_only_when_a_name_needs_them():
     assert mapper.resolve("HDM2").status == "alias" and mapper._built is not None
     again = GeneMapper.from_tables(genes, aliases)
     assert again.resolve("ENSG00000141510.4").mapped_to == "TP53" and again._built is not None
+
+
+def test_a_shared_resolution_cache_gives_the_rows_of_fresh_resolutions(monkeypatch):
+    # The lists of one batch repeat names: each is resolved once, and every list still gets
+    # its own rows (duplicates within a list, statuses, notes) exactly as without the cache.
+    import pfocr_enrich.identifiers.query as query
+    from pfocr_enrich.identifiers import GeneMapper, IdentifierIndex, resolve_query
+
+    mapper = GeneMapper.default()
+    index = IdentifierIndex(["TP53", "MDM2", "RIGI", "IRF3"], namespace="symbol")
+    lists = [["TP53", "DDX58", "tp53", "NOTAGENE"], ["DDX58", "MDM2", "TP53"], ["PI3K", "TP53"]]
+    fresh = [
+        resolve_query(n, mapper, index, namespace="symbol", resolve_aliases=True) for n in lists
+    ]
+    calls = []
+    real = query._resolve_one
+    monkeypatch.setattr(
+        query, "_resolve_one", lambda name, *a, **k: calls.append(name) or real(name, *a, **k)
+    )
+    cache: dict = {}
+    shared = [
+        resolve_query(n, mapper, index, namespace="symbol", resolve_aliases=True, cache=cache)
+        for n in lists
+    ]
+    assert shared == fresh
+    assert sorted(calls) == sorted({n for names in lists for n in names})
+    # keep_unlisted changes what a name resolves to: it has its own entries.
+    unlisted = resolve_query(
+        ["TP53", "BRCA1"],
+        mapper,
+        index,
+        namespace="symbol",
+        resolve_aliases=True,
+        keep_unlisted=True,
+        cache=cache,
+    )
+    assert unlisted == resolve_query(
+        ["TP53", "BRCA1"],
+        mapper,
+        index,
+        namespace="symbol",
+        resolve_aliases=True,
+        keep_unlisted=True,
+    )
+    assert unlisted[1].status != "outside_universe" and shared[0][3].status == "unknown"

@@ -4,7 +4,7 @@ points (``enrich_rank_genes_groups``, ``score_cells``; anndata imported only whe
 
 from .cellscores import score_cells
 from .enrich import enrich, enrich_many, read_queries
-from .markers import GroupEnrichmentResult, enrich_rank_genes_groups
+from .markers import enrich_rank_genes_groups
 from .options import COMPAT_PRESETS, FDR_FAMILIES
 from .ranked import gsea, mhg, read_ranking
 from .ranking import parse_rnk
@@ -12,7 +12,6 @@ from .ranking import parse_rnk
 __all__ = [
     "COMPAT_PRESETS",
     "FDR_FAMILIES",
-    "GroupEnrichmentResult",
     "enrich",
     "enrich_many",
     "enrich_rank_genes_groups",

@@ -42,7 +42,7 @@ from ..identifiers import (
     normalise_query,
 )
 from ..library import GeneSetLibrary
-from ..results import BatchEnrichmentResult, EnrichmentResult
+from ..results import BatchEnrichmentResult, EnrichmentResult, from_rows
 from .dataset import WrittenDataset
 from .keep import KeepRule, parse_keep
 from .options import ENRICHR_BACKGROUND, Options, make_options
@@ -166,7 +166,7 @@ def enrich(
         ),
     )
     params.update(params.pop("queries")["query"])
-    return EnrichmentResult._from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
+    return from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
 
 
 def enrich_many(
@@ -294,7 +294,7 @@ def enrich_many(
         options=options,
     )
     # Batch rows (func="enrich_many") always give a BatchEnrichmentResult.
-    result = EnrichmentResult._from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
+    result = from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
     return cast(BatchEnrichmentResult, result)
 
 
@@ -322,11 +322,13 @@ def _run(
     tested_lib = library.deduplicate() if opts.collapse_duplicates else library
     if opts.compat == "enrichr" and background is None:
         background = ENRICHR_BACKGROUND
-    universe = build_universe(library, background, mapper, opts=opts, func=func)
+    # Each name is resolved once per call, however many queries (and the background) list it.
+    resolved: dict[bool, dict[str, MappedGene]] = {}
+    universe = build_universe(library, background, mapper, opts=opts, func=func, cache=resolved)
     index = library.derived.identifier_index()
     queries: list[MappedQuery] = []
     for name, names in named.items():
-        mapped = map_query(names, library, index, universe, mapper, opts=opts)
+        mapped = map_query(names, library, index, universe, mapper, opts=opts, cache=resolved)
         queries.append(MappedQuery(name, mapped, *query_counts(mapped, library, universe, opts)))
     # Built when first read (as costly as scoring against 10,000 sets; many uses never read it).
     mapping = partial(

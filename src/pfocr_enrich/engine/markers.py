@@ -5,7 +5,8 @@ cut-offs of :func:`scanpy.get.rank_genes_groups_df` (same names, same strict
 inequalities), turns each group's markers into one query per direction and
 runs :func:`~pfocr_enrich.enrich_many` on them with the measured genes as the
 background. The result is that batch, with the group and direction of each
-query as columns of its table.
+query as columns of its table
+(:class:`~pfocr_enrich.results.GroupEnrichmentResult`).
 """
 
 from __future__ import annotations
@@ -21,57 +22,17 @@ import pandas as pd
 from .._util.validation import check_choice, check_int, check_number_in, param_error
 from ..errors import EmptyQueryError
 from ..library import GeneSetLibrary
-from ..results import BatchEnrichmentResult
+from ..results import GroupEnrichmentResult, group_result
 from .enrich import enrich_many
 from .singlecell import check_adata, gene_columns, jsonable
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GroupEnrichmentResult", "enrich_rank_genes_groups"]
+__all__ = ["enrich_rank_genes_groups"]
 
 _FUNC = "enrich_rank_genes_groups"
 DIRECTIONS = ("up", "down", "both")
 UNIVERSES = ("measured", "library")
-
-
-class GroupEnrichmentResult(BatchEnrichmentResult):
-    """The batch of :func:`enrich_rank_genes_groups`: ``table`` also has ``group`` and ``direction``.
-
-    Queries are the (group, direction) pairs in group order, up before down;
-    ``params["rank_genes_groups"]["queries"]`` maps each query name to its pair.
-    Everything else is :class:`~pfocr_enrich.BatchEnrichmentResult` (exports and the
-    HTML report name each query, e.g. ``"CD19+ B (up)"``; ``table`` adds the two columns).
-
-    Examples
-    --------
-    >>> import warnings, scanpy as sc, pfocr_enrich as pe
-    >>> adata = sc.datasets.pbmc68k_reduced()
-    >>> sc.tl.rank_genes_groups(adata, "bulk_labels", method="t-test", n_genes=adata.n_vars)
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")  # markers outside the library's genes
-    ...     res = pe.enrich_rank_genes_groups(adata, pe.sample_library(), direction="both",
-    ...                                       pval_cutoff=None)
-    >>> res.table[["group", "direction"]].drop_duplicates().shape[0] == len(res.queries)
-    True
-    """
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """The ranked long table (a copy) with ``group`` and ``direction`` after ``query``."""
-        table = super().table
-        pairs = self._params["rank_genes_groups"]["queries"]
-        names = table["query"].astype(str)
-        groups = list(dict.fromkeys(pair[0] for pair in pairs.values()))
-        at = table.columns.get_loc("query") + 1
-        table.insert(
-            at, "group", pd.Categorical(names.map(lambda q: pairs[q][0]), categories=groups)
-        )
-        table.insert(
-            at + 1,
-            "direction",
-            pd.Categorical(names.map(lambda q: pairs[q][1]), categories=["up", "down"]),
-        )
-        return table
 
 
 def enrich_rank_genes_groups(
@@ -239,9 +200,12 @@ def enrich_rank_genes_groups(
             f"(pval_cutoff={pval_cutoff}, log2fc_min={log2fc_min}, log2fc_max={log2fc_max})."
         )
     background = list(measured) if universe == "measured" else None
-    res = enrich_many(queries, library, background=background, **options)
-    res.__class__ = GroupEnrichmentResult  # the same object, read with group and direction
-    res._params["rank_genes_groups"] = {
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        batch = enrich_many(queries, library, background=background, **options)
+    for warning in caught:  # shown at the caller's line, not at this module's call
+        warnings.warn(warning.message, warning.category, stacklevel=2)
+    info = {
         "key": key,
         "method": ranking["params"].get("method"),
         "groupby": ranking["params"].get("groupby"),
@@ -258,6 +222,7 @@ def enrich_rank_genes_groups(
         "queries": pairs,
         "empty": empty,
     }
+    res = group_result(batch, info)  # the same rows, read with group and direction
     if key_added is not None:
         adata.uns[key_added] = {"table": _tidy(res.table), "params": jsonable(res.params)}
     return res

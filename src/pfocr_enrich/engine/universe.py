@@ -64,9 +64,18 @@ class Universe:
 
 
 def build_universe(
-    library: GeneSetLibrary, background: object, mapper: GeneMapper, *, opts: Options, func: str
+    library: GeneSetLibrary,
+    background: object,
+    mapper: GeneMapper,
+    *,
+    opts: Options,
+    func: str,
+    cache: dict[bool, dict[str, MappedGene]] | None = None,
 ) -> Universe:
-    """The universe under the chosen rule (library genes, ∩ background, background as given, or fixed N)."""
+    """The universe under the chosen rule (library genes, ∩ background, background as given, or fixed N).
+
+    ``cache``: see :func:`~pfocr_enrich.identifiers.resolve_query` (shared with the queries).
+    """
     n_genes = library.n_genes
     if background is None:
         return Universe(np.ones(n_genes, dtype=bool), n_genes, "library", None, None, ())
@@ -90,7 +99,12 @@ def build_universe(
     names = normalise_query(background, param="background", func=func)
     index = library.derived.identifier_index()
     rows = resolve_query(
-        names, mapper, index, namespace=library.namespace, resolve_aliases=opts.resolve_aliases
+        names,
+        mapper,
+        index,
+        namespace=library.namespace,
+        resolve_aliases=opts.resolve_aliases,
+        cache=cache,
     )
     gene_index = library.gene_index()
     mask = np.zeros(n_genes, dtype=bool)
@@ -135,8 +149,12 @@ def map_query(
     mapper: GeneMapper,
     *,
     opts: Options,
+    cache: dict[bool, dict[str, MappedGene]] | None = None,
 ) -> list[MappedGene]:
-    """Resolve query names; genes outside the universe get that status (with a note when still counted)."""
+    """Resolve query names; genes outside the universe get that status (with a note when still counted).
+
+    ``cache``: see :func:`~pfocr_enrich.identifiers.resolve_query` (one per batch of queries).
+    """
     rows = resolve_query(
         names,
         mapper,
@@ -144,6 +162,7 @@ def map_query(
         namespace=library.namespace,
         resolve_aliases=opts.resolve_aliases,
         keep_unlisted=universe.rule in ("as_given", "fixed"),
+        cache=cache,
     )
     if universe.rule in ("library", "fixed"):
         return rows

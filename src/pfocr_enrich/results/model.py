@@ -4,8 +4,9 @@ A result knows nothing of how its numbers were computed: it reads its rows
 through one protocol (:class:`~pfocr_enrich.results.rows.Rows`), whether they
 are the compact scored rows of ``enrich`` / ``enrich_many`` (table rows built
 when read) or a plain table, and keeps the positions of the rows it holds.
-Filters select positions; clustering (``cluster.py``), text (``text.py``),
-exports (``export.py``) and HTML (``report/``) live beside this module.
+Filters select positions (``filters.py``); clustering (``cluster.py``), text
+(``text.py``), exports (``export.py``) and HTML (``report/``) live beside this
+module. The engine builds results from its rows with :func:`from_rows`.
 
 :class:`EnrichmentResult` holds one query; :class:`BatchEnrichmentResult`
 (``batch.py``, returned by :func:`pfocr_enrich.enrich_many`) holds many, in one
@@ -15,22 +16,22 @@ long table with a categorical ``query`` column.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._util.validation import check_alpha, check_int, param_error
 from ..identifiers import KEPT_STATUSES
 from .cluster import Clustering, freeze_set_genes
 from .export import Exporting
+from .filters import Filtering
 from .report import Reporting
 from .report.html import GLIMPSE_QUERIES
 from .rows import FrameRows, Rows
 from .text import Describing
 
-__all__ = ["EnrichmentResult"]
+__all__ = ["EnrichmentResult", "from_rows"]
 
 
 class _Deferred:
@@ -59,7 +60,7 @@ def _result_class(batch: bool) -> type[EnrichmentResult]:
     return BatchEnrichmentResult if batch else EnrichmentResult
 
 
-class EnrichmentResult(Clustering, Describing, Reporting, Exporting):
+class EnrichmentResult(Filtering, Clustering, Describing, Reporting, Exporting):
     """The outcome of :func:`pfocr_enrich.enrich`: a ranked table plus its provenance.
 
     Results are immutable: filters (:meth:`significant`, :meth:`top`, :meth:`hits`,
@@ -123,20 +124,6 @@ class EnrichmentResult(Clustering, Describing, Reporting, Exporting):
         self._mapping_value: pd.DataFrame | _Deferred = mapping.copy()
         self._set_genes = freeze_set_genes(set_genes, table)
 
-    @classmethod
-    def _from_rows(
-        cls,
-        rows: Rows,
-        *,
-        params: dict[str, Any],
-        mapping: pd.DataFrame | Callable[[], pd.DataFrame],
-        set_genes: Any = None,
-    ) -> EnrichmentResult:
-        """Wrap the rows of a run (kept, not copied); ``mapping`` may be a function that builds
-        the mapping report when it is first read."""
-        deferred = mapping if isinstance(mapping, pd.DataFrame) else _Deferred(mapping)
-        return _make(_result_class(rows.batch), rows, None, params, deferred, set_genes)
-
     def _derive(
         self,
         sel: np.ndarray | None,
@@ -174,11 +161,6 @@ class EnrichmentResult(Clustering, Describing, Reporting, Exporting):
     def _mapping(self) -> pd.DataFrame:
         value = self._mapping_value
         return value.get() if isinstance(value, _Deferred) else value
-
-    def _add_filter(self, note: str) -> dict[str, Any]:
-        params = copy.deepcopy(self._params)
-        params["filter"] = f"{params['filter']}; {note}" if params.get("filter") else note
-        return params
 
     def _n_significant(self, alpha: float = 0.05) -> int:
         """Rows with fdr <= alpha (0 without an fdr column)."""
@@ -309,93 +291,6 @@ class EnrichmentResult(Clustering, Describing, Reporting, Exporting):
 
     __hash__ = None  # type: ignore[assignment]
 
-    # -- filters ------------------------------------------------------------
-    def significant(
-        self, alpha: float = 0.05, *, by: str = "fdr", representatives_only: bool = False
-    ) -> EnrichmentResult:
-        """A new result keeping rows with ``by`` <= ``alpha`` (NaN never passes).
-
-        Parameters
-        ----------
-        alpha : float, default 0.05
-            Threshold in [0, 1].
-        by : str, default "fdr"
-            Numeric column compared with ``alpha``: ``"fdr"``, ``"pvalue"``, ``"qvalue"``, ...
-        representatives_only : bool, default False
-            Keep only the representative of each cluster (needs :meth:`cluster` first).
-
-        Examples
-        --------
-        >>> import pfocr_enrich as pe
-        >>> res = pe.enrich(["IRF3", "MAVS", "TBK1"], pe.sample_library())
-        >>> bool((res.significant(0.01, by="pvalue").table["pvalue"] <= 0.01).all())
-        True
-        """
-        func = f"{type(self).__name__}.significant"
-        check_alpha(alpha, func)
-        sel = self._positions()
-        try:
-            values = self._rows.column(by, sel)
-        except KeyError:
-            raise param_error(
-                func, "by", "a numeric column of the table (e.g. 'fdr', 'pvalue', 'qvalue')", by
-            ) from None
-        with np.errstate(invalid="ignore"):
-            keep = values <= alpha
-        note = f"{by} <= {alpha}"
-        if representatives_only:
-            try:
-                keep &= self._rows.column("is_representative", sel) > 0
-            except KeyError:
-                raise ValueError(
-                    f"{func}(representatives_only=True) needs clusters: call .cluster() first, "
-                    "e.g. res.cluster(0.5).significant(representatives_only=True)."
-                ) from None
-            note += " and cluster representatives only"
-        return self._derive(sel[keep], self._add_filter(note))
-
-    def top(self, n: int = 10) -> EnrichmentResult:
-        """A new result with the ``n`` best-ranked rows (of each query, for a batch).
-
-        Examples
-        --------
-        >>> import pfocr_enrich as pe
-        >>> res = pe.enrich(["IRF3", "MAVS", "TBK1"], pe.sample_library())
-        >>> len(res.top(3)), res.top(3).table.index.tolist()
-        (3, [1, 2, 3])
-        """
-        check_int(n, func=f"{type(self).__name__}.top", param="n", min=0)
-        note = f"top {int(n)}" + (" per query" if self.is_batch else "")
-        sel = self._rows.first_per_query(self._positions(), int(n))
-        return self._derive(sel, self._add_filter(note))
-
-    def hits(
-        self, *, queries: Sequence[str] | None = None, set_ids: Iterable[str] | None = None
-    ) -> EnrichmentResult:
-        """A new result with the rows whose overlap is at least 1 (what plots draw), of
-        ``queries`` (a batch's) and ``set_ids`` when given; ranks and params unchanged.
-
-        Examples
-        --------
-        >>> import pfocr_enrich as pe
-        >>> res = pe.enrich(["IRF3", "MAVS", "TBK1"], pe.sample_library())
-        >>> bool((res.hits().table["overlap"] >= 1).all()), len(res.hits()) < len(res)
-        (True, True)
-        """
-        sel = self._positions()
-        try:
-            keep = self._rows.column("overlap", sel) > 0
-        except KeyError:
-            raise ValueError(
-                f"{type(self).__name__}.hits needs an 'overlap' column (over-representation results)."
-            ) from None
-        if queries is not None and self.is_batch:
-            wanted = [self._rows.names.index(q) for q in queries]
-            keep &= np.isin(self._rows.query_codes(sel), wanted)
-        if set_ids is not None:
-            keep &= np.isin(self._rows.set_ids(sel), list(set_ids))
-        return self._derive(sel[keep], copy.deepcopy(self._params))
-
 
 def _make(
     cls: type[EnrichmentResult],
@@ -410,3 +305,25 @@ def _make(
     new._rows, new._sel, new._params = rows, sel, params
     new._mapping_value, new._set_genes = mapping, set_genes
     return new
+
+
+def from_rows(
+    rows: Rows,
+    *,
+    params: dict[str, Any],
+    mapping: pd.DataFrame | Callable[[], pd.DataFrame],
+    set_genes: Any = None,
+    cls: type[EnrichmentResult] | None = None,
+) -> EnrichmentResult:
+    """The result of a run: its rows (kept, not copied), params and mapping report.
+
+    The engine's way to build results (``EnrichmentResult(table, ...)`` copies a
+    finished table). ``mapping`` may be a function that builds the report when it
+    is first read; ``cls`` (default: by ``rows.batch``) a subclass such as
+    :class:`~pfocr_enrich.results.GroupEnrichmentResult`.
+    """
+    deferred = mapping if isinstance(mapping, pd.DataFrame) else _Deferred(mapping)
+    cls = cls or _result_class(rows.batch)
+    if rows.batch != issubclass(cls, _result_class(True)):
+        raise ValueError(f"{cls.__name__} cannot hold batch={rows.batch} rows.")
+    return _make(cls, rows, None, params, deferred, set_genes)
