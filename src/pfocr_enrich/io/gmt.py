@@ -35,9 +35,11 @@ from ..library.storage import write_gmt
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_gmt", "write_gmt"]
+__all__ = ["GMT_NOTES", "read_gmt", "write_gmt"]
 
 _ERROR_MODES = ("raise", "warn", "skip")
+#: Report rows about a set that was kept (its genes renamed or collapsed), not a line left out.
+GMT_NOTES = ("duplicate_genes_collapsed", "symbol_updated", "genes_merged")
 # Control characters other than the tab (NUL from a damaged file, escape codes, ...).
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 PFOCR_FIGURE_URL = "https://pfocr.wikipathways.org/figures/{}.html"
@@ -290,7 +292,7 @@ def _set_metadata(set_ids: list[str], names: list[str], descriptions: list[str])
 
 
 def _warn_left_out(path: Path, report: pd.DataFrame, errors: str) -> None:
-    left_out = report[report["problem"] != "duplicate_genes_collapsed"]
+    left_out = report[~report["problem"].isin(GMT_NOTES)]
     if errors == "warn" and len(left_out):
         counts = left_out["problem"].value_counts().to_dict()
         summary = ", ".join(f"{k}: {v}" for k, v in counts.items())
