@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._util.validation import param_error
+from .._util.validation import check_bool, check_int, check_number_in, check_type, param_error
 from ..errors import EmptyQueryError
-from ..identifiers import GeneMapper, mapping_frame
+from ..identifiers import GeneMapper, mapping_frame, normalise_query
 from ..library import GeneSetLibrary
 from ..results import EnrichmentResult
 from ..stats import adjust_pvalues
@@ -44,17 +44,21 @@ logger = logging.getLogger(__name__)
 __all__ = ["gsea", "mhg", "read_ranking"]
 
 
-def _check(library: object, func: str, **ints: Any) -> None:
-    if not isinstance(library, GeneSetLibrary):
-        raise TypeError(
-            f"The 'library' parameter of {func} must be a GeneSetLibrary. "
-            f"Got {type(library).__name__} instead."
-        )
+def _check(
+    library: object, func: str, mapper: object, resolve_aliases: object, **ints: Any
+) -> tuple[GeneMapper, bool]:
+    """Check the library, the int options (name -> (value, lowest)) and the mapping options."""
+    expected = "a GeneSetLibrary (see pfocr_enrich.read_gmt, read_figures, sample_library)"
+    check_type(library, GeneSetLibrary, func=func, param="library", expected=expected)
     for name, (value, low) in ints.items():
-        if value is None and name in ("max_size", "L"):
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise param_error(func, name, f"an int >= {low}", value)
+        check_int(value, func=func, param=name, min=low, allow_none=name in ("max_size", "L"))
+    low, high = ints["min_size"][0], ints["max_size"][0]
+    if high is not None and high < low:
+        raise param_error(func, "max_size", f"None or >= min_size ({low})", high)
+    expected = "a GeneMapper or None"
+    check_type(mapper, GeneMapper, func=func, param="mapper", expected=expected, allow_none=True)
+    resolve_aliases = check_bool(resolve_aliases, func=func, param="resolve_aliases")
+    return mapper or GeneMapper.default(), resolve_aliases
 
 
 def _symbols(library: GeneSetLibrary, mapper: GeneMapper) -> np.ndarray:
@@ -144,13 +148,11 @@ def gsea(
     ('up', 1.0)
     """
     func = "gsea"
-    _check(library, func, min_size=(min_size, 1), max_size=(max_size, 1), seed=(seed, 0))
-    _check(library, func, n_perm=(n_perm, 10), sample_size=(sample_size, 3))
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
-        raise param_error(func, "weight", "a number >= 0", weight)
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 <= eps < 1:
-        raise param_error(func, "eps", "a number in [0, 1)", eps)
-    mapper = mapper or GeneMapper.default()
+    ints = {"min_size": (min_size, 1), "max_size": (max_size, 1), "seed": (seed, 0)}
+    ints |= {"n_perm": (n_perm, 10), "sample_size": (sample_size, 3)}
+    mapper, resolve_aliases = _check(library, func, mapper, resolve_aliases, **ints)
+    weight = check_number_in(weight, 0, None, func=func, param="weight")
+    eps = check_number_in(eps, 0, 1, func=func, param="eps", hi_open=True)
     names, scores = read_ranking(ranking, func=func)
     priority = np.argsort(-np.abs(scores), kind="stable")
     rows, column, stays = _prepare(names, library, mapper, resolve_aliases, priority, func)
@@ -312,13 +314,17 @@ def mhg(
     0.022222
     """
     func = "mhg"
-    _check(library, func, X=(X, 0), L=(L, 1), min_size=(min_size, 1), max_size=(max_size, 1))
-    mapper = mapper or GeneMapper.default()
+    ints = {"X": (X, 0), "L": (L, 1), "min_size": (min_size, 1), "max_size": (max_size, 1)}
+    mapper, resolve_aliases = _check(library, func, mapper, resolve_aliases, **ints)
+    exact_below = check_number_in(
+        exact_below, 0, None, func=func, param="exact_below", lo_open=True, allow_none=True
+    )
     if isinstance(ranked_genes, (pd.Series, pd.DataFrame, str, os.PathLike)):
-        names, scores = read_ranking(ranked_genes, func=func)
+        names, scores = read_ranking(ranked_genes, func=func, param="ranked_genes")
         names = [names[i] for i in rank_order(scores)]
     else:
-        names = [x for x in (ranked_name(g) for g in ranked_genes) if x]
+        listed = normalise_query(ranked_genes, param="ranked_genes", func=func)
+        names = [x for x in (ranked_name(g) for g in listed) if x]
     if not names:
         raise EmptyQueryError("mhg: the ranked list has no identifiers.")
     rows, column, stays = _prepare(
@@ -340,8 +346,6 @@ def mhg(
     t_ptr = np.concatenate([[0], np.cumsum(sizes[tested])])
     t_pos = positions[np.repeat(np.isin(np.arange(len(sizes)), tested), sizes)]
     log_s, cutoff, hits = mhg_statistics(t_ptr, t_pos, n, X=X, L=L)
-    if exact_below is not None and (isinstance(exact_below, bool) or not exact_below > 0):
-        raise param_error(func, "exact_below", "None or a number > 0", exact_below)
     pvalue = mhg_pvalues(log_s, sizes[tested], n, X=X, L=L, exact_below=exact_below)
     exact = np.ones(len(tested), dtype=bool)
     if exact_below is not None:

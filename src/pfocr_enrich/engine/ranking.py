@@ -20,7 +20,9 @@ logger = logging.getLogger(__name__)
 __all__ = ["map_ranking", "read_ranking", "ranked_name"]
 
 
-def read_ranking(ranking: object, *, func: str = "gsea") -> tuple[list[str], np.ndarray]:
+def read_ranking(
+    ranking: object, *, func: str = "gsea", param: str = "ranking"
+) -> tuple[list[str], np.ndarray]:
     """Identifiers and scores of a ranking: a Series, a two-column DataFrame or a ``.rnk`` path.
 
     Examples
@@ -33,21 +35,19 @@ def read_ranking(ranking: object, *, func: str = "gsea") -> tuple[list[str], np.
     if isinstance(ranking, pd.DataFrame):
         if ranking.shape[1] != 2:
             raise param_error(
-                func, "ranking", "a DataFrame with two columns (gene, score)", ranking.shape
+                func, param, "a DataFrame with two columns (gene, score)", ranking.shape
             )
         ranking = pd.Series(ranking.iloc[:, 1].to_numpy(), index=ranking.iloc[:, 0].to_numpy())
     if not isinstance(ranking, pd.Series):
-        raise TypeError(
-            f"The 'ranking' parameter of {func} must be a pandas Series (gene -> score), a "
-            f"two-column DataFrame or a .rnk path. Got {type(ranking).__name__} instead."
-        )
+        expected = "a pandas Series (gene -> score), a two-column DataFrame or a .rnk path"
+        raise param_error(func, param, expected, ranking, error=TypeError)
     try:
         scores = np.asarray(ranking.to_numpy(), dtype=np.float64)
     except (TypeError, ValueError):
-        raise param_error(func, "ranking", "numeric scores", ranking.dtype) from None
+        raise param_error(func, param, "numeric scores", ranking.dtype) from None
     if not np.isfinite(scores).all():
         bad = ranking.index[~np.isfinite(scores)][:3].tolist()
-        raise param_error(func, "ranking", "finite scores (no NaN or inf)", f"non-finite at {bad}")
+        raise param_error(func, param, "finite scores (no NaN or inf)", f"non-finite at {bad}")
     names = [ranked_name(x) for x in ranking.index]
     keep = [i for i, x in enumerate(names) if x]
     if not keep:

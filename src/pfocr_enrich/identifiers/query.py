@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .._util.validation import describe, param_error
+from .._util.validation import check_bool, check_choice, param_error
 from ..errors import GeneMappingWarning
 from .keys import KEPT_STATUSES, MAPPING_STATUSES, MappedGene, gene_key
 from .spellings import COMMON_WORDS
@@ -53,14 +53,11 @@ def normalise_query(
     """
     expected = "a collection of gene identifiers (a list, set, tuple, array or Series)"
     if isinstance(genes, (str, bytes)):
-        msg = (
-            f"The '{param}' parameter of {func} must be a collection of gene identifiers, "
-            f"not a single string. Got {describe(genes)} instead; wrap it in a list."
-        )
-        raise TypeError(msg)
+        single = "a collection of gene identifiers, not a single string (wrap it in a list)"
+        raise param_error(func, param, single, genes, error=TypeError)
     if isinstance(genes, Mapping):
-        msg = f"The '{param}' parameter of {func} must be a collection of genes, not a mapping."
-        raise TypeError(msg)
+        mapping = "a collection of gene identifiers, not a mapping"
+        raise param_error(func, param, mapping, genes, error=TypeError)
     if isinstance(genes, pd.DataFrame):
         raise param_error(
             func, param, expected + "; pass one column, e.g. df['gene']", genes, error=TypeError
@@ -149,9 +146,15 @@ def map_genes(
     """
     from .organisms import mapper_for
 
-    mapper = mapper_for(organism, mapper, func="map_genes")
-    names = normalise_query(genes, func="map_genes")
-    lookup = IdentifierIndex(universe, namespace=namespace) if universe is not None else None
+    func = "map_genes"
+    mapper = mapper_for(organism, mapper, func=func)
+    names = normalise_query(genes, func=func)
+    namespace = check_choice(namespace, ("symbol", "entrez"), func=func, param="namespace")
+    resolve_aliases = check_bool(resolve_aliases, func=func, param="resolve_aliases")
+    lookup = None
+    if universe is not None:
+        vocabulary = normalise_query(universe, param="universe", func=func)
+        lookup = IdentifierIndex(vocabulary, namespace=namespace)
     rows = resolve_query(
         names, mapper, lookup, namespace=namespace, resolve_aliases=resolve_aliases
     )

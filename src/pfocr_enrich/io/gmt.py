@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.files import decode_error_line
-from .._util.validation import check_choice
+from .._util.validation import check_bool, check_choice, check_path, check_type
 from ..errors import GMTFormatError, GMTFormatWarning
 from ..identifiers.vocabulary import update_gene_lists
 from ..library import GeneSetLibrary
@@ -145,7 +145,11 @@ def read_gmt(
     >>> lib.sets.loc["fig1", ["title", "organism"]].tolist()
     ['A title', 'Homo sapiens']
     """
-    check_choice(errors, _ERROR_MODES, func="read_gmt", param="errors")
+    func = "read_gmt"
+    check_path(path, func=func, param="path")
+    check_choice(errors, _ERROR_MODES, func=func, param="errors")
+    check_type(name, str, func=func, param="name", expected="a str or None", allow_none=True)
+    normalise_symbols = check_bool(normalise_symbols, func=func, param="normalise_symbols")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"read_gmt: no such file: {path}")

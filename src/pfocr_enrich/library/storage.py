@@ -25,7 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._util.files import gc_paused
-from .._util.validation import param_error
+from .._util.validation import check_path, check_type, param_error
 from ..errors import LibraryFormatError
 from .columns import TEXT_ERRORS, StoredFrame, frame_to_arrays
 
@@ -135,6 +135,15 @@ def write_gmt(
     >>> pe.write_gmt(lib, path); pe.read_gmt(path) == lib
     True
     """
+    from .model import GeneSetLibrary  # (the model imports this module)
+
+    func = "write_gmt"
+    check_type(library, GeneSetLibrary, func=func, param="library", expected="a GeneSetLibrary")
+    check_path(path, func=func, param="path")
+    expected = "a column name or None"
+    check_type(
+        description_col, str, func=func, param="description_col", expected=expected, allow_none=True
+    )
     sets = library.sets
     col = description_col or next(
         (c for c in ("description", "title", "url") if c in sets.columns), None
