@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import warnings
 from collections.abc import Iterable, Mapping
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .._util.validation import check_bool, check_choice, param_error
+from .._util.validation import check_bool, check_choice, describe, param_error
 from ..errors import GeneMappingWarning
 from .keys import KEPT_STATUSES, MAPPING_STATUSES, MappedGene, gene_key
 from .spellings import COMMON_WORDS
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 __all__ = ["IdentifierIndex", "map_genes", "mapping_frame", "normalise_query", "resolve_query"]
 
 _BLANKS = frozenset({"", "NA", "N/A", "nan"})
+# Items that can be an identifier: text, numbers (Entrez IDs) and dates (spreadsheet damage).
+_IDENTIFIER_TYPES = (str, int, np.integer, datetime.date, np.datetime64)
+_ITEMS = "a collection of gene identifiers (str or int items)"
 # Mouse and rat nomenclature: one capital, then lower case and digits ("Akt1", "Cd74", "Mif").
 _TITLE_CASE = re.compile(r"^[A-Z][a-z0-9]*[a-z][a-z0-9]*$")
 _MIN_TITLE_CASE = 3  # names needed before a list is said to look like another organism's
@@ -34,20 +38,26 @@ _ID_STATUSES = frozenset({"entrez", "ensembl"})
 
 
 def normalise_query(
-    genes: Iterable[object] | str, *, param: str = "genes", func: str = "enrich"
+    genes: Iterable[object] | str,
+    *,
+    param: str = "genes",
+    func: str = "enrich",
+    n_read: list[int] | None = None,
 ) -> list[str]:
     """Turn a user's gene collection into stripped strings, dropping blanks.
 
     Integers (Entrez IDs) become strings, and so do integral floats (``7157.0``).
     Blanks are left out: ``None``, NaN, ``pd.NA``, ``NaT``, ``""``, ``"NA"``, ``"N/A"``
-    and pandas' ``"nan"``.
+    and pandas' ``"nan"``. ``n_read``, when given, receives the number of items read
+    (blanks included), for callers that report how many were left out.
 
     Raises
     ------
     TypeError
         ``genes`` is not a collection of identifiers: a bare string (iterating it
         would test its letters), a single number, None, a mapping, a DataFrame
-        (iterating it gives its column names) or a 0-d array.
+        (iterating it gives its column names) or a 0-d array; or an item is not an
+        identifier (a list, bytes, a bool, an arbitrary object: their text is no gene name).
     ValueError
         ``genes`` is an array with more than one dimension.
     """
@@ -69,7 +79,8 @@ def normalise_query(
     if ndim != 1:
         raise param_error(func, param, "one-dimensional", genes)
     out: list[str] = []
-    for item in genes:
+    position = -1
+    for position, item in enumerate(genes):
         if type(item) is not str:
             if item is None or item is pd.NA or item is pd.NaT:
                 continue
@@ -80,10 +91,15 @@ def normalise_query(
                     item = int(item)  # 7157.0 from a numeric spreadsheet column is Entrez 7157
             elif isinstance(item, np.datetime64) and np.isnat(item):
                 continue
+            elif isinstance(item, (bool, np.bool_)) or not isinstance(item, _IDENTIFIER_TYPES):
+                shown = f"{describe(item, with_type=True)} at position {position}"
+                raise param_error(func, param, _ITEMS, genes, error=TypeError, shown=shown)
         text = str(item).strip()
         # "NaN" stays: it is the alias of SCN11A. Only pandas' lower-case "nan" is a blank.
         if text not in _BLANKS:
             out.append(text)
+    if n_read is not None:
+        n_read.append(position + 1)
     return out
 
 
