@@ -144,3 +144,15 @@ def test_integer_and_float_genes_in_parquet_are_entrez_ids(lib, tmp_path):
     res = pe.enrich_many(path, lib)
     assert res.mapping["input"].tolist() == ["3661", "57506", "29110"]
 
+
+def test_a_bad_query_part_way_leaves_out_empty_for_the_rerun(lib, tmp_path):
+    # issue 17: the temporary part stayed in out, and the rerun was refused ("exists")
+    path = tmp_path / "q.gmt"
+    good = "".join(f"q{i}\td\tIRF3\tMAVS\n" for i in range(5))
+    path.write_text(good + "bad\tonly\n")
+    out = tmp_path / "out"
+    with pytest.raises(GMTFormatError, match="line 6"):
+        pe.enrich_many(path, lib, out=out, chunk_size=2)
+    assert list(out.iterdir()) == []
+    path.write_text(good)
+    assert pe.enrich_many(path, lib, out=out, chunk_size=2).queries == 5
