@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import pfocr_enrich as pe
+from conftest import ODD, assert_wrong_type_names_it, signature_params
 from pfocr_enrich._util.validation import (
     check_bool,
     check_choice,
@@ -215,14 +216,6 @@ def test_the_function_named_is_the_one_called():
 # (never AttributeError, KeyError, IndexError or a numpy/pandas/os error from inside).
 # The single-cell entry points (score_cells, enrich_rank_genes_groups) need an AnnData: their
 # sweep is in tests/engine/test_markers.py and test_cellscores.py (the single-cell CI venv).
-class _Odd:
-    """An object of no expected type."""
-
-    def __repr__(self) -> str:
-        return "<odd>"
-
-
-ODD = _Odd()
 NOT_BOOL = [3, "yes", 1.5, None, ODD]
 NOT_INT = ["3", 1.5, True, ODD]
 NOT_NUMBER = ["0.5", True, ODD, [1]]
@@ -415,34 +408,13 @@ def test_the_sweep_covers_every_parameter_of_every_public_function():
         if not inspect.isfunction(func) or name in SINGLE_CELL:
             continue
         assert name in SWEEP, f"{name} is public but not in SWEEP"
-        params = {
-            p.name
-            for p in inspect.signature(func).parameters.values()
-            if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
-        }
-        assert set(SWEEP[name][1]) == params, name
+        assert set(SWEEP[name][1]) == signature_params(func), name
 
 
 @pytest.mark.parametrize(("func", "param", "value"), SWEEP_CASES)
 def test_a_wrong_type_is_our_type_error_naming_the_parameter(
     func, param, value, sweep_paths, tmp_path, monkeypatch
 ):
-    import inspect
-
     monkeypatch.chdir(tmp_path)  # a value taken for a path must not write into the repository
-    function = getattr(pe, func)
-    make, _ = SWEEP[func]
-    args, kwargs = make(sweep_paths)
-    names = list(inspect.signature(function).parameters)
-    args = list(args)
-    if names.index(param) < len(args):
-        args[names.index(param)] = value
-    else:
-        kwargs = {**kwargs, param: value}
-    with pytest.raises(TypeError) as info:
-        function(*args, **kwargs)
-    message = str(info.value)
-    assert SHAPE.match(message), message
-    assert message.startswith(f"The '{param}' parameter of {func} must be "), message
-    given = "None" if value is None else f"(type {type(value).__name__})"
-    assert given in message, message
+    args, kwargs = SWEEP[func][0](sweep_paths)
+    assert_wrong_type_names_it(getattr(pe, func), func, param, value, args, kwargs)
