@@ -79,27 +79,35 @@ def normalise_query(
     if ndim != 1:
         raise param_error(func, param, "one-dimensional", genes)
     out: list[str] = []
-    position = -1
-    for position, item in enumerate(genes):
-        if type(item) is not str:
+    blanks = 0  # (items read = len(out) + blanks)
+    for item in genes:
+        kind = type(item)
+        if kind is not str and kind is not int:
             if item is None or item is pd.NA or item is pd.NaT:
+                blanks += 1
                 continue
             if isinstance(item, (float, np.floating)):
                 if item != item:  # NaN
+                    blanks += 1
                     continue
                 if float(item).is_integer():
                     item = int(item)  # 7157.0 from a numeric spreadsheet column is Entrez 7157
+            elif isinstance(item, np.integer):
+                pass
             elif isinstance(item, np.datetime64) and np.isnat(item):
+                blanks += 1
                 continue
             elif isinstance(item, (bool, np.bool_)) or not isinstance(item, _IDENTIFIER_TYPES):
-                shown = f"{describe(item, with_type=True)} at position {position}"
+                shown = f"{describe(item, with_type=True)} at position {len(out) + blanks}"
                 raise param_error(func, param, _ITEMS, genes, error=TypeError, shown=shown)
         text = str(item).strip()
         # "NaN" stays: it is the alias of SCN11A. Only pandas' lower-case "nan" is a blank.
         if text not in _BLANKS:
             out.append(text)
+        else:
+            blanks += 1
     if n_read is not None:
-        n_read.append(position + 1)
+        n_read.append(len(out) + blanks)
     return out
 
 
