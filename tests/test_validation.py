@@ -110,6 +110,7 @@ def test_messages_show_big_values_by_type_and_shape():
 # -- public functions ----------------------------------------------------------------------
 LIB = pe.sample_library()
 GENES = ["IRF3", "MAVS", "TBK1"]
+FRAME = pd.DataFrame({"set_id": ["s", "s"], "gene": ["TP53", "MDM2"], "title": ["t", "t"]})
 
 # (call, parameter named in the message)
 WRONG_TYPES = [
@@ -150,6 +151,27 @@ WRONG_TYPES = [
     (lambda: pe.join_metadata({"s": GENES}, LIB), "lib"),
     (lambda: pe.GeneSetLibrary.from_dict([("s", GENES)]), "gene_sets"),
     (lambda: LIB.filter(min_size=True), "min_size"),
+    (lambda: LIB.filter(set_ids=3), "set_ids"),
+    (lambda: LIB.filter(organisms=9606), "organisms"),
+    (lambda: LIB.filter(years=True), "years"),
+    (lambda: pe.GeneSetLibrary.from_dict({"s": 3}), "gene_sets"),
+    (lambda: pe.GeneSetLibrary.from_dict({"s": GENES}, name=3), "name"),
+    (lambda: pe.GeneSetLibrary.from_dict({"s": GENES}, info=3), "info"),
+    (lambda: pe.GeneSetLibrary.from_dict({"s": GENES}, sets=3), "sets"),
+    (lambda: pe.GeneSetLibrary.from_dict({"s": GENES}, load_report=[]), "load_report"),
+    (
+        lambda: pe.GeneSetLibrary.from_dict({"s": GENES}, normalise_symbols="no"),
+        "normalise_symbols",
+    ),
+    (lambda: pe.GeneSetLibrary.from_frame({"set_id": ["s"], "gene": ["TP53"]}), "frame"),
+    (lambda: pe.GeneSetLibrary.from_frame(FRAME, metadata_cols="title"), "metadata_cols"),
+    (lambda: pe.GeneSetLibrary.from_lists("s", [GENES]), "set_ids"),
+    (lambda: pe.GeneSetLibrary.from_lists(["s"], [3]), "gene_lists"),
+    (lambda: pe.GeneSetLibrary.load(3), "path"),
+    (lambda: LIB.save(None), "path"),
+    (lambda: pe.GeneMapper.from_tables({"entrez": ["7157"], "symbol": ["TP53"]}), "genes"),
+    (lambda: pe.GeneMapper.default().resolve(7157), "name"),
+    (lambda: pe.GeneMapper.default().resolve("TP53", namespace=None), "namespace"),
 ]
 
 BAD_VALUES = [
@@ -176,6 +198,8 @@ BAD_VALUES = [
     (lambda: pe.read_gmt("x.gmt", errors="ignore"), "errors"),
     (lambda: pe.sample_library(name="pfocr"), "name"),
     (lambda: LIB.filter(min_size=-1), "min_size"),
+    (lambda: pe.GeneSetLibrary.from_lists(["a", "b"], [GENES]), "gene_lists"),
+    (lambda: pe.GeneMapper.default().resolve("TP53", namespace="ensembl"), "namespace"),
 ]
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from .._util.files import gc_paused
+from .._util.validation import check_choice, check_type
 from .keys import ENSEMBL_HUMAN_GENE, ENTREZ_ID, MappedGene, gene_key, keys_of, multimap
 from .mapper_tables import MapperTables
 from .synonyms import Synonyms
@@ -314,6 +315,9 @@ class GeneMapper:
         >>> GeneMapper.default().resolve("1-Mar").mapped_to
         'MARCHF1'
         """
+        func = "GeneMapper.resolve"
+        check_type(name, str, func=func, param="name", expected="a gene identifier (a str)")
+        check_choice(namespace, ("symbol", "entrez"), func=func, param="namespace")
         entrez, status, note = self.to_entrez(name, resolve_aliases=resolve_aliases)
         if entrez is None:
             return MappedGene(name, status, None, note)
@@ -345,6 +349,8 @@ class GeneMapper:
 
 
 def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], param: str) -> None:
+    expected = "a DataFrame with columns " + ", ".join(repr(c) for c in columns)
+    check_type(frame, pd.DataFrame, func="GeneMapper.from_tables", param=param, expected=expected)
     if not all(col in frame.columns for col in columns):
         msg = (
             f"The '{param}' parameter of GeneMapper.from_tables must have columns "

@@ -41,6 +41,7 @@ _READABLE_VERSIONS = (2, 3)  # format 2 files hold only kinds that format 3 stil
 
 def save(lib: GeneSetLibrary, path: str | os.PathLike[str]) -> None:
     """Write ``lib`` as a saved library (see :meth:`GeneSetLibrary.save`)."""
+    check_path(path, func="GeneSetLibrary.save", param="path")
     genes, membership = lib.shared_arrays()
     meta = {"tag": _FORMAT_TAG, "version": _FORMAT_VERSION, "name": lib.name, "info": lib.info}
     genes_blob = "\n".join(genes).encode("utf-8", TEXT_ERRORS)
@@ -63,6 +64,7 @@ def load(
 
     Raises LibraryFormatError (with the path) for anything that is not an intact saved library.
     """
+    check_path(path, func="GeneSetLibrary.load", param="path")
     try:
         with gc_paused():
             archive = _read_archive(path)
