@@ -254,6 +254,20 @@ RANKING = pd.Series(np.linspace(3, -3, 60), index=list(LIB.genes)[:60])
 FIGURES = "tests/data/figures/sample"  # made absolute below
 UNREACHABLE = "http://127.0.0.1:9"  # nothing listens: a check that came too late would fail offline
 
+# The options enrich and enrich_many share.
+ENRICH_OPTIONS = {
+    "background": [1.5, True, ODD],
+    "background_mode": [*NOT_STR, None],
+    "min_size": NOT_INT,
+    "max_size": NOT_INT,
+    "correction": [*NOT_STR, None],
+    "fdr_over": [*NOT_STR, None],
+    "collapse_duplicates": NOT_BOOL,
+    "compat": NOT_STR,
+    "resolve_aliases": NOT_BOOL,
+    "organism": NOT_ORGANISM,
+    "mapper": NOT_MAPPER,
+}
 # function -> (valid arguments, {parameter: wrong values})
 SWEEP = {
     "enrich": (
@@ -261,17 +275,7 @@ SWEEP = {
         {
             "genes": NOT_GENES,
             "library": NOT_LIBRARY,
-            "background": [1.5, True, ODD],
-            "background_mode": [*NOT_STR, None],
-            "min_size": NOT_INT,
-            "max_size": NOT_INT,
-            "correction": [*NOT_STR, None],
-            "fdr_over": [*NOT_STR, None],
-            "collapse_duplicates": NOT_BOOL,
-            "compat": NOT_STR,
-            "resolve_aliases": NOT_BOOL,
-            "organism": NOT_ORGANISM,
-            "mapper": NOT_MAPPER,
+            **ENRICH_OPTIONS,
         },
     ),
     "enrich_many": (
@@ -279,17 +283,7 @@ SWEEP = {
         {
             "queries": [3, 1.5, True, ODD, None],
             "library": NOT_LIBRARY,
-            "background": [1.5, True, ODD],
-            "background_mode": [*NOT_STR, None],
-            "min_size": NOT_INT,
-            "max_size": NOT_INT,
-            "correction": [*NOT_STR, None],
-            "fdr_over": [*NOT_STR, None],
-            "collapse_duplicates": NOT_BOOL,
-            "compat": NOT_STR,
-            "resolve_aliases": NOT_BOOL,
-            "organism": NOT_ORGANISM,
-            "mapper": NOT_MAPPER,
+            **ENRICH_OPTIONS,
             "keep": [1.5, True, ODD],
             "alpha": NOT_NUMBER,
             "out": NOT_PATH,
