@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -83,3 +85,40 @@ def many(lib):
     import pfocr_enrich as pe
 
     return pe.enrich_many(QUERIES, lib)
+
+
+# -- wrong-type sweeps (issue 17): tests/test_validation.py and the single-cell tests -----------
+class _Odd:
+    """An object of no expected type."""
+
+    def __repr__(self) -> str:
+        return "<odd>"
+
+
+ODD = _Odd()
+TYPE_ERROR_SHAPE = re.compile(
+    r"^The '[\w\[\]']+' parameter of [\w.]+ must be .+\. Got .+ instead\."
+)
+
+
+def assert_wrong_type_names_it(function, func: str, param: str, value, args, kwargs) -> None:
+    """``function(*args, **kwargs)`` with ``param`` set to ``value`` raises our TypeError naming it."""
+    names = list(inspect.signature(function).parameters)
+    args = list(args)
+    if param in names and names.index(param) < len(args):
+        args[names.index(param)] = value
+    else:
+        kwargs = {**kwargs, param: value}
+    with pytest.raises(TypeError) as info:
+        function(*args, **kwargs)
+    message = str(info.value)
+    assert TYPE_ERROR_SHAPE.match(message), message
+    assert message.startswith(f"The '{param}' parameter of {func} must be "), message
+    given = "None" if value is None else f"(type {type(value).__name__})"
+    assert given in message, message
+
+
+def signature_params(function) -> set[str]:
+    """The named parameters of ``function`` (not ``*args``/``**kwargs``)."""
+    kinds = (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
+    return {p.name for p in inspect.signature(function).parameters.values() if p.kind not in kinds}

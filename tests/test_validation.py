@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import pfocr_enrich as pe
+from conftest import ODD, assert_wrong_type_names_it, signature_params
 from pfocr_enrich._util.validation import (
     check_bool,
     check_choice,
@@ -109,6 +110,7 @@ def test_messages_show_big_values_by_type_and_shape():
 # -- public functions ----------------------------------------------------------------------
 LIB = pe.sample_library()
 GENES = ["IRF3", "MAVS", "TBK1"]
+FRAME = pd.DataFrame({"set_id": ["s", "s"], "gene": ["TP53", "MDM2"], "title": ["t", "t"]})
 
 # (call, parameter named in the message)
 WRONG_TYPES = [
@@ -129,6 +131,12 @@ WRONG_TYPES = [
     (lambda: pe.enrich(GENES, LIB, background_mode=None), "background_mode"),
     (lambda: pe.enrich(GENES, LIB, collapse_duplicates="no"), "collapse_duplicates"),
     (lambda: pe.enrich(GENES, LIB, resolve_aliases=1), "resolve_aliases"),
+    (lambda: pe.enrich([*GENES, object()], LIB), "genes"),  # an item that is no identifier
+    (lambda: pe.enrich([*GENES, b"TP53"], LIB), "genes"),
+    (lambda: pe.enrich([*GENES, ["TP53"]], LIB), "genes"),
+    (lambda: pe.enrich([*GENES, True], LIB), "genes"),
+    (lambda: pe.enrich(GENES, LIB, background=[*GENES, {"TP53"}]), "background"),
+    (lambda: pe.map_genes(GENES, universe="TP53"), "universe"),
     (lambda: pe.enrich_many([GENES], LIB), "queries"),
     (lambda: pe.enrich_many({"a": None}, LIB), "queries['a']"),
     (lambda: pe.enrich_many({"a": GENES}, LIB, alpha=True), "alpha"),
@@ -143,6 +151,27 @@ WRONG_TYPES = [
     (lambda: pe.join_metadata({"s": GENES}, LIB), "lib"),
     (lambda: pe.GeneSetLibrary.from_dict([("s", GENES)]), "gene_sets"),
     (lambda: LIB.filter(min_size=True), "min_size"),
+    (lambda: LIB.filter(set_ids=3), "set_ids"),
+    (lambda: LIB.filter(organisms=9606), "organisms"),
+    (lambda: LIB.filter(years=True), "years"),
+    (lambda: pe.GeneSetLibrary.from_dict({"s": 3}), "gene_sets"),
+    (lambda: pe.GeneSetLibrary.from_dict({"s": GENES}, name=3), "name"),
+    (lambda: pe.GeneSetLibrary.from_dict({"s": GENES}, info=3), "info"),
+    (lambda: pe.GeneSetLibrary.from_dict({"s": GENES}, sets=3), "sets"),
+    (lambda: pe.GeneSetLibrary.from_dict({"s": GENES}, load_report=[]), "load_report"),
+    (
+        lambda: pe.GeneSetLibrary.from_dict({"s": GENES}, normalise_symbols="no"),
+        "normalise_symbols",
+    ),
+    (lambda: pe.GeneSetLibrary.from_frame({"set_id": ["s"], "gene": ["TP53"]}), "frame"),
+    (lambda: pe.GeneSetLibrary.from_frame(FRAME, metadata_cols="title"), "metadata_cols"),
+    (lambda: pe.GeneSetLibrary.from_lists("s", [GENES]), "set_ids"),
+    (lambda: pe.GeneSetLibrary.from_lists(["s"], [3]), "gene_lists"),
+    (lambda: pe.GeneSetLibrary.load(3), "path"),
+    (lambda: LIB.save(None), "path"),
+    (lambda: pe.GeneMapper.from_tables({"entrez": ["7157"], "symbol": ["TP53"]}), "genes"),
+    (lambda: pe.GeneMapper.default().resolve(7157), "name"),
+    (lambda: pe.GeneMapper.default().resolve("TP53", namespace=None), "namespace"),
 ]
 
 BAD_VALUES = [
@@ -155,6 +184,7 @@ BAD_VALUES = [
     (lambda: pe.enrich(GENES, LIB, fdr_over="all"), "fdr_over"),
     (lambda: pe.enrich(GENES, LIB, compat="david"), "compat"),
     (lambda: pe.enrich(GENES, LIB, background_mode="union"), "background_mode"),
+    (lambda: pe.map_genes(GENES, namespace="ensembl"), "namespace"),
     (lambda: pe.enrich_many({}, LIB), "queries"),
     (lambda: pe.enrich_many(pd.DataFrame({"query": [], "gene": []}), LIB), "queries"),
     (lambda: pe.enrich_many(pd.DataFrame({"q": ["a"], "g": ["IRF3"]}), LIB), "queries"),
@@ -168,6 +198,8 @@ BAD_VALUES = [
     (lambda: pe.read_gmt("x.gmt", errors="ignore"), "errors"),
     (lambda: pe.sample_library(name="pfocr"), "name"),
     (lambda: LIB.filter(min_size=-1), "min_size"),
+    (lambda: pe.GeneSetLibrary.from_lists(["a", "b"], [GENES]), "gene_lists"),
+    (lambda: pe.GeneMapper.default().resolve("TP53", namespace="ensembl"), "namespace"),
 ]
 
 
@@ -200,3 +232,207 @@ def test_the_function_named_is_the_one_called():
         pe.enrich(GENES, LIB).cluster(2)
     with pytest.raises(ValueError, match="parameter of BatchEnrichmentResult.top must be"):
         pe.enrich_many({"a": GENES}, LIB).top(-1)
+
+
+# -- the sweep: every public function, every parameter, wrong types ------------------------
+# Each public function of pfocr_enrich.__all__ is called with valid arguments but one, which
+# gets values of a wrong type. The answer must be our own TypeError naming that parameter
+# (never AttributeError, KeyError, IndexError or a numpy/pandas/os error from inside).
+# The single-cell entry points (score_cells, enrich_rank_genes_groups) need an AnnData: their
+# sweep is in tests/engine/test_markers.py and test_cellscores.py (the single-cell CI venv).
+NOT_BOOL = [3, "yes", 1.5, None, ODD]
+NOT_INT = ["3", 1.5, True, ODD]
+NOT_NUMBER = ["0.5", True, ODD, [1]]
+NOT_STR = [3, 1.5, True, ODD]
+NOT_PATH = [3, 1.5, True, ODD]
+NOT_LIBRARY = [3, "lib", {"s": GENES}, ODD, None]
+NOT_MAPPER = [3, "hgnc", True, ODD]
+NOT_GENES = [3, 1.5, True, ODD, None]
+NOT_ORGANISM = [1.5, True, ODD, None]
+
+RANKING = pd.Series(np.linspace(3, -3, 60), index=list(LIB.genes)[:60])
+FIGURES = "tests/data/figures/sample"  # made absolute below
+UNREACHABLE = "http://127.0.0.1:9"  # nothing listens: a check that came too late would fail offline
+
+# The options enrich and enrich_many share.
+ENRICH_OPTIONS = {
+    "background": [1.5, True, ODD],
+    "background_mode": [*NOT_STR, None],
+    "min_size": NOT_INT,
+    "max_size": NOT_INT,
+    "correction": [*NOT_STR, None],
+    "fdr_over": [*NOT_STR, None],
+    "collapse_duplicates": NOT_BOOL,
+    "compat": NOT_STR,
+    "resolve_aliases": NOT_BOOL,
+    "organism": NOT_ORGANISM,
+    "mapper": NOT_MAPPER,
+}
+# function -> (valid arguments, {parameter: wrong values})
+SWEEP = {
+    "enrich": (
+        lambda tmp: ((GENES, LIB), {}),
+        {
+            "genes": NOT_GENES,
+            "library": NOT_LIBRARY,
+            **ENRICH_OPTIONS,
+        },
+    ),
+    "enrich_many": (
+        lambda tmp: (({"a": GENES},), {"library": LIB}),
+        {
+            "queries": [3, 1.5, True, ODD, None],
+            "library": NOT_LIBRARY,
+            **ENRICH_OPTIONS,
+            "keep": [1.5, True, ODD],
+            "alpha": NOT_NUMBER,
+            "out": NOT_PATH,
+            "client": [3, "tcp://x", ODD],
+            "chunk_size": [*NOT_INT, None],
+            "progress": NOT_BOOL,
+        },
+    ),
+    "gsea": (
+        lambda tmp: ((RANKING, LIB), {"min_size": 2, "n_perm": 10}),
+        {
+            "ranking": [3, 1.5, True, ODD, None, GENES],
+            "library": NOT_LIBRARY,
+            "min_size": [*NOT_INT, None],
+            "max_size": NOT_INT,
+            "weight": [*NOT_NUMBER, None],
+            "eps": [*NOT_NUMBER, None],
+            "seed": [*NOT_INT, None],
+            "n_perm": [*NOT_INT, None],
+            "sample_size": [*NOT_INT, None],
+            "resolve_aliases": NOT_BOOL,
+            "mapper": NOT_MAPPER,
+        },
+    ),
+    "mhg": (
+        lambda tmp: ((list(RANKING.index), LIB), {}),
+        {
+            "ranked_genes": [3, 1.5, True, ODD, None],
+            "library": NOT_LIBRARY,
+            "X": [*NOT_INT, None],
+            "L": NOT_INT,
+            "min_size": [*NOT_INT, None],
+            "max_size": NOT_INT,
+            "exact_below": NOT_NUMBER,
+            "resolve_aliases": NOT_BOOL,
+            "mapper": NOT_MAPPER,
+        },
+    ),
+    "map_genes": (
+        lambda tmp: ((GENES,), {}),
+        {
+            "genes": NOT_GENES,
+            "universe": [3, 1.5, True, ODD, "IRF3"],
+            "namespace": [*NOT_STR, None],
+            "resolve_aliases": NOT_BOOL,
+            "organism": NOT_ORGANISM,
+            "mapper": NOT_MAPPER,
+        },
+    ),
+    "read_gmt": (
+        lambda tmp: ((tmp["gmt"],), {}),
+        {
+            "path": [*NOT_PATH, None],
+            "errors": [*NOT_STR, None],
+            "name": NOT_STR,
+            "normalise_symbols": NOT_BOOL,
+        },
+    ),
+    "write_gmt": (
+        lambda tmp: ((LIB, tmp["out"]), {}),
+        {"library": NOT_LIBRARY, "path": [*NOT_PATH, None], "description_col": NOT_STR},
+    ),
+    "sample_library": (lambda tmp: ((), {}), {"name": [*NOT_STR, None]}),
+    "read_figures": (
+        lambda tmp: ((tmp["figures"],), {"n_jobs": 1}),
+        {
+            "source": [*NOT_PATH, None],
+            "errors": [*NOT_STR, None],
+            "organism": [*NOT_STR, None],
+            "name": [*NOT_STR, None],
+            "mapper": NOT_MAPPER,
+            "families": [*NOT_STR, None],
+            "n_jobs": NOT_INT,
+        },
+    ),
+    "load_snapshot": (
+        lambda tmp: ((tmp["figures"],), {"cache_dir": tmp["cache"]}),
+        {
+            "folder": [*NOT_PATH, None],
+            "cache_dir": NOT_PATH,
+            "organism": [*NOT_STR, None],
+            "errors": [*NOT_STR, None],
+            "name": [*NOT_STR, None],
+            "verify": [*NOT_STR, None],
+            "refresh": NOT_BOOL,
+        },
+    ),
+    "join_metadata": (
+        lambda tmp: ((LIB, tmp["figures"]), {}),
+        {"lib": NOT_LIBRARY, "metadata": [3, 1.5, True, ODD, None]},
+    ),
+    "load_pfocr": (
+        lambda tmp: ((), {"cache_dir": tmp["cache"], "base_url": UNREACHABLE}),
+        {
+            "release": [1.5, True, ODD, None],
+            "organism": [*NOT_STR, None],
+            "cache_dir": NOT_PATH,
+            "base_url": [*NOT_STR, None],
+            "checksum": NOT_STR,
+            "progress": NOT_BOOL,
+            "timeout": [*NOT_NUMBER, None],
+            "max_bytes": [*NOT_INT, None],
+        },
+    ),
+    "list_releases": (
+        lambda tmp: ((), {"base_url": UNREACHABLE}),
+        {"base_url": [*NOT_STR, None]},
+    ),
+    "cached_releases": (lambda tmp: ((), {"cache_dir": tmp["cache"]}), {"cache_dir": NOT_PATH}),
+    "clear_cache": (
+        lambda tmp: ((), {"cache_dir": tmp["cache"]}),
+        {"cache_dir": NOT_PATH, "release": [1.5, True, ODD]},  # an int is a date: 20240410
+    ),
+}
+SINGLE_CELL = {"score_cells", "enrich_rank_genes_groups"}  # swept in tests/engine/
+SWEEP_CASES = [
+    pytest.param(func, param, value, id=f"{func}-{param}-{value!r}")
+    for func, (_, wrong) in SWEEP.items()
+    for param, values in wrong.items()
+    for value in values
+]
+
+
+@pytest.fixture(scope="module")
+def sweep_paths(tmp_path_factory):
+    from pathlib import Path
+
+    tmp = tmp_path_factory.mktemp("sweep")
+    gmt = tmp / "lib.gmt"
+    LIB.to_gmt(gmt)
+    figures = Path(__file__).parent / "data" / "figures" / "sample"
+    return {"gmt": gmt, "out": tmp / "out.gmt", "figures": figures, "cache": tmp / "cache"}
+
+
+def test_the_sweep_covers_every_parameter_of_every_public_function():
+    import inspect
+
+    for name in pe.__all__:
+        func = getattr(pe, name)
+        if not inspect.isfunction(func) or name in SINGLE_CELL:
+            continue
+        assert name in SWEEP, f"{name} is public but not in SWEEP"
+        assert set(SWEEP[name][1]) == signature_params(func), name
+
+
+@pytest.mark.parametrize(("func", "param", "value"), SWEEP_CASES)
+def test_a_wrong_type_is_our_type_error_naming_the_parameter(
+    func, param, value, sweep_paths, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # a value taken for a path must not write into the repository
+    args, kwargs = SWEEP[func][0](sweep_paths)
+    assert_wrong_type_names_it(getattr(pe, func), func, param, value, args, kwargs)

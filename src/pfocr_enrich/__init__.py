@@ -27,6 +27,7 @@ from .errors import (
     MetadataJoinWarning,
     OfflineError,
     PfocrEnrichError,
+    RankingFormatError,
     ReleaseNotFoundError,
 )
 from .identifiers import GeneMapper, map_genes
@@ -75,6 +76,7 @@ __all__ = [
     "MetadataJoinWarning",
     "OfflineError",
     "PfocrEnrichError",
+    "RankingFormatError",
     "ReleaseNotFoundError",
     "__version__",
     "cached_releases",

@@ -23,6 +23,7 @@ __all__ = [
     "GeneMappingWarning",
     "LibraryFormatError",
     "PfocrEnrichError",
+    "RankingFormatError",
 ]
 
 
@@ -50,6 +51,10 @@ class FigureFormatError(_FileError):
 
 class GMTFormatError(_FileError):
     """A GMT file breaks the format (too few fields, duplicate set names, ...)."""
+
+
+class RankingFormatError(_FileError):
+    """A ``.rnk`` ranking file breaks the format (gene TAB score per line); ``.path`` and ``.line`` say where."""
 
 
 class LibraryFormatError(_FileError):

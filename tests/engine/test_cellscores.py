@@ -13,6 +13,7 @@ import scipy.stats as st
 from statsmodels.stats.multitest import multipletests
 
 import pfocr_enrich as pe
+from conftest import ODD, assert_wrong_type_names_it, signature_params
 from pfocr_enrich.engine.cellscores import top_genes_mask, top_genes_sparse
 from pfocr_enrich.engine.singlecell import gene_columns
 
@@ -185,7 +186,7 @@ def test_arguments_are_checked(pbmc, lib):
     with pytest.raises(ValueError, match="'dtype' parameter"):
         pe.score_cells(adata, lib, dtype="float16")
     adata.layers["nan"] = np.where(np.arange(adata.n_vars) == 3, np.nan, adata.X)
-    with pytest.raises(ValueError, match=r"NaN in cells \[0, 1, 2, 3, 4\]"):
+    with pytest.raises(ValueError, match=r"NaN or inf in cells \[0, 1, 2, 3, 4\]"):
         pe.score_cells(adata, lib, layer="nan")
     other = anndata.AnnData(X=np.ones((2, 2)), var=pd.DataFrame(index=["nope1", "nope2"]))
     with pytest.raises(ValueError, match="none of 2 gene names maps"):
@@ -225,3 +226,57 @@ def test_two_names_of_one_gene_count_once_as_in_enrich(pbmc, lib):
     for i in both[:3]:
         table = enrich_cell(values[i], names, lib, n_up, min_size=3).loc[score.columns]
         np.testing.assert_allclose(score.iloc[i], -table["log10_pvalue"], rtol=1e-12, atol=1e-15)
+
+
+# -- issue 17: every parameter with a wrong type; hostile values -------------------------------
+NOT_INT = ["3", 1.5, True, ODD]
+NOT_BOOL = [3, "yes", 1.5, None, ODD]
+WRONG_TYPES = {
+    "adata": [3, "adata", None, ODD],
+    "library": [3, "lib", {"s": ["CD74"]}, None, ODD],
+    "n_up": NOT_INT,
+    "layer": [3, 1.5, True, ODD],
+    "use_raw": NOT_BOOL,
+    "sets": [3, 1.5, True, ODD],
+    "min_size": [*NOT_INT, None],
+    "max_size": NOT_INT,
+    "dtype": [3, 1.5, True, ODD, None],
+    "chunk_size": NOT_INT,
+    "mapper": [3, "hgnc", True, ODD],
+    "resolve_aliases": NOT_BOOL,
+    "key_added": [3, 1.5, True, ODD, None],
+}
+
+
+def test_the_sweep_covers_every_parameter():
+    assert set(WRONG_TYPES) == signature_params(pe.score_cells)
+
+
+@pytest.mark.parametrize(
+    ("param", "value"), [(p, v) for p, values in WRONG_TYPES.items() for v in values]
+)
+def test_a_wrong_type_is_our_type_error_naming_the_parameter(pbmc, lib, param, value):
+    args = (pbmc.copy(), lib)
+    assert_wrong_type_names_it(pe.score_cells, "score_cells", param, value, args, {})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"sets": []}, "distinct set ids of the library. Got \\[\\]"),
+        ({"min_size": 5, "max_size": 3}, r"'max_size' .* >= min_size \(5\)"),
+        ({"key_added": ""}, "'key_added' parameter of score_cells must be a non-empty str"),
+    ],
+)
+def test_hostile_values(pbmc, lib, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        pe.score_cells(pbmc.copy(), lib, **kwargs)
+
+
+def test_duplicate_sets_and_infinite_values_are_refused(pbmc, lib):
+    adata = pbmc.copy()
+    with pytest.raises(ValueError, match="distinct set ids"):
+        pe.score_cells(adata, lib, sets=[lib.set_ids[0]] * 2)
+    adata.layers["inf"] = np.where(np.arange(adata.n_vars) == 3, np.inf, adata.X)
+    with pytest.raises(ValueError, match=r"without NaN or inf. Got NaN or inf in cells \[0, "):
+        pe.score_cells(adata, lib, layer="inf")

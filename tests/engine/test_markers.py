@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import pfocr_enrich as pe
+from conftest import ODD, assert_wrong_type_names_it, signature_params
 
 sc = pytest.importorskip("scanpy")
 anndata = pytest.importorskip("anndata")
@@ -223,3 +224,50 @@ def test_importing_the_package_imports_no_single_cell_stack():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+# -- issue 17: every parameter with a wrong type; hostile values -------------------------------
+WRONG_TYPES = {
+    "adata": [3, "adata", None, ODD],
+    "library": [3, "lib", {"s": ["CD74"]}, None, ODD],
+    "key": [3, 1.5, True, ODD, None],
+    "groups": [3, 1.5, True, ODD],
+    "direction": [3, 1.5, True, ODD, None],
+    "pval_cutoff": ["0.05", True, ODD],
+    "log2fc_min": ["1", True, ODD],
+    "log2fc_max": ["1", True, ODD],
+    "n_genes": ["3", 1.5, True, ODD],
+    "universe": [3, 1.5, True, ODD, None],
+    "organism": [1.5, True, ODD],
+    "key_added": [3, 1.5, True, ODD],
+}
+
+
+def test_the_sweep_covers_every_parameter():
+    assert set(WRONG_TYPES) == signature_params(pe.enrich_rank_genes_groups)
+
+
+@pytest.mark.parametrize(
+    ("param", "value"), [(p, v) for p, values in WRONG_TYPES.items() for v in values]
+)
+def test_a_wrong_type_is_our_type_error_naming_the_parameter(ranked, lib, param, value):
+    func = "enrich_rank_genes_groups"
+    args = (ranked.copy(), lib)
+    assert_wrong_type_names_it(pe.enrich_rank_genes_groups, func, param, value, args, {})
+
+
+def test_unknown_enrich_options_are_named_before_any_work(ranked, lib):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # refused before the queries are built (and warned about)
+        with pytest.raises(TypeError, match=r"'enrich_options' parameter .* Got 'bogus' instead"):
+            pe.enrich_rank_genes_groups(ranked, lib, bogus=1)
+
+
+def test_a_ranking_without_the_fields_the_cutoffs_read_is_named(ranked, lib):
+    adata = ranked.copy()
+    adata.uns["rank_genes_groups"] = dict(ranked.uns["rank_genes_groups"])
+    del adata.uns["rank_genes_groups"]["pvals_adj"]
+    with pytest.raises(ValueError, match=r"'key' parameter .* without \['pvals_adj'\]"):
+        pe.enrich_rank_genes_groups(adata, lib)
+    res = quiet(pe.enrich_rank_genes_groups, adata, lib, pval_cutoff=None)  # not read: fine
+    assert len(res.table)

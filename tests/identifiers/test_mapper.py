@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -64,6 +65,22 @@ def test_normalise_query_blanks_numbers_and_strings():
     ]
     with pytest.raises(TypeError, match="not a single string"):
         normalise_query("TP53")
+
+
+def test_normalise_query_keeps_identifier_types_and_counts_what_it_read():
+    import datetime
+
+    n_read: list[int] = []
+    items = [np.int64(7157), np.float64(581.0), np.str_("TP53"), datetime.date(2021, 3, 1), None]
+    assert normalise_query(iter(items), n_read=n_read) == ["7157", "581", "TP53", "2021-03-01"]
+    assert n_read == [5]  # the blank was read, and left out
+
+
+@pytest.mark.parametrize("item", [object(), b"TP53", ["TP53"], {"TP53"}, True, np.bool_(False)])
+def test_normalise_query_refuses_items_that_are_no_identifier(item):
+    # their text ("<object object at ...>", "b'TP53'", "['TP53']", "True") is no gene name
+    with pytest.raises(TypeError, match=r"The 'genes' parameter of enrich .* at position 1"):
+        normalise_query(["IRF3", item])
 
 
 def test_gene_key_only_folds_ascii():

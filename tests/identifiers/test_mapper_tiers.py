@@ -48,16 +48,16 @@ def test_a_mapper_without_a_lexicon_has_no_renames():
 
 
 def test_the_shipped_mapper_reads_aliases_and_lexicon_only_when_a_tier_needs_them():
-    from pfocr_enrich.identifiers.mapper import _PACKAGED
+    from pfocr_enrich.identifiers.mapper_tables import MapperTables
 
     mapper = GeneMapper.__new__(GeneMapper)
-    mapper._init(dict(_PACKAGED))
+    mapper._init(MapperTables.packaged())
     assert mapper.resolve("akt1").mapped_to == "AKT1"
-    assert set(mapper._columns) == {"genes"}  # official and case tiers: the gene table only
+    assert mapper._tables.read == {"genes"}  # official and case tiers: the gene table only
     assert mapper.resolve("DDX58").mapped_to == "RIGI"
-    assert set(mapper._columns) == {"genes", "lexicon"}
+    assert mapper._tables.read == {"genes", "lexicon"}
     assert mapper.resolve("p53").mapped_to == "TP53"
-    assert set(mapper._columns) == {"genes", "lexicon", "aliases"}
+    assert mapper._tables.read == {"genes", "lexicon", "aliases"}
     # the public frames are the packaged tables, read with pandas on demand
     assert mapper.aliases.columns.tolist() == ["alias", "entrez"]
     assert "NaN" in set(mapper.aliases["alias"])  # a gene name (SCN11A), not a missing value

@@ -29,9 +29,18 @@ def test_human_zebrafish_and_fly_names():
     assert parse_organism("Drosophila melanogaster") == parse_organism("fruit fly") == "fly"
 
 
-@pytest.mark.parametrize("given", ["rat", 10116, None, True, ""])
-def test_unknown_organism_is_a_clear_error(given):
-    with pytest.raises(ValueError, match=r"The 'organism' parameter of map_genes must be one of"):
+@pytest.mark.parametrize(
+    ("given", "error"),
+    [
+        ("rat", ValueError),
+        (10116, ValueError),
+        ("", ValueError),
+        (None, TypeError),
+        (True, TypeError),
+    ],
+)
+def test_unknown_organism_is_a_clear_error(given, error):
+    with pytest.raises(error, match=r"The 'organism' parameter of map_genes must be one of"):
         pe.map_genes(["TP53"], organism=given)
 
 

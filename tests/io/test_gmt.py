@@ -83,6 +83,19 @@ def test_warn_mode_reports_every_line_left_out(data_dir):
     assert report[["line", "set_id", "problem"]].values.tolist() == [[2, "s2", "too_few_fields"]]
 
 
+def test_renamed_symbols_are_notes_not_lines_left_out(data_dir):
+    # The 10-minute fuzz run (issue 17) found the warning counting renames as lines left out.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lib = pe.read_gmt(data_dir / "gmt" / "renamed_symbols.gmt", errors="warn")
+    assert lib["s1"] == frozenset({"RIGI", "TBXT", "TP53"}) and len(lib) == 2
+    report = lib.load_report
+    assert report[["line", "item", "problem"]].values.tolist() == [
+        [1, "DDX58", "symbol_updated"],
+        [1, "T", "symbol_updated"],
+    ]
+
+
 def test_skip_mode_is_silent_but_still_reports(data_dir):
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -200,16 +200,24 @@ def test_a_stalled_body_gives_up_after_the_stall_time_with_the_bytes_received(
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({"timeout": 0}, "The 'timeout' parameter of load_pfocr must be a number of seconds > 0"),
-        ({"timeout": "60"}, "The 'timeout' parameter of load_pfocr must be a number"),
-        ({"max_bytes": 0}, r"The 'max_bytes' parameter of load_pfocr must be an int >= 1"),
-        ({"max_bytes": 1.5e9}, r"The 'max_bytes' parameter of load_pfocr must be an int"),
+        (
+            {"timeout": 0},
+            ValueError,
+            "The 'timeout' parameter of load_pfocr must be a number of seconds > 0",
+        ),
+        ({"timeout": "60"}, TypeError, "The 'timeout' parameter of load_pfocr must be a number"),
+        (
+            {"max_bytes": 0},
+            ValueError,
+            "The 'max_bytes' parameter of load_pfocr must be an int >= 1",
+        ),
+        ({"max_bytes": 1.5e9}, TypeError, "The 'max_bytes' parameter of load_pfocr must be an int"),
     ],
 )
-def test_limit_arguments_are_checked(kwargs, message, dead_url, cache):
-    with pytest.raises(ValueError, match=message):
+def test_limit_arguments_are_checked(kwargs, error, message, dead_url, cache):
+    with pytest.raises(error, match=message):
         load_pfocr("20240410", cache_dir=cache, base_url=dead_url, **kwargs)
 
 

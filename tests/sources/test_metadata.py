@@ -73,5 +73,5 @@ def test_join_metadata_matches_figid_aliases_and_raises_when_nothing_matches():
         match=r"no set of the library matches a figure .*\['PMC8413833__F8'\].*\['other'\]",
     ):
         join_metadata(gmt, pd.DataFrame({"title": ["T"]}, index=["other"]))
-    with pytest.raises(ValueError, match="The 'metadata' parameter of join_metadata must be"):
+    with pytest.raises(TypeError, match="The 'metadata' parameter of join_metadata must be"):
         join_metadata(gmt, 3)

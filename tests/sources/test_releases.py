@@ -239,12 +239,24 @@ def test_the_default_cache_folder_follows_the_environment(server, tmp_path, monk
             {"base_url": "ftp://example.org/pfocr"},
             "The 'base_url' parameter of load_pfocr must be an http",
         ),
-        ({"progress": "yes"}, "The 'progress' parameter of load_pfocr must be a bool"),
-        ({"cache_dir": 3}, "The 'cache_dir' parameter of load_pfocr must be None or a folder path"),
     ],
 )
 def test_argument_errors_name_the_parameter(kwargs, message, dead_url):
     with pytest.raises(ValueError, match=message):
+        load_pfocr(**{"base_url": dead_url, **kwargs})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"progress": "yes"}, "The 'progress' parameter of load_pfocr must be a bool"),
+        ({"cache_dir": 3}, "The 'cache_dir' parameter of load_pfocr must be None or a folder path"),
+        ({"organism": 9606}, "The 'organism' parameter of load_pfocr must be a species name"),
+        ({"checksum": b"abc"}, "The 'checksum' parameter of load_pfocr must be None or a SHA-256"),
+    ],
+)
+def test_wrong_types_are_type_errors(kwargs, message, dead_url):
+    with pytest.raises(TypeError, match=message):
         load_pfocr(**{"base_url": dead_url, **kwargs})
 
 

@@ -228,7 +228,7 @@ def test_verify_and_refresh_are_checked(tmp_path):
     folder, cache = _snapshot(tmp_path)
     with pytest.raises(ValueError, match="The 'verify' parameter of load_snapshot must be one of"):
         load_snapshot(folder, cache_dir=cache, verify="fast")
-    with pytest.raises(ValueError, match="The 'refresh' parameter of load_snapshot must be a bool"):
+    with pytest.raises(TypeError, match="The 'refresh' parameter of load_snapshot must be a bool"):
         load_snapshot(folder, cache_dir=cache, refresh="yes")
 
 

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .validation import param_error
+from .validation import check_path
 
 CACHE_ENV = "PFOCR_ENRICH_CACHE"
 
@@ -26,9 +26,8 @@ def cache_root(cache_dir: object, func: str) -> Path:
         import platformdirs
 
         return Path(platformdirs.user_cache_dir("pfocr_enrich", appauthor=False))
-    if not isinstance(cache_dir, (str, os.PathLike)):
-        raise param_error(func, "cache_dir", "None or a folder path", cache_dir)
-    return Path(cache_dir).expanduser()
+    check_path(cache_dir, func=func, param="cache_dir", expected="None or a folder path")
+    return Path(cache_dir).expanduser()  # type: ignore[arg-type]
 
 
 def tmp_name(path: Path) -> Path:

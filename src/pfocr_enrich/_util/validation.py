@@ -19,6 +19,7 @@ The checkers are small and composable; each returns the value in a clean form
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Collection
 from typing import Any
 
@@ -30,6 +31,7 @@ __all__ = [
     "check_choice",
     "check_int",
     "check_number_in",
+    "check_path",
     "check_size_bound",
     "check_type",
     "describe",
@@ -114,6 +116,31 @@ def check_type(
     if not isinstance(value, types):
         raise param_error(func, param, expected, value, error=TypeError)
     return value
+
+
+def check_path(
+    value: object,
+    *,
+    func: str,
+    param: str,
+    expected: str = "a path (str or os.PathLike)",
+    allow_none: bool = False,
+) -> Any:
+    """``value`` is a ``str`` or an ``os.PathLike`` (or None when allowed), else a TypeError.
+
+    Whether the path exists is the caller's business (``FileNotFoundError`` names it).
+
+    Examples
+    --------
+    >>> check_path(3, func="read_gmt", param="path")
+    Traceback (most recent call last):
+    ...
+    TypeError: The 'path' parameter of read_gmt must be a path (str or os.PathLike). Got 3 (type int) instead.
+    """
+    expected += " or None" if allow_none else ""
+    return check_type(
+        value, (str, os.PathLike), func=func, param=param, expected=expected, allow_none=allow_none
+    )
 
 
 def check_bool(value: object, *, func: str, param: str) -> bool:

@@ -25,14 +25,20 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._util.validation import check_choice, check_int, check_size_bound, param_error
+from .._util.validation import (
+    check_choice,
+    check_int,
+    check_size_bound,
+    check_type,
+    param_error,
+)
 from ..identifiers import GeneMapper
 from ..library import GeneSetLibrary
 from ..stats import hypergeom_logsf
@@ -124,7 +130,7 @@ def score_cells(
         option has the wrong type.
     ValueError
         An option is out of range, ``sets`` names unknown sets, no set passes
-        the sizes, no measured gene is in the library, the matrix holds NaN.
+        the sizes, no measured gene is in the library, the matrix holds NaN or inf.
 
     Warns
     -----
@@ -152,10 +158,13 @@ def score_cells(
     n_up = check_int(n_up, func=_FUNC, param="n_up", min=1)
     min_size = check_int(min_size, func=_FUNC, param="min_size", min=1)
     max_size = check_size_bound(max_size, _FUNC, "max_size")
+    if max_size is not None and max_size < min_size:
+        raise param_error(_FUNC, "max_size", f"None or >= min_size ({min_size})", max_size)
     dtype = check_choice(dtype, ("float32", "float64"), func=_FUNC, param="dtype")
     chunk_size = check_int(chunk_size, func=_FUNC, param="chunk_size", min=1, allow_none=True)
-    if not isinstance(key_added, str) or not key_added:
-        raise param_error(_FUNC, "key_added", "a non-empty str", key_added, error=TypeError)
+    check_type(key_added, str, func=_FUNC, param="key_added", expected="a non-empty str")
+    if not key_added:
+        raise param_error(_FUNC, "key_added", "a non-empty str", key_added)
     columns = gene_columns(
         var_names, library, mapper=mapper, resolve_aliases=resolve_aliases, func=_FUNC
     )
@@ -289,10 +298,11 @@ def _row_blocks(matrix: Any, step: int) -> Iterator[tuple[int, Any]]:
         values = block.data if sparse else block
         if values.dtype.kind not in "fiub":
             raise param_error(_FUNC, "adata", "numeric expression values", values.dtype.name)
-        if values.dtype.kind == "f" and np.isnan(values).any():
-            where = np.isnan(block.toarray() if sparse else block).any(axis=1)
-            shown = f"NaN in cells {(lo + np.flatnonzero(where)[:5]).tolist()}"
-            raise param_error(_FUNC, "adata", "a matrix without NaN", None, shown=shown)
+        if values.dtype.kind == "f" and not np.isfinite(values).all():
+            where = ~np.isfinite(block.toarray() if sparse else block).all(axis=1)
+            shown = f"NaN or inf in cells {(lo + np.flatnonzero(where)[:5]).tolist()}"
+            expected = "a matrix without NaN or inf"
+            raise param_error(_FUNC, "adata", expected, None, shown=shown)
         yield lo, block
 
 
@@ -456,7 +466,7 @@ def _bh_log(row: np.ndarray, log_p: np.ndarray, n_rows: int, m: int) -> np.ndarr
 
 def _chosen_sets(library: GeneSetLibrary, sets: object) -> np.ndarray:
     """Library rows of the set ids in ``sets`` (in that order)."""
-    if sets is None or isinstance(sets, str):
+    if sets is None or isinstance(sets, str) or not isinstance(sets, Iterable):
         expected = "a sequence of set ids (a single id as a one-element list)"
         raise param_error(_FUNC, "sets", expected, sets, error=TypeError)
     wanted = [str(s) for s in sets]  # type: ignore[attr-defined]

@@ -29,7 +29,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._util.validation import check_number_in, check_type, param_error
+from .._util.validation import (
+    check_bool,
+    check_int,
+    check_number_in,
+    check_path,
+    check_type,
+    param_error,
+)
 from ..errors import EmptyQueryError, GeneMappingWarning
 from ..identifiers import (
     KEPT_STATUSES,
@@ -261,6 +268,9 @@ def enrich_many(
     """
     _check_library(library, "enrich_many")
     alpha = check_number_in(alpha, 0, 1, func="enrich_many", param="alpha", allow_none=True)
+    check_path(out, func="enrich_many", param="out", allow_none=True)
+    chunk_size = check_int(chunk_size, func="enrich_many", param="chunk_size", min=1)  # type: ignore[assignment]
+    progress = check_bool(progress, func="enrich_many", param="progress")
     rule = parse_keep(keep, func="enrich_many", alpha=alpha)
     mapper = mapper_for(organism, mapper, func="enrich_many")
     options = dict(

@@ -24,7 +24,13 @@ from ..errors import EmptyQueryError
 from ..library import GeneSetLibrary
 from ..results import GroupEnrichmentResult, group_result
 from .enrich import enrich_many
-from .singlecell import check_adata, gene_columns, jsonable
+from .singlecell import (
+    check_adata,
+    check_marker_args,
+    check_ranking_fields,
+    gene_columns,
+    jsonable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +150,7 @@ def enrich_rank_genes_groups(
     ['params', 'table']
     """
     check_adata(adata, library, _FUNC)
+    check_marker_args(key, groups, organism, enrich_options, _FUNC)
     direction = check_choice(direction, DIRECTIONS, func=_FUNC, param="direction")
     universe = check_choice(universe, UNIVERSES, func=_FUNC, param="universe")
     for name, value in (
@@ -167,6 +174,7 @@ def enrich_rank_genes_groups(
     if organism is not None:
         options["organism"] = organism
     ranking = _ranking(adata, key)
+    check_ranking_fields(ranking, key, pval_cutoff, _FUNC)
     measured = _measured_names(adata, ranking)
     chosen = _groups(ranking, groups)
     queries, pairs, empty = _queries(

@@ -17,13 +17,17 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
+import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 
-from .._util.validation import param_error
+from .._util.files import decode_error_line
+from .._util.validation import describe, param_error
 from ..errors import GMTFormatError
 
 __all__ = [
@@ -32,11 +36,15 @@ __all__ = [
     "is_streamed",
     "iter_chunks",
     "iter_queries",
+    "query_name",
     "read_queries",
 ]
 
 _FUNC, _PARAM = "enrich_many", "queries"
 _PARQUET_BATCH = 1 << 16  # (query, gene) rows per record batch read
+_PARQUET_COLUMNS = ["query", "gene"]
+# Control characters other than the tab, as read_gmt refuses them.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def is_dask_frame(queries: object) -> bool:
@@ -85,7 +93,7 @@ def iter_queries(queries: object) -> Iterator[tuple[str, list[Any]]]:
             expected = "an iterator of (name, genes) pairs"
             shown = repr(item)[:80]
             raise param_error(_FUNC, _PARAM, expected, queries, error=TypeError, shown=shown)
-        name = str(item[0])
+        name = query_name(item[0], queries)
         if name in seen:
             expected = "queries whose names differ once written as text (each name once)"
             raise param_error(_FUNC, _PARAM, expected, queries, shown=f"{name!r} twice")
@@ -149,7 +157,7 @@ def read_queries(queries: object) -> dict[str, list[object]]:
             queries,
             error=TypeError,
         )
-    named = {str(name): genes for name, genes in pairs}
+    named = {query_name(name, queries): genes for name, genes in pairs}
     if len(named) < len(pairs):
         seen: dict[str, object] = {}
         for name, _ in pairs:
@@ -161,28 +169,74 @@ def read_queries(queries: object) -> dict[str, list[object]]:
     return named
 
 
+def query_name(name: object, queries: object) -> str:
+    """A query's name as text: a str or a number; None, NaN or another object is refused."""
+    if isinstance(name, str):
+        return name
+    if name is None or name is pd.NA or (isinstance(name, (float, np.floating)) and name != name):
+        expected = "a query name for every query"
+        raise param_error(_FUNC, _PARAM, expected, queries, shown=f"the name {name!r}")
+    if isinstance(name, (bool, np.bool_)) or not isinstance(name, (int, float, np.number)):
+        shown = f"the name {describe(name, with_type=True)}"
+        expected = "queries named by text or numbers"
+        raise param_error(_FUNC, _PARAM, expected, queries, error=TypeError, shown=shown)
+    return str(name)
+
+
 def _open_text(path: Path) -> IO[str]:
     if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")
 
 
 def _gmt_pairs(path: Path) -> Iterator[tuple[str, list[str]]]:
-    """The sets of a GMT file as (name, genes), read line by line (names as read_gmt's set ids)."""
+    """The sets of a GMT file as (name, genes), read line by line (names as read_gmt's set ids).
+
+    The rules are read_gmt's with ``errors="raise"``: the first bad line (too few
+    fields, no genes, a control character, a name seen before) is a GMTFormatError
+    naming the file and line, and so is a file that is not UTF-8 or a damaged ``.gz``.
+    """
     if not path.is_file():
         raise FileNotFoundError(f"enrich_many: no such file: {path}")
-    with _open_text(path) as fh:
-        for number, line in enumerate(fh, start=1):
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                continue
-            fields = line.split("\t")
-            name = fields[0].split("%", 1)[0].strip()
-            genes = [g for g in map(str.strip, fields[2:]) if g]
-            if len(fields) < 3 or not name or not genes:
-                detail = "expected a name, a description and at least one gene, tab-separated"
-                raise GMTFormatError(f"{detail}: {line[:80]!r}", path=path, line=number)
-            yield name, genes
+    first_line: dict[str, int] = {}
+    number = 0
+    try:
+        with _open_text(path) as fh:
+            for number, line in enumerate(fh, start=1):
+                line = line.rstrip("\r\n")
+                if not line.strip():
+                    continue
+                name, genes = _gmt_line(line, path, number, first_line)
+                first_line[name] = number
+                yield name, genes
+    except UnicodeDecodeError as exc:  # (text is decoded by the chunk: find the bad byte's line)
+        line = None if path.suffix == ".gz" else decode_error_line(str(path), None)
+        detail = f"not UTF-8 text ({exc.reason})"
+        raise GMTFormatError(detail, path=path, line=line or number + 1) from exc
+    except (OSError, EOFError, zlib.error) as exc:  # a damaged or truncated .gz
+        raise GMTFormatError(f"cannot read the file ({exc})", path=path, line=number + 1) from exc
+    if not first_line:
+        raise GMTFormatError("no gene sets found", path=path)
+
+
+def _gmt_line(
+    line: str, path: Path, number: int, first_line: dict[str, int]
+) -> tuple[str, list[str]]:
+    fields = line.split("\t")
+    name = fields[0].split("%", 1)[0].strip()
+    genes = [g for g in map(str.strip, fields[2:]) if g]
+    detail = ""
+    if len(fields) < 3 or not name or not genes:
+        detail = (
+            f"expected a name, a description and at least one gene, tab-separated: {line[:80]!r}"
+        )
+    elif _CONTROL.search(line):
+        detail = f"expected text without control characters, got {line[:80]!r}"
+    elif name in first_line:
+        detail = f"set {name!r} was already defined on line {first_line[name]}"
+    if detail:
+        raise GMTFormatError(detail, path=path, line=number)
+    return name, genes
 
 
 def _parquet_pairs(path: Path) -> Iterator[tuple[str, list[Any]]]:
@@ -193,16 +247,45 @@ def _parquet_pairs(path: Path) -> Iterator[tuple[str, list[Any]]]:
         raise ImportError(
             'reading queries from Parquet needs pyarrow: pip install "pfocr_enrich[dask]"'
         ) from None
-    dataset = ds.dataset(path, format="parquet")
-    if not {"query", "gene"} <= set(dataset.schema.names):
-        shown = repr(dataset.schema.names)
-        raise param_error(
-            _FUNC, _PARAM, "a Parquet dataset with columns 'query' and 'gene'", path, shown=shown
-        )
+    import pyarrow as pa
+
+    try:
+        dataset = ds.dataset(path, format="parquet")
+        if not set(_PARQUET_COLUMNS) <= set(dataset.schema.names):
+            shown = repr(dataset.schema.names)
+            expected = "a Parquet dataset with columns 'query' and 'gene'"
+            raise param_error(_FUNC, _PARAM, expected, path, shown=shown)
+        batches = dataset.to_batches(columns=_PARQUET_COLUMNS, batch_size=_PARQUET_BATCH)
+        yield from _batch_pairs(_checked(batches, path), path)
+    except (pa.ArrowException, OSError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        expected = "a readable Parquet dataset"
+        raise param_error(_FUNC, _PARAM, expected, path, shown=f"{str(path)!r}: {exc}") from exc
+
+
+def _checked(batches: Iterator[Any], path: Path) -> Iterator[Any]:
+    """The record batches, once the columns are known to hold names and identifiers."""
+    import pyarrow as pa
+
+    for batch in batches:
+        for column in _PARQUET_COLUMNS:
+            kind = batch.schema.field(column).type
+            if pa.types.is_dictionary(kind):
+                kind = kind.value_type
+            ok = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+            ok = ok or pa.types.is_integer(kind) or pa.types.is_floating(kind)
+            if not (ok or pa.types.is_null(kind)):
+                expected = f"a Parquet dataset whose '{column}' column holds text or numbers"
+                raise param_error(_FUNC, _PARAM, expected, path, shown=f"type {kind}")
+        yield batch
+
+
+def _batch_pairs(batches: Iterator[Any], path: Path) -> Iterator[tuple[str, list[Any]]]:
     closed: set[str] = set()
     name: str | None = None
     genes: list[Any] = []
-    for batch in dataset.to_batches(columns=["query", "gene"], batch_size=_PARQUET_BATCH):
+    for batch in batches:
         names = batch.column("query").to_pylist()
         values = batch.column("gene").to_pylist()
         if None in names:
@@ -212,7 +295,7 @@ def _parquet_pairs(path: Path) -> Iterator[tuple[str, list[Any]]]:
         for i in range(1, len(names) + 1):
             if i < len(names) and names[i] == names[start]:
                 continue
-            current = str(names[start])
+            current = query_name(names[start], path)
             if current != name:
                 if name is not None:
                     yield name, genes

@@ -20,6 +20,7 @@ The ranking is read (Series, two-column DataFrame, ``.rnk`` file or, for
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Iterable
 from typing import Any
@@ -27,34 +28,45 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._util.validation import param_error
+from .._util.validation import check_bool, check_int, check_number_in, check_type, param_error
 from ..errors import EmptyQueryError
-from ..identifiers import GeneMapper, mapping_frame
+from ..identifiers import GeneMapper, mapping_frame, normalise_query
 from ..library import GeneSetLibrary
 from ..results import EnrichmentResult
 from ..stats import adjust_pvalues
 from ..stats.gsea import enrichment_scores, rank_order, sorted_positions
 from ..stats.gsea_null import gsea_pvalues
 from ..stats.mhg import mhg_bounds, mhg_log_pvalues, mhg_statistics
-from .ranking import map_ranking, ranked_name, read_ranking, warn_left_out
+from .ranking import map_ranking, read_ranking, warn_blanks, warn_left_out
 from .scoring import METADATA_COLUMNS
 
 logger = logging.getLogger(__name__)
 
+#: Upper bounds of gsea's n_perm and sample_size (their arrays grow with them).
+MAX_PERM, MAX_SAMPLE = 1_000_000, 100_001
+_SMALLEST = math.ulp(0.0)  # 5e-324
+
 __all__ = ["gsea", "mhg", "read_ranking"]
 
 
-def _check(library: object, func: str, **ints: Any) -> None:
-    if not isinstance(library, GeneSetLibrary):
-        raise TypeError(
-            f"The 'library' parameter of {func} must be a GeneSetLibrary. "
-            f"Got {type(library).__name__} instead."
+def _check(
+    library: object, func: str, mapper: object, resolve_aliases: object, **ints: Any
+) -> tuple[GeneMapper, bool]:
+    """Check the library, the int options (name -> (value, lowest[, highest])) and the mapping options."""
+    expected = "a GeneSetLibrary (see pfocr_enrich.read_gmt, read_figures, sample_library)"
+    check_type(library, GeneSetLibrary, func=func, param="library", expected=expected)
+    for name, (value, low, *high) in ints.items():
+        top = high[0] if high else None
+        check_int(
+            value, func=func, param=name, min=low, max=top, allow_none=name in ("max_size", "L")
         )
-    for name, (value, low) in ints.items():
-        if value is None and name in ("max_size", "L"):
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise param_error(func, name, f"an int >= {low}", value)
+    low, high = ints["min_size"][0], ints["max_size"][0]
+    if high is not None and high < low:
+        raise param_error(func, "max_size", f"None or >= min_size ({low})", high)
+    expected = "a GeneMapper or None"
+    check_type(mapper, GeneMapper, func=func, param="mapper", expected=expected, allow_none=True)
+    resolve_aliases = check_bool(resolve_aliases, func=func, param="resolve_aliases")
+    return mapper or GeneMapper.default(), resolve_aliases
 
 
 def _symbols(library: GeneSetLibrary, mapper: GeneMapper) -> np.ndarray:
@@ -110,15 +122,17 @@ def gsea(
         (fgsea's defaults 15 and 500; ``max_size=None``: no limit).
     weight : float, default 1.0
         The exponent ``p`` of the step weights ``|score| ** p``; 0 gives the
-        classic unweighted Kolmogorov-Smirnov statistic.
+        classic unweighted Kolmogorov-Smirnov statistic. A weight for which a
+        weight overflows (``1e3 ** 200``) is refused.
     eps : float, default 1e-50
-        p-values below this are reported as ``eps`` (``log2err`` NaN).
+        p-values below this are reported as ``eps`` (``log2err`` NaN); in
+        ``[0, 1)``, 0 meaning no bound but the smallest positive double (5e-324).
     seed : int, default 0
         Seed of the random sets (results are deterministic for a seed).
     n_perm : int, default 1000
-        Random sets per size for NES and the first p-value estimate.
+        Random sets per size for NES and the first p-value estimate (10 to 1,000,000).
     sample_size : int, default 101
-        Sets per level of multilevel splitting.
+        Sets per level of multilevel splitting (3 to 100,001).
     resolve_aliases : bool, default True
         Map unambiguous aliases to official symbols.
     mapper : GeneMapper, optional
@@ -146,13 +160,13 @@ def gsea(
     ('up', 1.0)
     """
     func = "gsea"
-    _check(library, func, min_size=(min_size, 1), max_size=(max_size, 1), seed=(seed, 0))
-    _check(library, func, n_perm=(n_perm, 10), sample_size=(sample_size, 3))
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
-        raise param_error(func, "weight", "a number >= 0", weight)
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 <= eps < 1:
-        raise param_error(func, "eps", "a number in [0, 1)", eps)
-    mapper = mapper or GeneMapper.default()
+    ints = {"min_size": (min_size, 1), "max_size": (max_size, 1), "seed": (seed, 0)}
+    ints |= {"n_perm": (n_perm, 10, MAX_PERM), "sample_size": (sample_size, 3, MAX_SAMPLE)}
+    mapper, resolve_aliases = _check(library, func, mapper, resolve_aliases, **ints)
+    weight = check_number_in(weight, 0, None, func=func, param="weight")
+    if weight == float("inf"):
+        raise param_error(func, "weight", "a finite number >= 0", weight)
+    eps = check_number_in(eps, 0, 1, func=func, param="eps", hi_open=True)
     names, scores = read_ranking(ranking, func=func)
     priority = np.argsort(-np.abs(scores), kind="stable")
     rows, column, stays = _prepare(names, library, mapper, resolve_aliases, priority, func)
@@ -175,7 +189,14 @@ def gsea(
         )
     t_ptr = np.concatenate([[0], np.cumsum(sizes[tested])])
     t_pos = positions[np.repeat(np.isin(np.arange(len(sizes)), tested), sizes)]
-    weights = np.abs(scores[order]) ** float(weight)
+    with np.errstate(over="ignore"):  # an overflow is refused just below
+        weights = np.abs(scores[order]) ** float(weight)
+    if not np.isfinite(weights).all():
+        largest = float(np.abs(scores).max())
+        expected = (
+            f"small enough that |score| ** weight stays finite (largest |score|: {largest:g})"
+        )
+        raise param_error(func, "weight", expected, weight)
     es = enrichment_scores(t_ptr, t_pos, weights)
     ok = np.isfinite(es.es)
     pv = gsea_pvalues(
@@ -184,7 +205,7 @@ def gsea(
         es.es[ok],
         n_perm=n_perm,
         sample_size=sample_size,
-        eps=float(eps),
+        eps=float(eps) or _SMALLEST,  # eps=0: no bound but the smallest positive double
         seed=seed,
     )
     pvalue = np.full(len(tested), np.nan)
@@ -331,14 +352,20 @@ def mhg(
     0.022222
     """
     func = "mhg"
-    _check(library, func, X=(X, 0), L=(L, 1), min_size=(min_size, 1), max_size=(max_size, 1))
-    mapper = mapper or GeneMapper.default()
+    ints = {"X": (X, 0), "L": (L, 1), "min_size": (min_size, 1), "max_size": (max_size, 1)}
+    mapper, resolve_aliases = _check(library, func, mapper, resolve_aliases, **ints)
+    exact_below = check_number_in(
+        exact_below, 0, None, func=func, param="exact_below", lo_open=True, allow_none=True
+    )
     if isinstance(ranked_genes, (pd.Series, pd.DataFrame, str, os.PathLike)):
-        names, scores = read_ranking(ranked_genes, func=func)
+        names, scores = read_ranking(ranked_genes, func=func, param="ranked_genes")
         by_rank = rank_order(scores)
         names, scores = [names[i] for i in by_rank], scores[by_rank]
     else:
-        names, scores = [x for x in (ranked_name(g) for g in ranked_genes) if x], None
+        n_read: list[int] = []
+        names = normalise_query(ranked_genes, param="ranked_genes", func=func, n_read=n_read)
+        warn_blanks(n_read[0] - len(names), n_read[0], func, stacklevel=3)
+        scores = None
     if not names:
         raise EmptyQueryError("mhg: the ranked list has no identifiers.")
     rows, column, stays = _prepare(
@@ -360,8 +387,6 @@ def mhg(
     t_ptr = np.concatenate([[0], np.cumsum(sizes[tested])])
     t_pos = positions[np.repeat(np.isin(np.arange(len(sizes)), tested), sizes)]
     log_s, cutoff, hits = mhg_statistics(t_ptr, t_pos, n, X=X, L=L)
-    if exact_below is not None and (isinstance(exact_below, bool) or not exact_below > 0):
-        raise param_error(func, "exact_below", "None or a number > 0", exact_below)
     log_p = mhg_log_pvalues(log_s, sizes[tested], n, X=X, L=L, exact_below=exact_below)
     pvalue = np.exp(log_p)
     exact = np.ones(len(tested), dtype=bool)

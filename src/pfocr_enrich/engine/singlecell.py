@@ -13,15 +13,30 @@ background, so the universes agree).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from .._util.validation import check_bool, check_type, param_error
-from ..identifiers import KEPT_STATUSES, GeneMapper, normalise_query, resolve_query
+from ..identifiers import (
+    KEPT_STATUSES,
+    GeneMapper,
+    normalise_query,
+    parse_organism,
+    resolve_query,
+)
 from ..library import GeneSetLibrary
 
-__all__ = ["check_adata", "gene_columns", "jsonable", "measured_matrix", "require_anndata"]
+__all__ = [
+    "check_adata",
+    "check_marker_args",
+    "check_ranking_fields",
+    "gene_columns",
+    "jsonable",
+    "measured_matrix",
+    "require_anndata",
+]
 
 
 def require_anndata(func: str) -> Any:
@@ -42,6 +57,53 @@ def check_adata(adata: object, library: object, func: str) -> None:
     check_type(library, GeneSetLibrary, func=func, param="library", expected=expected)
 
 
+#: The options of enrich_many that enrich_rank_genes_groups passes on (background: see universe).
+ENRICH_OPTIONS = (
+    "background_mode",
+    "min_size",
+    "max_size",
+    "correction",
+    "fdr_over",
+    "collapse_duplicates",
+    "compat",
+    "resolve_aliases",
+    "mapper",
+    "keep",
+    "alpha",
+)
+
+
+def check_marker_args(
+    key: object, groups: object, organism: object, options: dict[str, Any], func: str
+) -> None:
+    """``enrich_rank_genes_groups``' ``key``, ``groups``, ``organism`` and ``**enrich_options`` names."""
+    check_type(key, str, func=func, param="key", expected="a key of adata.uns (a str)")
+    expected = "None, a group name or a sequence of group names"
+    check_type(
+        groups, (str, Iterable), func=func, param="groups", expected=expected, allow_none=True
+    )
+    if organism is not None:
+        parse_organism(organism, func=func)
+    unknown = sorted(set(options) - {*ENRICH_OPTIONS, "background"})
+    if unknown:
+        expected = "options of enrich_many: " + ", ".join(ENRICH_OPTIONS)
+        shown = ", ".join(map(repr, unknown))
+        raise param_error(func, "enrich_options", expected, None, error=TypeError, shown=shown)
+
+
+def check_ranking_fields(ranking: Any, key: str, pval_cutoff: object, func: str) -> None:
+    """A rank_genes_groups entry holds what the cut-offs read (logreg stores neither)."""
+    if ranking["params"].get("method") == "logreg":
+        return
+    needed = ["logfoldchanges"] + (["pvals_adj"] if pval_cutoff is not None else [])
+    missing = [field for field in needed if field not in ranking]
+    if missing:
+        expected = (
+            "a rank_genes_groups entry with 'logfoldchanges' (and 'pvals_adj' for pval_cutoff)"
+        )
+        raise param_error(func, "key", expected, key, shown=f"{key!r} without {missing}")
+
+
 def measured_matrix(adata: Any, *, layer: str | None, use_raw: bool, func: str) -> tuple[Any, Any]:
     """The expression matrix a call reads and the names of its genes (columns).
 
@@ -56,6 +118,7 @@ def measured_matrix(adata: Any, *, layer: str | None, use_raw: bool, func: str) 
             raise param_error(func, "use_raw", "False: adata.raw is None", use_raw)
         return adata.raw.X, adata.raw.var_names
     if layer is not None:
+        check_type(layer, str, func=func, param="layer", expected="None or a key of adata.layers")
         if layer not in adata.layers:
             expected = f"a key of adata.layers ({list(adata.layers)})"
             raise param_error(func, "layer", expected, layer)

@@ -233,7 +233,7 @@ def _write_local(
 
     path = folder / "part-000000.parquet"
     tmp = folder / ".part-000000.parquet.tmp"
-    writer, n_queries, n_rows, params = None, 0, 0, {}
+    writer, n_queries, n_rows, params, done = None, 0, 0, {}, False
     try:
         for chunk in chunks:
             rows = score_chunk(chunk, screen)
@@ -244,9 +244,12 @@ def _write_local(
             writer.write_table(table.cast(writer.schema))
             n_queries += len(rows.names)
             n_rows += len(rows)
+        done = True
     finally:
         if writer is not None:
             writer.close()
+        if not done:  # a bad query part-way: out stays empty, so a rerun can use it
+            tmp.unlink(missing_ok=True)
     os.replace(tmp, path)
     return WrittenDataset(folder, n_queries, n_rows, params)
 

@@ -8,7 +8,8 @@ paper spellings such as ``HIF-1α``) to an Entrez ID and says how.
 
 Only ``pandas`` at the edges; lookups are plain dictionaries built once: official
 symbols with the mapper, the larger synonym tables on the first name that needs them
-(:mod:`.synonyms`), the rules of the last tier in :mod:`.tiers`.
+(:mod:`.synonyms`), the rules of the last tier in :mod:`.tiers`. The tables themselves,
+read once and only when needed, are in :mod:`.mapper_tables`.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from typing import Any
 import pandas as pd
 
 from .._util.files import gc_paused
-from .._util.resources import read_packaged_columns, read_packaged_tsv
+from .._util.validation import check_choice, check_type
 from .keys import ENSEMBL_HUMAN_GENE, ENTREZ_ID, MappedGene, gene_key, keys_of, multimap
+from .mapper_tables import MapperTables
 from .synonyms import Synonyms
 from .tiers import Hit, flag_common_word, resolve_synonyms
 
@@ -56,16 +58,6 @@ def _entrez_preference(genes: dict[str, list[str]]) -> list[int]:
     if coding:  # stable: by coding first, by number within (two plain keys, no tuple per row)
         order.sort(key=[t != "protein-coding" for t in coding].__getitem__)
     return order
-
-
-#: Empty tables of a mapper built without aliases or lexicon.
-_EMPTY = {"aliases": ["alias", "entrez"], "lexicon": ["term", "entrez", "source"]}
-#: The tables shipped with the package, read when first needed.
-_PACKAGED = {
-    "genes": "ncbi_genes.tsv.gz",
-    "aliases": "ncbi_aliases.tsv.gz",
-    "lexicon": "hgnc_lexicon.tsv.gz",
-}
 
 
 class GeneMapper:
@@ -129,20 +121,19 @@ class GeneMapper:
         aliases: pd.DataFrame | None = None,
         lexicon: pd.DataFrame | None = None,
     ) -> None:
-        self._init({"genes": genes, "aliases": aliases, "lexicon": lexicon})
+        self._init(MapperTables({"genes": genes, "aliases": aliases, "lexicon": lexicon}))
 
-    def _init(self, tables: dict[str, pd.DataFrame | str | None]) -> None:
-        """Store the tables (a frame, a packaged file name, or None) and build tiers 1-2."""
+    def _init(self, tables: MapperTables) -> None:
+        """Store the tables (see :mod:`.mapper_tables`) and build tiers 1-2."""
         with gc_paused():  # ~300,000 new strings and tuples, no cycle: ~0.1 s of collections
             self._build_official(tables)
 
-    def _build_official(self, tables: dict[str, pd.DataFrame | str | None]) -> None:
+    def _build_official(self, tables: MapperTables) -> None:
         set_ = object.__setattr__
         set_(self, "_tables", tables)
-        set_(self, "_columns", {})
         # Only the official symbols are built now: most queries resolve through them alone.
         # Plain lists: iterating pandas (>= 3) string arrays element by element is slow.
-        genes = self._table_columns("genes")
+        genes = tables.columns("genes")
         order = _entrez_preference(genes)
         g_entrez = [genes["entrez"][i] for i in order]
         g_symbol = [genes["symbol"][i] for i in order]
@@ -166,43 +157,20 @@ class GeneMapper:
     def __delattr__(self, name: str) -> None:
         raise FrozenInstanceError(f"cannot delete field {name!r}: GeneMapper is immutable")
 
-    def _table_columns(self, name: str) -> dict[str, list[str]]:
-        """One table as lists of strings, read (packaged) or converted (a frame) once."""
-        columns = self._columns.get(name)
-        if columns is None:
-            table = self._tables[name]
-            if table is None:
-                columns = {col: [] for col in _EMPTY[name]}
-            elif isinstance(table, str):
-                columns = read_packaged_columns(table)
-            else:
-                columns = {str(c): table[c].astype(str).tolist() for c in table.columns}
-            self._columns[name] = columns
-        return columns
-
-    def _frame(self, name: str) -> pd.DataFrame:
-        table = self._tables[name]
-        if table is None:
-            return pd.DataFrame(columns=_EMPTY[name])
-        if isinstance(table, str):  # the shipped tables are read when someone asks for them
-            table = read_packaged_tsv(table)
-            self._tables[name] = table
-        return table
-
     @property
     def genes(self) -> pd.DataFrame:
         """The gene table: ``entrez``, ``symbol``, optionally ``gene_type``, ``ensembl``."""
-        return self._frame("genes")
+        return self._tables.frame("genes")
 
     @property
     def aliases(self) -> pd.DataFrame:
         """The alias table: ``alias``, ``entrez`` (empty when the mapper was built without)."""
-        return self._frame("aliases")
+        return self._tables.frame("aliases")
 
     @property
     def lexicon(self) -> pd.DataFrame:
         """The lexicon: ``term``, ``entrez``, ``source`` (empty when built without)."""
-        return self._frame("lexicon")
+        return self._tables.frame("lexicon")
 
     def _synonyms(self) -> Synonyms:
         """Ensembl IDs, HGNC renames, families, aliases and previous symbols, built once."""
@@ -223,7 +191,7 @@ class GeneMapper:
         """
         renamed = self._renamed
         if renamed is None:
-            table, known = self._table_columns("lexicon"), self._entrez_to_symbol.keys()
+            table, known = self._tables.columns("lexicon"), self._entrez_to_symbol.keys()
             rows = zip(table["term"], table["entrez"], table["source"])
             # ids withdrawn since 2018 cannot map
             with gc_paused():
@@ -347,6 +315,9 @@ class GeneMapper:
         >>> GeneMapper.default().resolve("1-Mar").mapped_to
         'MARCHF1'
         """
+        func = "GeneMapper.resolve"
+        check_type(name, str, func=func, param="name", expected="a gene identifier (a str)")
+        check_choice(namespace, ("symbol", "entrez"), func=func, param="namespace")
         entrez, status, note = self.to_entrez(name, resolve_aliases=resolve_aliases)
         if entrez is None:
             return MappedGene(name, status, None, note)
@@ -378,6 +349,8 @@ class GeneMapper:
 
 
 def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], param: str) -> None:
+    expected = "a DataFrame with columns " + ", ".join(repr(c) for c in columns)
+    check_type(frame, pd.DataFrame, func="GeneMapper.from_tables", param=param, expected=expected)
     if not all(col in frame.columns for col in columns):
         msg = (
             f"The '{param}' parameter of GeneMapper.from_tables must have columns "
@@ -390,5 +363,5 @@ def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], param: str) 
 def _default_mapper() -> GeneMapper:
     # Only the gene table is read now; aliases and the lexicon when a tier needs them.
     mapper = GeneMapper.__new__(GeneMapper)
-    mapper._init(dict(_PACKAGED))
+    mapper._init(MapperTables.packaged())
     return mapper

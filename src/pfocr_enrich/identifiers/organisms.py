@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .._util.resources import read_packaged_tsv
+from .._util.validation import check_type, param_error
 from .keys import ENTREZ_ID, MappedGene, gene_key, keys_of
 from .mapper import GeneMapper
 
@@ -63,16 +64,12 @@ def parse_organism(organism: object, *, func: str = "map_genes") -> str:
     >>> parse_organism("Mus musculus"), parse_organism(10090), parse_organism("Human")
     ('mouse', 'mouse', 'human')
     """
-    canonical = None
-    if isinstance(organism, (str, int)) and not isinstance(organism, bool):
-        canonical = _NAMES.get(str(organism).strip().lower().replace("_", " "))
+    accepted = ", ".join(f"{c!r} ({s}, {t})" for c, (s, t, _) in ORGANISMS.items())
+    expected = f"one of {accepted}, by name, species or NCBI taxon ID"
+    check_type(organism, (str, int), func=func, param="organism", expected=expected)
+    canonical = _NAMES.get(str(organism).strip().lower().replace("_", " "))
     if canonical is None:
-        accepted = ", ".join(f"{c!r} ({s}, {t})" for c, (s, t, _) in ORGANISMS.items())
-        msg = (
-            f"The 'organism' parameter of {func} must be one of {accepted}, "
-            f"by name, species or NCBI taxon ID. Got {organism!r} instead."
-        )
-        raise ValueError(msg)
+        raise param_error(func, "organism", expected, organism)
     return canonical
 
 
@@ -92,6 +89,15 @@ def mapper_for(
     'mouse'
     """
     canonical = parse_organism(organism, func=func)
+    expected = "a GeneMapper, an OrganismMapper or None"
+    check_type(
+        mapper,
+        (GeneMapper, OrganismMapper),
+        func=func,
+        param="mapper",
+        expected=expected,
+        allow_none=True,
+    )
     if isinstance(mapper, OrganismMapper):
         if canonical in ("human", mapper.organism):  # a mapper built for an organism keeps it
             return mapper

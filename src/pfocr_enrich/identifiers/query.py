@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import warnings
 from collections.abc import Iterable, Mapping
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .._util.validation import describe, param_error
+from .._util.validation import check_bool, check_choice, describe, param_error
 from ..errors import GeneMappingWarning
 from .keys import KEPT_STATUSES, MAPPING_STATUSES, MappedGene, gene_key
 from .spellings import COMMON_WORDS
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 __all__ = ["IdentifierIndex", "map_genes", "mapping_frame", "normalise_query", "resolve_query"]
 
 _BLANKS = frozenset({"", "NA", "N/A", "nan"})
+# Items that can be an identifier: text, numbers (Entrez IDs) and dates (spreadsheet damage).
+_IDENTIFIER_TYPES = (str, int, np.integer, datetime.date, np.datetime64)
+_ITEMS = "a collection of gene identifiers (str or int items)"
 # Mouse and rat nomenclature: one capital, then lower case and digits ("Akt1", "Cd74", "Mif").
 _TITLE_CASE = re.compile(r"^[A-Z][a-z0-9]*[a-z][a-z0-9]*$")
 _MIN_TITLE_CASE = 3  # names needed before a list is said to look like another organism's
@@ -34,33 +38,36 @@ _ID_STATUSES = frozenset({"entrez", "ensembl"})
 
 
 def normalise_query(
-    genes: Iterable[object] | str, *, param: str = "genes", func: str = "enrich"
+    genes: Iterable[object] | str,
+    *,
+    param: str = "genes",
+    func: str = "enrich",
+    n_read: list[int] | None = None,
 ) -> list[str]:
     """Turn a user's gene collection into stripped strings, dropping blanks.
 
     Integers (Entrez IDs) become strings, and so do integral floats (``7157.0``).
     Blanks are left out: ``None``, NaN, ``pd.NA``, ``NaT``, ``""``, ``"NA"``, ``"N/A"``
-    and pandas' ``"nan"``.
+    and pandas' ``"nan"``. ``n_read``, when given, receives the number of items read
+    (blanks included), for callers that report how many were left out.
 
     Raises
     ------
     TypeError
         ``genes`` is not a collection of identifiers: a bare string (iterating it
         would test its letters), a single number, None, a mapping, a DataFrame
-        (iterating it gives its column names) or a 0-d array.
+        (iterating it gives its column names) or a 0-d array; or an item is not an
+        identifier (a list, bytes, a bool, an arbitrary object: their text is no gene name).
     ValueError
         ``genes`` is an array with more than one dimension.
     """
     expected = "a collection of gene identifiers (a list, set, tuple, array or Series)"
     if isinstance(genes, (str, bytes)):
-        msg = (
-            f"The '{param}' parameter of {func} must be a collection of gene identifiers, "
-            f"not a single string. Got {describe(genes)} instead; wrap it in a list."
-        )
-        raise TypeError(msg)
+        single = "a collection of gene identifiers, not a single string (wrap it in a list)"
+        raise param_error(func, param, single, genes, error=TypeError)
     if isinstance(genes, Mapping):
-        msg = f"The '{param}' parameter of {func} must be a collection of genes, not a mapping."
-        raise TypeError(msg)
+        mapping = "a collection of gene identifiers, not a mapping"
+        raise param_error(func, param, mapping, genes, error=TypeError)
     if isinstance(genes, pd.DataFrame):
         raise param_error(
             func, param, expected + "; pass one column, e.g. df['gene']", genes, error=TypeError
@@ -72,21 +79,35 @@ def normalise_query(
     if ndim != 1:
         raise param_error(func, param, "one-dimensional", genes)
     out: list[str] = []
+    blanks = 0  # (items read = len(out) + blanks)
     for item in genes:
-        if type(item) is not str:
+        kind = type(item)
+        if kind is not str and kind is not int:
             if item is None or item is pd.NA or item is pd.NaT:
+                blanks += 1
                 continue
             if isinstance(item, (float, np.floating)):
                 if item != item:  # NaN
+                    blanks += 1
                     continue
                 if float(item).is_integer():
                     item = int(item)  # 7157.0 from a numeric spreadsheet column is Entrez 7157
+            elif isinstance(item, np.integer):
+                pass
             elif isinstance(item, np.datetime64) and np.isnat(item):
+                blanks += 1
                 continue
+            elif isinstance(item, (bool, np.bool_)) or not isinstance(item, _IDENTIFIER_TYPES):
+                shown = f"{describe(item, with_type=True)} at position {len(out) + blanks}"
+                raise param_error(func, param, _ITEMS, genes, error=TypeError, shown=shown)
         text = str(item).strip()
         # "NaN" stays: it is the alias of SCN11A. Only pandas' lower-case "nan" is a blank.
         if text not in _BLANKS:
             out.append(text)
+        else:
+            blanks += 1
+    if n_read is not None:
+        n_read.append(len(out) + blanks)
     return out
 
 
@@ -149,9 +170,15 @@ def map_genes(
     """
     from .organisms import mapper_for
 
-    mapper = mapper_for(organism, mapper, func="map_genes")
-    names = normalise_query(genes, func="map_genes")
-    lookup = IdentifierIndex(universe, namespace=namespace) if universe is not None else None
+    func = "map_genes"
+    mapper = mapper_for(organism, mapper, func=func)
+    names = normalise_query(genes, func=func)
+    namespace = check_choice(namespace, ("symbol", "entrez"), func=func, param="namespace")
+    resolve_aliases = check_bool(resolve_aliases, func=func, param="resolve_aliases")
+    lookup = None
+    if universe is not None:
+        vocabulary = normalise_query(universe, param="universe", func=func)
+        lookup = IdentifierIndex(vocabulary, namespace=namespace)
     rows = resolve_query(
         names, mapper, lookup, namespace=namespace, resolve_aliases=resolve_aliases
     )

@@ -50,7 +50,7 @@ class Synonyms:
             for ens in filter(None, ids.split(";")):
                 ensembl_to_entrez.setdefault(ens.upper(), entrez)
         lexicon: dict[str, tuple[list[str], list[str]]] = {}
-        table = mapper._table_columns("lexicon")
+        table = mapper._tables.columns("lexicon")
         for term, entrez, source in zip(table["term"], table["entrez"], table["source"]):
             if entrez in known:  # ids withdrawn from NCBI since 2018 cannot be mapped
                 keys, ids = lexicon.setdefault(source, ([], []))
@@ -63,7 +63,7 @@ class Synonyms:
             return multimap(keys_of(terms), ids)
 
         alias_names, alias_ids = [], []
-        aliases = mapper._table_columns("aliases")
+        aliases = mapper._tables.columns("aliases")
         for alias, entrez in zip(aliases["alias"], aliases["entrez"]):
             if entrez in known:
                 alias_names.append(alias.strip())

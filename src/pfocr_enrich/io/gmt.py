@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.files import decode_error_line
-from .._util.validation import check_choice
+from .._util.validation import check_bool, check_choice, check_path, check_type
 from ..errors import GMTFormatError, GMTFormatWarning
 from ..identifiers.vocabulary import update_gene_lists
 from ..library import GeneSetLibrary
@@ -35,9 +35,11 @@ from ..library.storage import write_gmt
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_gmt", "write_gmt"]
+__all__ = ["GMT_NOTES", "read_gmt", "write_gmt"]
 
 _ERROR_MODES = ("raise", "warn", "skip")
+#: Report rows about a set that was kept (its genes renamed or collapsed), not a line left out.
+GMT_NOTES = ("duplicate_genes_collapsed", "symbol_updated", "genes_merged")
 # Control characters other than the tab (NUL from a damaged file, escape codes, ...).
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 PFOCR_FIGURE_URL = "https://pfocr.wikipathways.org/figures/{}.html"
@@ -143,7 +145,11 @@ def read_gmt(
     >>> lib.sets.loc["fig1", ["title", "organism"]].tolist()
     ['A title', 'Homo sapiens']
     """
-    check_choice(errors, _ERROR_MODES, func="read_gmt", param="errors")
+    func = "read_gmt"
+    check_path(path, func=func, param="path")
+    check_choice(errors, _ERROR_MODES, func=func, param="errors")
+    check_type(name, str, func=func, param="name", expected="a str or None", allow_none=True)
+    normalise_symbols = check_bool(normalise_symbols, func=func, param="normalise_symbols")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"read_gmt: no such file: {path}")
@@ -290,7 +296,7 @@ def _set_metadata(set_ids: list[str], names: list[str], descriptions: list[str])
 
 
 def _warn_left_out(path: Path, report: pd.DataFrame, errors: str) -> None:
-    left_out = report[report["problem"] != "duplicate_genes_collapsed"]
+    left_out = report[~report["problem"].isin(GMT_NOTES)]
     if errors == "warn" and len(left_out):
         counts = left_out["problem"].value_counts().to_dict()
         summary = ", ".join(f"{k}: {v}" for k, v in counts.items())

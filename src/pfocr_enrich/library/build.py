@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._util.validation import param_error
+from .._util.validation import check_bool, check_type, describe, param_error
 from ..identifiers.vocabulary import update_gene_lists
 
 if TYPE_CHECKING:
@@ -61,6 +61,9 @@ def from_dict(
     >>> sorted(GeneSetLibrary.from_dict({"a": ["X", "Y", "X"]})["a"])
     ['X', 'Y']
     """
+    func = "GeneSetLibrary.from_dict"
+    _check_options(func, sets=sets, name=name, load_report=load_report, info=info)
+    normalise_symbols = check_bool(normalise_symbols, func=func, param="normalise_symbols")
     set_ids, gene_lists = lists_from_dict(gene_sets)
     if normalise_symbols:
         gene_lists, load_report = update_gene_lists(set_ids, gene_lists, report=load_report)
@@ -102,6 +105,15 @@ def from_frame(
     >>> GeneSetLibrary.from_frame(df, set_col="figid").sets["size"].tolist()
     [2, 1]
     """
+    func = "GeneSetLibrary.from_frame"
+    check_type(frame, pd.DataFrame, func=func, param="frame", expected="a DataFrame")
+    _check_options(func, name=name)
+    normalise_symbols = check_bool(normalise_symbols, func=func, param="normalise_symbols")
+    if metadata_cols is not None and (
+        isinstance(metadata_cols, str) or not isinstance(metadata_cols, Iterable)
+    ):
+        expected = "None or a list of column names"
+        raise param_error(func, "metadata_cols", expected, metadata_cols, error=TypeError)
     set_ids, gene_lists, meta = lists_from_frame(frame, set_col, gene_col, metadata_cols)
     report = None
     if normalise_symbols:
@@ -129,8 +141,36 @@ def from_lists(
     >>> GeneSetLibrary.from_lists(["a", "b"], [["X"], ["X", "Y"]]).sets["size"].tolist()
     [1, 2]
     """
+    func = "GeneSetLibrary.from_lists"
+    _check_options(func, sets=sets, name=name, load_report=load_report, info=info)
+    for param, given in (("set_ids", set_ids), ("gene_lists", gene_lists)):
+        check_type(given, (list, tuple), func=func, param=param, expected="a list")
+    if len(set_ids) != len(gene_lists):
+        expected = f"a list as long as set_ids ({len(set_ids)})"
+        raise param_error(
+            func, "gene_lists", expected, gene_lists, shown=f"{len(gene_lists)} lists"
+        )
+    bad = next((g for g in gene_lists if isinstance(g, str) or not isinstance(g, Iterable)), None)
+    if bad is not None:
+        shown = f"{describe(bad, with_type=True)} among them"
+        raise param_error(
+            func, "gene_lists", "lists of genes", gene_lists, error=TypeError, shown=shown
+        )
     genes, matrix, meta = arrays(set_ids, gene_lists, sets)
     return cls(genes, matrix, meta, name=name, load_report=load_report, info=info)
+
+
+def _check_options(func: str, *, sets=None, name="", load_report=None, info=None) -> None:  # type: ignore[no-untyped-def]
+    """The types of the constructors' shared options."""
+    frame = "None or a DataFrame"
+    check_type(sets, pd.DataFrame, func=func, param="sets", expected=frame, allow_none=True)
+    check_type(
+        load_report, pd.DataFrame, func=func, param="load_report", expected=frame, allow_none=True
+    )
+    check_type(
+        info, Mapping, func=func, param="info", expected="None or a mapping", allow_none=True
+    )
+    check_type(name, str, func=func, param="name", expected="a str")
 
 
 # -- the work --------------------------------------------------------------------------------
@@ -160,6 +200,9 @@ def lists_from_dict(gene_sets: Mapping[Any, Iterable[Any]]) -> tuple[list[str], 
     for set_id, genes in gene_sets.items():
         if isinstance(genes, str):
             raise param_error(func, "gene_sets", f"a collection of genes for set {set_id!r}", genes)
+        if not isinstance(genes, Iterable):
+            expected = f"a collection of genes for set {set_id!r}"
+            raise param_error(func, "gene_sets", expected, genes, error=TypeError)
         text = _text(set_id)
         if text is None:
             raise ValueError(f"{func}: a set id is missing ({set_id!r}); every set needs an id.")

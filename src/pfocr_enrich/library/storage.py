@@ -25,7 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._util.files import gc_paused
-from .._util.validation import param_error
+from .._util.validation import check_path, check_type, param_error
 from ..errors import LibraryFormatError
 from .columns import TEXT_ERRORS, StoredFrame, frame_to_arrays
 
@@ -41,6 +41,7 @@ _READABLE_VERSIONS = (2, 3)  # format 2 files hold only kinds that format 3 stil
 
 def save(lib: GeneSetLibrary, path: str | os.PathLike[str]) -> None:
     """Write ``lib`` as a saved library (see :meth:`GeneSetLibrary.save`)."""
+    check_path(path, func="GeneSetLibrary.save", param="path")
     genes, membership = lib.shared_arrays()
     meta = {"tag": _FORMAT_TAG, "version": _FORMAT_VERSION, "name": lib.name, "info": lib.info}
     genes_blob = "\n".join(genes).encode("utf-8", TEXT_ERRORS)
@@ -63,6 +64,7 @@ def load(
 
     Raises LibraryFormatError (with the path) for anything that is not an intact saved library.
     """
+    check_path(path, func="GeneSetLibrary.load", param="path")
     try:
         with gc_paused():
             archive = _read_archive(path)
@@ -135,6 +137,15 @@ def write_gmt(
     >>> pe.write_gmt(lib, path); pe.read_gmt(path) == lib
     True
     """
+    from .model import GeneSetLibrary  # (the model imports this module)
+
+    func = "write_gmt"
+    check_type(library, GeneSetLibrary, func=func, param="library", expected="a GeneSetLibrary")
+    check_path(path, func=func, param="path")
+    expected = "a column name or None"
+    check_type(
+        description_col, str, func=func, param="description_col", expected=expected, allow_none=True
+    )
     sets = library.sets
     col = description_col or next(
         (c for c in ("description", "title", "url") if c in sets.columns), None

@@ -66,6 +66,16 @@ def filter(  # GeneSetLibrary.filter (the name shadows the builtin here only)
     func = "GeneSetLibrary.filter"
     check_size_bound(min_size, func, "min_size")
     check_size_bound(max_size, func, "max_size")
+    for param, given, one in (
+        ("organisms", organisms, str),
+        ("years", years, int),
+        ("set_ids", set_ids, str),
+    ):
+        if given is not None and (
+            isinstance(given, bool) or not isinstance(given, (one, Iterable))
+        ):
+            expected = f"None, one {one.__name__} or an iterable of them"
+            raise param_error(func, param, expected, given, error=TypeError)
     sizes = np.diff(lib.shared_arrays()[1].indptr)
     keep = np.ones(len(lib), dtype=bool)
     notes = []
@@ -82,7 +92,7 @@ def filter(  # GeneSetLibrary.filter (the name shadows the builtin here only)
     if years is not None:
         if "year" not in lib.metadata_columns():
             raise param_error(func, "years", "used on a library with a 'year' column", years)
-        wanted_years = {int(y) for y in years}
+        wanted_years = {int(y) for y in ([years] if isinstance(years, int) else years)}
         keep &= lib._meta.column("year").isin(wanted_years).to_numpy()
         notes.append(f"years={sorted(wanted_years)}")
     if set_ids is not None:

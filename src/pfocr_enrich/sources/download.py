@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .._util.files import remove_stale
-from .._util.validation import param_error
+from .._util.validation import check_int, param_error
 from ..errors import ChecksumError, DownloadError, PfocrEnrichError
 from .listing import NotFound, get, reason
 
@@ -36,20 +36,19 @@ _POOCH_GOT = re.compile(r"but got ([0-9a-fA-F]{64})")
 
 
 def check_timeout(timeout: object, func: str) -> float:
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, (int, float))
-        or not timeout > 0
-        or timeout == float("inf")
-    ):
-        raise param_error(func, "timeout", "a number of seconds > 0", timeout)
+    expected = "a number of seconds > 0"
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise param_error(func, "timeout", expected, timeout, error=TypeError)
+    if not timeout > 0 or timeout == float("inf"):
+        raise param_error(func, "timeout", expected, timeout)
     return float(timeout)
 
 
 def check_max_bytes(max_bytes: object, func: str) -> int:
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
-        raise param_error(func, "max_bytes", "an int >= 1 (bytes)", max_bytes)
-    return max_bytes
+    checked = check_int(
+        max_bytes, func=func, param="max_bytes", min=1, expected="an int >= 1 (bytes)"
+    )
+    return int(checked)  # type: ignore[arg-type]
 
 
 def is_temporary(name: str) -> bool:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from .._util.validation import param_error
+from .._util.validation import check_type, param_error
 from .._util.version import __version__
 from ..errors import DownloadError, OfflineError, ReleaseNotFoundError
 
@@ -81,7 +81,8 @@ def check_release(release: object, func: str, *, allow_current: bool = True) -> 
         return "current"
     if isinstance(release, int) and not isinstance(release, bool):
         release = str(release)
-    if not isinstance(release, str) or not RELEASE_RE.match(release.strip()):
+    check_type(release, str, func=func, param="release", expected=expected)
+    if not RELEASE_RE.match(release.strip()):
         raise param_error(func, "release", expected, release)
     release = release.strip()
     if not is_release_date(release):
@@ -91,14 +92,18 @@ def check_release(release: object, func: str, *, allow_current: bool = True) -> 
 
 def check_organism(organism: object, func: str) -> str:
     """Return the file-name form of an organism ('Homo sapiens' -> 'Homo_sapiens')."""
-    if not isinstance(organism, str) or not _ORGANISM_RE.match(organism.strip()):
-        raise param_error(func, "organism", "a species name such as 'Homo sapiens'", organism)
+    expected = "a species name such as 'Homo sapiens'"
+    check_type(organism, str, func=func, param="organism", expected=expected)
+    if not _ORGANISM_RE.match(organism.strip()):
+        raise param_error(func, "organism", expected, organism)
     return organism.strip().replace(" ", "_")
 
 
 def check_base_url(base_url: object, func: str) -> str:
-    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-        raise param_error(func, "base_url", "an http:// or https:// URL", base_url)
+    expected = "an http:// or https:// URL"
+    check_type(base_url, str, func=func, param="base_url", expected=expected)
+    if not base_url.startswith(("http://", "https://")):
+        raise param_error(func, "base_url", expected, base_url)
     return base_url.rstrip("/")
 
 
@@ -106,11 +111,11 @@ def check_checksum(checksum: object, func: str) -> str | None:
     """The lower-case SHA-256 hex digest of ``checksum`` (``"sha256:<hex>"`` or ``"<hex>"``)."""
     if checksum is None:
         return None
-    match = _SHA256_RE.match(checksum.strip()) if isinstance(checksum, str) else None
+    expected = "None or a SHA-256 hex digest (optionally 'sha256:...')"
+    check_type(checksum, str, func=func, param="checksum", expected=expected)
+    match = _SHA256_RE.match(checksum.strip())
     if match is None:
-        raise param_error(
-            func, "checksum", "None or a SHA-256 hex digest (optionally 'sha256:...')", checksum
-        )
+        raise param_error(func, "checksum", expected, checksum)
     return match.group(1).lower()
 
 

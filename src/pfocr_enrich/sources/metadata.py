@@ -73,7 +73,8 @@ def join_metadata(lib: GeneSetLibrary, metadata: object) -> GeneSetLibrary:
             "join_metadata",
             "metadata",
             "a GeneSetLibrary, a DataFrame indexed by figid or a folder of figure pages",
-            type(metadata).__name__,
+            metadata,
+            error=TypeError,
         )
     sets, info = join_frame(lib.sets.drop(columns="size"), frame, label, lib.info)
     genes, membership = lib.shared_arrays()

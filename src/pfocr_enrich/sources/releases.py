@@ -154,9 +154,8 @@ def load_pfocr(
     base = check_base_url(base_url, func)
     expected = check_checksum(checksum, func)
     if not isinstance(progress, bool) and not hasattr(progress, "update"):
-        raise param_error(
-            func, "progress", "a bool or an object with an update(n) method", progress
-        )
+        expected = "a bool or an object with an update(n) method"
+        raise param_error(func, "progress", expected, progress, error=TypeError)
     timeout = check_timeout(timeout, func)
     max_bytes = check_max_bytes(max_bytes, func)
     root = cache_root(cache_dir, func)

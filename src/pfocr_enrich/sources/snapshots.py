@@ -18,8 +18,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .._util.files import cache_root
-from .._util.validation import check_choice, param_error
+from .._util.validation import check_bool, check_choice, check_path
 from .._util.version import __version__
+from ..io.figure_options import check_read_options
 from ..library import GeneSetLibrary
 from .cache import load_quietly, save_atomically
 from .download import sweep
@@ -178,11 +179,11 @@ def load_snapshot(
     (['MDM2', 'TP53'], True)
     """
     func = "load_snapshot"
-    if not isinstance(folder, (str, os.PathLike)):
-        raise param_error(func, "folder", "a folder of figure pages", folder, error=TypeError)
+    check_path(folder, func=func, param="folder", expected="a folder of figure pages")
     check_choice(verify, _SNAPSHOT_CHECKS, func=func, param="verify")
-    if not isinstance(refresh, bool):
-        raise param_error(func, "refresh", "a bool", refresh)
+    refresh = check_bool(refresh, func=func, param="refresh")
+    # read_figures' own options, checked before they key the cache
+    check_read_options(func=func, errors=errors, organism=organism, name=name)
     source = Path(folder)
     if not source.is_dir():
         raise FileNotFoundError(f"load_snapshot: no such folder: {source}")
@@ -219,7 +220,7 @@ def load_snapshot(
         ):
             info = lib.info | {"snapshot_cached": True}
             return lib.with_info(info)  # metadata stays encoded until read
-    from ..io.figures import read_figures
+    from ..io.figures import read_figures  # PyYAML on first use
 
     # Both keys go into the file, so that either check can use it later.
     listing_key = listing_key or keyed(_listing_key(folders))

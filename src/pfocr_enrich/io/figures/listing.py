@@ -8,6 +8,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..._util.validation import describe, param_error
+
 __all__ = ["expand", "resolve_source"]
 
 _GLOB_CHARS = frozenset("*?[")
@@ -21,19 +23,15 @@ def resolve_source(source: object) -> tuple[list[str], str, str | list[str]]:
         folder = given if os.path.isdir(given) else os.path.dirname(paths[0])
         return paths, Path(os.path.abspath(folder or ".")).name, given
     if isinstance(source, (bytes, dict)) or not isinstance(source, Iterable):
-        msg = (
-            "The 'source' parameter of read_figures must be a path, a glob pattern or a list "
-            f"of paths. Got {source!r} instead."
-        )
-        raise TypeError(msg)
+        expected = "a path, a glob pattern or a list of paths"
+        raise param_error("read_figures", "source", expected, source, error=TypeError)
     items = list(source)  # a copy: the caller's list is never modified
     for item in items:
         if not isinstance(item, (str, os.PathLike)):
-            msg = (
-                "The 'source' parameter of read_figures must be a list of paths. "
-                f"Got {item!r} in the list instead."
+            shown = f"{describe(item, with_type=True)} in the list"
+            raise param_error(
+                "read_figures", "source", "a list of paths", source, error=TypeError, shown=shown
             )
-            raise TypeError(msg)
     given = [os.fspath(item) for item in items]
     paths = [path for item in given for path in expand(item)]
     if not paths:

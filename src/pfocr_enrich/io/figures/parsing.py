@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
+from ..._util.validation import check_int
 from ...errors import FigureFormatError
 from .pages import load_front_matter
 from .report import problem
@@ -119,10 +120,7 @@ def check_jobs(n_jobs: int | None, n_files: int) -> int:
     """The number of processes for ``n_jobs`` (None: up to 4 from PARALLEL_MIN_FILES files on)."""
     if n_jobs is None:
         return min(os.cpu_count() or 1, 4) if n_files >= PARALLEL_MIN_FILES else 1
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
-        msg = f"The 'n_jobs' parameter of read_figures must be an int >= 1 or None. Got {n_jobs!r} instead."
-        raise ValueError(msg)
-    return n_jobs
+    return int(check_int(n_jobs, func="read_figures", param="n_jobs", min=1))  # type: ignore[arg-type]
 
 
 def parsed_in_order(

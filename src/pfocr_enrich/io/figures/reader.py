@@ -17,9 +17,11 @@ from typing import Any
 import pandas as pd
 
 from ..._util.files import gc_paused
+from ..._util.validation import check_choice, check_int, check_type
 from ...errors import FigureFormatError, FigureParseWarning
 from ...identifiers import GeneMapper
 from ...library import GeneSetLibrary
+from ..figure_options import check_read_options
 from . import values
 from .genes import FAMILY_POLICIES, FigureGenes
 from .listing import resolve_source
@@ -30,8 +32,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["read_figures"]
 
-_ERRORS = ("raise", "warn", "skip")
-_SUPPORTED_ORGANISMS = {"Homo sapiens": "9606"}
 _NO_GENES_DETAIL = {
     "genes_table": "expected human genes, but the embedded 'genes' table has no usable item",
     "keywords": "expected human genes, but no schema-jsonld keyword is an official human symbol",
@@ -176,10 +176,12 @@ def read_figures(
     >>> sorted(lib["PMC1__f1"]), lib.load_report["item"].tolist()
     (['TP53'], ['glucose'])
     """
-    taxid = _check_options(errors=errors, organism=organism, name=name, mapper=mapper)
-    if families not in FAMILY_POLICIES:
-        msg = f"The 'families' parameter of read_figures must be one of {FAMILY_POLICIES}. Got {families!r} instead."
-        raise ValueError(msg)
+    func = "read_figures"
+    taxid = check_read_options(func=func, errors=errors, organism=organism, name=name)
+    expected = "a GeneMapper or None"
+    check_type(mapper, GeneMapper, func=func, param="mapper", expected=expected, allow_none=True)
+    check_choice(families, FAMILY_POLICIES, func=func, param="families")
+    check_int(n_jobs, func=func, param="n_jobs", min=1, allow_none=True)
     paths, folder_name, given = resolve_source(source)
     reader = _Reader(
         mapper or GeneMapper.default(), taxid=taxid, strict=errors == "raise", families=families
@@ -223,33 +225,6 @@ def _where(given: str | list[str], paths: list[str]) -> str:
         return os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths])
     except ValueError:  # paths on different drives
         return os.path.dirname(paths[0]) or "."
-
-
-def _check_options(*, errors: object, organism: object, name: object, mapper: object) -> str:
-    """Check read_figures' options; return the NCBI taxonomy id of ``organism``."""
-    if errors not in _ERRORS:
-        allowed = ", ".join(repr(e) for e in _ERRORS)
-        msg = (
-            f"The 'errors' parameter of read_figures must be one of {allowed}. "
-            f"Got {errors!r} instead."
-        )
-        raise ValueError(msg)
-    if organism not in _SUPPORTED_ORGANISMS:
-        msg = (
-            "The 'organism' parameter of read_figures must be 'Homo sapiens' "
-            f"(only human is supported yet). Got {organism!r} instead."
-        )
-        raise ValueError(msg)
-    if not isinstance(name, str):
-        msg = f"The 'name' parameter of read_figures must be a str. Got {name!r} instead."
-        raise TypeError(msg)
-    if mapper is not None and not isinstance(mapper, GeneMapper):
-        msg = (
-            "The 'mapper' parameter of read_figures must be a GeneMapper or None. "
-            f"Got {type(mapper).__name__} instead."
-        )
-        raise TypeError(msg)
-    return _SUPPORTED_ORGANISMS[organism]
 
 
 class _Reader:
