@@ -72,26 +72,31 @@ def top_scores(pos, w, n):
 
 
 @njit
-def relocate(row, i, b):
-    """Move member ``i`` of a sorted row to position value ``b`` (not a member); keep it sorted."""
-    k = row.shape[0]
-    j = i
-    if b > row[i]:
-        while j + 1 < k and row[j + 1] < b:
-            row[j] = row[j + 1]
-            j += 1
+def move_member(row, i, b, place):
+    """Move member ``i`` of a sorted row to gene ``b`` (not a member; ``place`` =
+    ``searchsorted(row, b)``), shifting the members between; returns b's new index."""
+    if place > i:
+        for t in range(i, place - 1):
+            row[t] = row[t + 1]
+        j = place - 1
     else:
-        while j > 0 and row[j - 1] > b:
-            row[j] = row[j - 1]
-            j -= 1
+        for t in range(i, place, -1):
+            row[t] = row[t - 1]
+        j = place
     row[j] = b
     return j
 
 
 @njit
-def is_member(row, b):
-    idx = np.searchsorted(row, b)
-    return idx < row.shape[0] and row[idx] == b
+def undo_move(row, i, j, a):
+    """Put gene ``a`` back at index ``i``, undoing the move that left its replacement at ``j``."""
+    if j > i:
+        for t in range(j, i, -1):
+            row[t] = row[t - 1]
+    else:
+        for t in range(j, i):
+            row[t] = row[t + 1]
+    row[i] = a
 
 
 @njit
@@ -143,8 +148,9 @@ def move_samples(pos, w, n, cut, n_moves, max_rounds, rng):
                     b = a + step + 1 if step < span else a - (step - span) - 1
                     if b < 0 or b >= n:
                         continue
-                if is_member(row, b):
-                    continue
+                place = np.searchsorted(row, b)
+                if place < k and row[place] == b:
+                    continue  # already a member
                 p = row[wj]
                 if a != p:
                     # the witness gene after the move: members at or before it, and their weight
@@ -152,16 +158,16 @@ def move_samples(pos, w, n, cut, n_moves, max_rounds, rng):
                     c2 = wc - (w[a] if a < p else 0.0) + (w[b] if b < p else 0.0)
                     t2 = total - w[a] + w[b]
                     if c2 / t2 - (p - j2) / (n - k) >= cut:
-                        relocate(row, i, b)
+                        move_member(row, i, b, place)
                         wj, wc, total = j2, c2, t2
                         accepted += 1
                         continue
-                j = relocate(row, i, b)
+                j = move_member(row, i, b, place)
                 cj, cc, ct = first_crossing(row, w, n, cut)
                 if cj >= 0:
                     wj, wc, total = cj, cc, ct
                     accepted += 1
                 else:
-                    relocate(row, j, a)
+                    undo_move(row, i, j, a)
             wit_j[s], wit_c[s], wit_t[s] = wj, wc, total
     return accepted
