@@ -15,12 +15,19 @@ Imported only when a client is given (dask, distributed and pyarrow are the opti
 
 A worker lost mid-run is handled by the scheduler: its tasks run again elsewhere, and a
 part written twice is replaced, never duplicated.
+
+Workers started by a dask nanny get ``MALLOC_TRIM_THRESHOLD_=65536`` by default, which
+also pins glibc's mmap threshold at 128 KiB: each of a query's arrays (one value per
+library set) is then mapped and zeroed afresh, and a screen costs ~1.4x the CPU of the
+same tasks on one process (``benchmarks/scale.py``). :func:`run_on_cluster` logs a
+warning with the fix (see docs/scaling.md) when the workers run so.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import platform
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +40,7 @@ from .stream import (
     Screen,
     compact_meta,
     prepare_out,
+    progress_bar,
     score_chunk,
     score_frame,
     write_part,
@@ -40,7 +48,7 @@ from .stream import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["run_on_cluster"]
+__all__ = ["allocator_pinned", "run_on_cluster"]
 
 _IN_FLIGHT_PER_THREAD = 3  # tasks submitted ahead per worker thread when writing ``out``
 
@@ -64,6 +72,7 @@ def run_on_cluster(
     if not isinstance(client, Client):
         expected = "a dask.distributed.Client or None"
         raise param_error("enrich_many", "client", expected, client, error=TypeError)
+    _check_allocator(client)
     shared = client.scatter(screen, broadcast=True, hash=False)
     if is_dask_frame(queries):
         parts = _frame_partitions(queries)
@@ -71,7 +80,37 @@ def run_on_cluster(
         parts = (_long_frame(chunk) for chunk in iter_chunks(queries, chunk_size))
     if out is None:
         return _lazy_frame(shared, parts)
-    return _write(client, shared, parts, prepare_out(out), progress=progress)
+    bar = progress_bar(queries, enabled=progress, desc="enrich_many (cluster)")
+    return _write(client, shared, parts, prepare_out(out), bar=bar)
+
+
+def allocator_pinned() -> bool:
+    """Whether this process runs glibc with a fixed 128 KiB mmap threshold (run on workers).
+
+    Setting ``MALLOC_TRIM_THRESHOLD_`` without ``MALLOC_MMAP_THRESHOLD_`` turns off glibc's
+    dynamic mmap threshold (mallopt(3)).
+    """
+    return (
+        platform.libc_ver()[0] == "glibc"
+        and "MALLOC_TRIM_THRESHOLD_" in os.environ
+        and "MALLOC_MMAP_THRESHOLD_" not in os.environ
+    )
+
+
+def _check_allocator(client: Any) -> None:
+    try:
+        pinned = client.run(allocator_pinned)
+    except Exception:  # noqa: BLE001 - a diagnostic only: never stop a screen for it
+        return
+    if any(pinned.values()):
+        logger.warning(
+            "enrich_many: %d of %d workers run with MALLOC_TRIM_THRESHOLD_ and no "
+            "MALLOC_MMAP_THRESHOLD_ (dask's default), so every array over 128 KiB is mapped "
+            "afresh and a screen spends ~1.4x the CPU; start the workers with "
+            "MALLOC_MMAP_THRESHOLD_=67108864 and MALLOC_TRIM_THRESHOLD_=67108864 (docs/scaling.md)",
+            sum(pinned.values()),
+            len(pinned),
+        )
 
 
 def _long_frame(chunk: dict[str, list[Any]]) -> pd.DataFrame:
@@ -115,7 +154,8 @@ def _write_task(screen: Screen, frame: pd.DataFrame, path: str) -> tuple[int, in
     return len(rows.names), len(rows), rows.params
 
 
-def _write(client: Any, shared: Any, parts: Any, folder: Path, *, progress: bool) -> WrittenDataset:
+def _write(client: Any, shared: Any, parts: Any, folder: Path, *, bar: Any) -> WrittenDataset:
+    """Submit the parts (a bounded number in flight); ``bar`` advances as tasks finish."""
     import dask
     from distributed import as_completed
 
@@ -123,7 +163,6 @@ def _write(client: Any, shared: Any, parts: Any, folder: Path, *, progress: bool
     limit = _IN_FLIGHT_PER_THREAD * threads
     n_queries = n_rows = 0
     params: dict[str, Any] = {}
-    bar = _bar(progress)
     pending = as_completed()
     try:
         for i, part in enumerate(parts):
@@ -150,11 +189,3 @@ def _collect(
     if bar is not None:
         bar.update(queries)
     return n_queries + queries, n_rows + rows, params or part_params
-
-
-def _bar(enabled: bool) -> Any:
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(unit="query", desc="enrich_many (cluster)", leave=False)

@@ -225,7 +225,10 @@ def enrich_many(
         Queries per chunk when streaming (``out``, ``client``, an iterator or a
         Parquet input); rows do not depend on it.
     progress : bool, default False
-        Show a progress bar (tqdm) while streaming.
+        Show a progress bar (tqdm) of the queries done while streaming, on this
+        process or, with ``client`` and ``out``, as the cluster's tasks finish. A lazy
+        dask DataFrame (``client`` without ``out``) runs when you compute it: watch it
+        with ``distributed.progress(frame.persist())``.
 
     Returns
     -------

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -228,7 +228,8 @@ def screen_many(
     if is_dask_frame(queries):
         expected = "a mapping, a DataFrame or a path when no client is given"
         raise param_error("enrich_many", "queries", expected, queries, error=TypeError)
-    chunks = _with_progress(iter_chunks(queries, chunk_size), enabled=progress)
+    bar = progress_bar(queries, enabled=progress, desc="enrich_many")
+    chunks = _with_progress(iter_chunks(queries, chunk_size), bar)
     if out is None:  # an iterator or a Parquet input, nothing to write: the in-memory result
         from .enrich import enrich_many
 
@@ -285,16 +286,28 @@ def _require_pyarrow() -> None:
         ) from None
 
 
-def _with_progress(
-    chunks: Iterator[dict[str, list[Any]]], *, enabled: bool
-) -> Iterator[dict[str, list[Any]]]:
-    """The chunks, advancing a tqdm bar by the queries of each chunk once it is done."""
+def progress_bar(queries: object, *, enabled: bool, desc: str) -> Any:
+    """A tqdm bar counting queries, or None; its total when the input tells it cheaply."""
     if not enabled:
-        yield from chunks
-        return
+        return None
     from tqdm import tqdm
 
-    with tqdm(unit="query", desc="enrich_many", leave=False) as bar:
+    total = None
+    if isinstance(queries, Mapping):
+        total = len(queries)
+    elif isinstance(queries, pd.DataFrame) and "query" in queries.columns:
+        total = int(queries["query"].nunique())
+    return tqdm(total=total, unit="query", desc=desc, leave=False)
+
+
+def _with_progress(
+    chunks: Iterator[dict[str, list[Any]]], bar: Any
+) -> Iterator[dict[str, list[Any]]]:
+    """The chunks, advancing ``bar`` (if any) by the queries of each chunk once it is done."""
+    if bar is None:
+        yield from chunks
+        return
+    with bar:
         for chunk in chunks:
             yield chunk
             bar.update(len(chunk))
