@@ -37,12 +37,14 @@ from .._util.validation import param_error
 from .dataset import WrittenDataset
 from .queries import is_dask_frame, iter_chunks
 from .stream import (
+    Chunk,
     Screen,
+    chunk_queries,
     compact_meta,
     prepare_out,
     progress_bar,
     score_chunk,
-    score_frame,
+    score_part,
     write_part,
 )
 
@@ -77,7 +79,7 @@ def run_on_cluster(
     if is_dask_frame(queries):
         parts = _frame_partitions(queries)
     else:
-        parts = (_long_frame(chunk) for chunk in iter_chunks(queries, chunk_size))
+        parts = (Chunk(chunk) for chunk in iter_chunks(queries, chunk_size))
     if out is None:
         return _lazy_frame(shared, parts)
     bar = progress_bar(queries, enabled=progress, desc="enrich_many (cluster)")
@@ -113,17 +115,6 @@ def _check_allocator(client: Any) -> None:
         )
 
 
-def _long_frame(chunk: dict[str, list[Any]]) -> pd.DataFrame:
-    """One chunk as a long (query, gene) frame: a compact task argument."""
-    names = list(chunk)
-    sizes = [len(genes) for genes in chunk.values()]
-    query = pd.Categorical.from_codes(
-        [i for i, size in enumerate(sizes) for _ in range(size)], categories=names
-    )
-    genes = [gene for values in chunk.values() for gene in values]
-    return pd.DataFrame({"query": query, "gene": pd.Series(genes, dtype=object)})
-
-
 def _frame_partitions(frame: Any) -> list[Any]:
     """Delayed partitions of a dask (query, gene) DataFrame, each holding whole queries."""
     columns = set(frame.columns)
@@ -140,16 +131,18 @@ def _lazy_frame(shared: Any, parts: Any) -> Any:
     import dask
     import dask.dataframe as dd
 
-    tasks = [dask.delayed(score_frame, pure=True)(shared, part) for part in parts]
+    tasks = [dask.delayed(score_part, pure=True)(shared, part) for part in parts]
     return dd.from_delayed(tasks, meta=compact_meta(), verify_meta=False)
 
 
-def _write_task(screen: Screen, frame: pd.DataFrame, path: str) -> tuple[int, int, dict[str, Any]]:
+def _write_task(
+    screen: Screen, part: Chunk | pd.DataFrame, path: str
+) -> tuple[int, int, dict[str, Any]]:
     """Score one part and write it (on the worker); its counts and params."""
-    if frame.empty:
+    named = chunk_queries(part)
+    if not named:
         return 0, 0, {}
-    grouped = frame.groupby("query", sort=False, observed=True)["gene"]
-    rows = score_chunk({str(name): list(genes) for name, genes in grouped}, screen)
+    rows = score_chunk(named, screen)
     write_part(rows.arrow(), Path(path))
     return len(rows.names), len(rows), rows.params
 
@@ -167,7 +160,7 @@ def _write(client: Any, shared: Any, parts: Any, folder: Path, *, bar: Any) -> W
     try:
         for i, part in enumerate(parts):
             path = str(folder / f"part-{i:06d}.parquet")
-            if isinstance(part, pd.DataFrame):
+            if isinstance(part, Chunk):
                 pending.add(client.submit(_write_task, shared, part, path, pure=False))
             else:  # a delayed partition of a dask DataFrame
                 pending.add(client.compute(dask.delayed(_write_task)(shared, part, path)))

@@ -179,12 +179,26 @@ def score_chunk(named: dict[str, list[Any]], screen: Screen) -> ChunkRows:
     return ChunkRows(list(rows.names), set_ids, codes, rows.set_index, rank, columns, params)
 
 
-def score_frame(screen: Screen, frame: pd.DataFrame) -> pd.DataFrame:
-    """Compact rows of a long (query, gene) frame; every query must be whole in it."""
-    if frame.empty:
-        return compact_meta()
-    grouped = frame.groupby("query", sort=False, observed=True)["gene"]
-    return score_chunk({str(name): list(genes) for name, genes in grouped}, screen).frame()
+@dataclass(frozen=True)
+class Chunk:
+    """A chunk of named queries as one task argument (dask does not look inside it)."""
+
+    queries: dict[str, list[Any]]
+
+
+def chunk_queries(part: Chunk | pd.DataFrame) -> dict[str, list[Any]]:
+    """Name -> genes of a task's part: a :class:`Chunk`, or a long (query, gene) frame of a
+    dask DataFrame partition (every query whole in it)."""
+    if isinstance(part, Chunk):
+        return part.queries
+    grouped = part.groupby("query", sort=False, observed=True)["gene"]
+    return {str(name): list(genes) for name, genes in grouped}
+
+
+def score_part(screen: Screen, part: Chunk | pd.DataFrame) -> pd.DataFrame:
+    """Compact rows of one task's part (see :func:`chunk_queries`)."""
+    named = chunk_queries(part)
+    return score_chunk(named, screen).frame() if named else compact_meta()
 
 
 def prepare_out(out: str | os.PathLike[str]) -> Path:

@@ -81,7 +81,7 @@ class TailMemo:
             have = 0 if table is None else len(table)
             if have >= rows:
                 return table
-            rows = max(rows, 2 * have)
+            rows = -(-rows // 4) * 4  # grown to what is asked: most (k, M) cells stay empty
             width = len(self.size_values)
             if self._cells + (rows - have) * width > _MEMO_CELLS:
                 return None
