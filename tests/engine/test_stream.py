@@ -56,8 +56,6 @@ def test_keep_is_recorded_and_alpha_is_its_alias(queries, pfocr2018):
     assert pe.enrich_many(queries, pfocr2018).params["keep"] is None
 
 
-
-
 @pytest.mark.parametrize(
     ("keep", "stated"),
     [
@@ -75,6 +73,8 @@ def test_methods_text_and_summary_state_the_keep_rule(keep, stated, queries, pfo
     assert ("considered significant" in text) == (keep != "fdr<=0.01")
     assert f"keep: {res.params['keep']} (rows dropped after the FDR over" in res.summary()
     assert "were kept" not in pe.enrich_many(queries, pfocr2018).methods_text()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
