@@ -168,7 +168,7 @@ class OursCore:
     dist = "pfocr_enrich"
     pvalue_kind = "raw"
     settings = (
-        "gene indices and tested sets prepared outside the timing; pfocr_enrich.engine.scoring.overlaps "
+        "gene indices and tested sets prepared outside the timing; pfocr_enrich.engine.tested.TestedSets.overlaps "
         "(gene-major gather + bincount) -> k; pfocr_enrich.engine.scoring.score_query: tail per distinct (k, M), "
         "BH, ranks of the (k, M) groups (rows are put in that order when read); every set tested"
     )
@@ -182,8 +182,6 @@ class OursCore:
         self.np, self.scoring = np, scoring
         lib = pe.read_gmt(gmt)
         membership = lib.shared_arrays()[1]
-        self.by_gene = lib.derived.membership_by_gene()
-        self.n_sets = membership.shape[0]
         self.set_ids = lib.set_ids.to_numpy().astype(str)
         self.gene_index = lib.gene_index()
         self.N = lib.n_genes
@@ -201,7 +199,7 @@ class OursCore:
 
     def run(self, lib, genes):
         t0 = time.perf_counter()
-        k = self.scoring.overlaps(self.by_gene, genes, self.n_sets)
+        k = self.tested.overlaps(genes)
         t1 = time.perf_counter()
         scores = self.scoring.score_query(k, len(genes), self.N, self.tested, self.rules, None)
         t2 = time.perf_counter()

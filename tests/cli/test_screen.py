@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import sys
 import warnings
 
 import pandas as pd
@@ -35,6 +37,26 @@ def test_parquet_output_equals_the_api(keep, gmt, tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"wrote {len(expected)} rows of 3 queries to {out}" in err
     assert err.count("NOT_A_GENE") == 1  # genes left out: one warning line
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_screen_shows_a_progress_bar_on_a_terminal_only(gmt, tmp_path, monkeypatch):
+    pytest.importorskip("tqdm")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    out = tmp_path / "hits.parquet"
+    assert main(["--queries", str(gmt), "-o", str(out), "--keep", "2", "--chunk-size", "1"]) == 0
+    assert "enrich_many: " in terminal.getvalue() and "query/s" in terminal.getvalue()
+    quiet = _Terminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    assert main(["--queries", str(gmt), "-o", str(tmp_path / "q.parquet"), "--quiet"]) == 0
+    assert "enrich_many" not in quiet.getvalue()
+    expected = reference(QUERIES, pe.sample_library(), keep=2)
+    pd.testing.assert_frame_equal(read_dataset(out), expected, check_exact=True)
 
 
 def test_keep_for_tables_and_one_gene_list(gmt, tmp_path):

@@ -4,6 +4,8 @@ duplicates nothing."""
 
 from __future__ import annotations
 
+import logging
+import platform
 import threading
 import time
 
@@ -11,6 +13,7 @@ import pandas as pd
 import pytest
 
 import pfocr_enrich as pe
+from pfocr_enrich.engine.distributed import allocator_pinned
 from screens import compact, long_table, make_queries, read_dataset, reference, write_gmt
 
 dd = pytest.importorskip("dask.dataframe")
@@ -136,3 +139,33 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(
     assert (written.queries, written.rows) == (240, len(expected))
     assert len(list(out.glob("part-*.parquet"))) == 60
     pd.testing.assert_frame_equal(read_dataset(out), expected, check_exact=True)
+
+
+def test_progress_bar_counts_the_queries_the_workers_wrote(
+    client, queries, pfocr2018, tmp_path, capsys
+):
+    out = tmp_path / "out"
+    written = pe.enrich_many(
+        queries, pfocr2018, keep=2, client=client, out=out, chunk_size=4, progress=True
+    )
+    bar = capsys.readouterr().err  # tqdm writes to stderr, advanced as each task finishes
+    assert "enrich_many (cluster)" in bar and "/30 [" in bar  # its total: the 30 queries
+    pd.testing.assert_frame_equal(read_dataset(out), reference(queries, pfocr2018, keep=2))
+    assert written.queries == 30
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc settings")
+def test_workers_with_dask_default_malloc_settings_are_reported(
+    client, queries, pfocr2018, caplog, monkeypatch
+):
+    # dask's nanny sets MALLOC_TRIM_THRESHOLD_ (and no mmap threshold) on the fixture's workers
+    assert all(client.run(allocator_pinned).values())
+    with caplog.at_level(logging.WARNING, logger="pfocr_enrich.engine.distributed"):
+        pe.enrich_many(queries, pfocr2018, keep=1, client=client).compute()
+    assert "2 of 2 workers run with MALLOC_TRIM_THRESHOLD_" in caplog.text
+    assert "MALLOC_MMAP_THRESHOLD_=67108864" in caplog.text
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "67108864")
+    assert not allocator_pinned()
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_")
+    assert not allocator_pinned()

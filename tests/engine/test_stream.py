@@ -57,6 +57,25 @@ def test_keep_is_recorded_and_alpha_is_its_alias(queries, pfocr2018):
 
 
 @pytest.mark.parametrize(
+    ("keep", "stated"),
+    [
+        ("fdr<=0.01", "Only rows with FDR \u2264 0.01 were kept."),
+        ("pvalue<=1e-3", "Only rows with p \u2264 0.001 were kept."),
+        (3, "Only the 3 best-ranked sets of each list (lowest p-value, ties by set id) were kept."),
+    ],
+)
+def test_methods_text_and_summary_state_the_keep_rule(keep, stated, queries, pfocr2018):
+    res = pe.enrich_many(queries, pfocr2018, keep=keep)
+    text = res.methods_text()
+    assert stated in text
+    assert "dropped after the adjustment: each kept row has the FDR over all tested sets" in text
+    # a threshold on the FDR is the significance rule; the others still state it
+    assert ("considered significant" in text) == (keep != "fdr<=0.01")
+    assert f"keep: {res.params['keep']} (rows dropped after the FDR over" in res.summary()
+    assert "were kept" not in pe.enrich_many(queries, pfocr2018).methods_text()
+
+
+@pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
         ({"keep": "fdr<0.05"}, ValueError, r"'keep' parameter of enrich_many must be None, a rule"),

@@ -15,12 +15,19 @@ Imported only when a client is given (dask, distributed and pyarrow are the opti
 
 A worker lost mid-run is handled by the scheduler: its tasks run again elsewhere, and a
 part written twice is replaced, never duplicated.
+
+Workers started by a dask nanny get ``MALLOC_TRIM_THRESHOLD_=65536`` by default, which
+also pins glibc's mmap threshold at 128 KiB: each of a query's arrays (one value per
+library set) is then mapped and zeroed afresh, and a screen costs ~1.4x the CPU of the
+same tasks on one process (``benchmarks/scale.py``). :func:`run_on_cluster` logs a
+warning with the fix (see docs/scaling.md) when the workers run so.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import platform
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +37,20 @@ from .._util.validation import param_error
 from .dataset import WrittenDataset
 from .queries import is_dask_frame, iter_chunks
 from .stream import (
+    Chunk,
     Screen,
+    chunk_queries,
     compact_meta,
     prepare_out,
+    progress_bar,
     score_chunk,
-    score_frame,
+    score_part,
     write_part,
 )
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["run_on_cluster"]
+__all__ = ["allocator_pinned", "run_on_cluster"]
 
 _IN_FLIGHT_PER_THREAD = 3  # tasks submitted ahead per worker thread when writing ``out``
 
@@ -64,25 +74,45 @@ def run_on_cluster(
     if not isinstance(client, Client):
         expected = "a dask.distributed.Client or None"
         raise param_error("enrich_many", "client", expected, client, error=TypeError)
+    _check_allocator(client)
     shared = client.scatter(screen, broadcast=True, hash=False)
     if is_dask_frame(queries):
         parts = _frame_partitions(queries)
     else:
-        parts = (_long_frame(chunk) for chunk in iter_chunks(queries, chunk_size))
+        parts = (Chunk(chunk) for chunk in iter_chunks(queries, chunk_size))
     if out is None:
         return _lazy_frame(shared, parts)
-    return _write(client, shared, parts, prepare_out(out), progress=progress)
+    bar = progress_bar(queries, enabled=progress, desc="enrich_many (cluster)")
+    return _write(client, shared, parts, prepare_out(out), bar=bar)
 
 
-def _long_frame(chunk: dict[str, list[Any]]) -> pd.DataFrame:
-    """One chunk as a long (query, gene) frame: a compact task argument."""
-    names = list(chunk)
-    sizes = [len(genes) for genes in chunk.values()]
-    query = pd.Categorical.from_codes(
-        [i for i, size in enumerate(sizes) for _ in range(size)], categories=names
+def allocator_pinned() -> bool:
+    """Whether this process runs glibc with a fixed 128 KiB mmap threshold (run on workers).
+
+    Setting ``MALLOC_TRIM_THRESHOLD_`` without ``MALLOC_MMAP_THRESHOLD_`` turns off glibc's
+    dynamic mmap threshold (mallopt(3)).
+    """
+    return (
+        platform.libc_ver()[0] == "glibc"
+        and "MALLOC_TRIM_THRESHOLD_" in os.environ
+        and "MALLOC_MMAP_THRESHOLD_" not in os.environ
     )
-    genes = [gene for values in chunk.values() for gene in values]
-    return pd.DataFrame({"query": query, "gene": pd.Series(genes, dtype=object)})
+
+
+def _check_allocator(client: Any) -> None:
+    try:
+        pinned = client.run(allocator_pinned)
+    except Exception:  # noqa: BLE001 - a diagnostic only: never stop a screen for it
+        return
+    if any(pinned.values()):
+        logger.warning(
+            "enrich_many: %d of %d workers run with MALLOC_TRIM_THRESHOLD_ and no "
+            "MALLOC_MMAP_THRESHOLD_ (dask's default), so every array over 128 KiB is mapped "
+            "afresh and a screen spends ~1.4x the CPU; start the workers with "
+            "MALLOC_MMAP_THRESHOLD_=67108864 and MALLOC_TRIM_THRESHOLD_=67108864 (docs/scaling.md)",
+            sum(pinned.values()),
+            len(pinned),
+        )
 
 
 def _frame_partitions(frame: Any) -> list[Any]:
@@ -101,21 +131,24 @@ def _lazy_frame(shared: Any, parts: Any) -> Any:
     import dask
     import dask.dataframe as dd
 
-    tasks = [dask.delayed(score_frame, pure=True)(shared, part) for part in parts]
+    tasks = [dask.delayed(score_part, pure=True)(shared, part) for part in parts]
     return dd.from_delayed(tasks, meta=compact_meta(), verify_meta=False)
 
 
-def _write_task(screen: Screen, frame: pd.DataFrame, path: str) -> tuple[int, int, dict[str, Any]]:
+def _write_task(
+    screen: Screen, part: Chunk | pd.DataFrame, path: str
+) -> tuple[int, int, dict[str, Any]]:
     """Score one part and write it (on the worker); its counts and params."""
-    if frame.empty:
+    named = chunk_queries(part)
+    if not named:
         return 0, 0, {}
-    grouped = frame.groupby("query", sort=False, observed=True)["gene"]
-    rows = score_chunk({str(name): list(genes) for name, genes in grouped}, screen)
+    rows = score_chunk(named, screen)
     write_part(rows.arrow(), Path(path))
     return len(rows.names), len(rows), rows.params
 
 
-def _write(client: Any, shared: Any, parts: Any, folder: Path, *, progress: bool) -> WrittenDataset:
+def _write(client: Any, shared: Any, parts: Any, folder: Path, *, bar: Any) -> WrittenDataset:
+    """Submit the parts (a bounded number in flight); ``bar`` advances as tasks finish."""
     import dask
     from distributed import as_completed
 
@@ -123,12 +156,11 @@ def _write(client: Any, shared: Any, parts: Any, folder: Path, *, progress: bool
     limit = _IN_FLIGHT_PER_THREAD * threads
     n_queries = n_rows = 0
     params: dict[str, Any] = {}
-    bar = _bar(progress)
     pending = as_completed()
     try:
         for i, part in enumerate(parts):
             path = str(folder / f"part-{i:06d}.parquet")
-            if isinstance(part, pd.DataFrame):
+            if isinstance(part, Chunk):
                 pending.add(client.submit(_write_task, shared, part, path, pure=False))
             else:  # a delayed partition of a dask DataFrame
                 pending.add(client.compute(dask.delayed(_write_task)(shared, part, path)))
@@ -150,11 +182,3 @@ def _collect(
     if bar is not None:
         bar.update(queries)
     return n_queries + queries, n_rows + rows, params or part_params
-
-
-def _bar(enabled: bool) -> Any:
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(unit="query", desc="enrich_many (cluster)", leave=False)

@@ -16,7 +16,6 @@ The statistics contract (also in ``docs/statistics.md``):
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import warnings
@@ -27,7 +26,6 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from .._util.validation import (
     check_bool,
@@ -54,7 +52,8 @@ from .dataset import WrittenDataset
 from .keep import KeepRule, parse_keep
 from .options import ENRICHR_BACKGROUND, Options, make_options
 from .queries import is_streamed, read_queries
-from .scoring import ScoredRows, ScoringRules, TestedSets, score_queries
+from .scoring import ScoredRows, ScoringRules, score_queries
+from .tested import TailMemos, tested_sets
 from .universe import MappedQuery, Universe, build_universe, map_query, query_counts
 
 logger = logging.getLogger(__name__)
@@ -233,7 +232,10 @@ def enrich_many(
         Queries per chunk when streaming (``out``, ``client``, an iterator or a
         Parquet input); rows do not depend on it.
     progress : bool, default False
-        Show a progress bar (tqdm) while streaming.
+        Show a progress bar (tqdm) of the queries done while streaming, on this
+        process or, with ``client`` and ``out``, as the cluster's tasks finish. A lazy
+        dask DataFrame (``client`` without ``out``) runs when you compute it: watch it
+        with ``distributed.progress(frame.persist())``.
 
     Returns
     -------
@@ -302,6 +304,7 @@ def enrich_many(
         mapper=mapper,
         keep=rule,
         options=options,
+        tails=TailMemos(),
     )
     # Batch rows (func="enrich_many") always give a BatchEnrichmentResult.
     result = from_rows(rows, params=params, mapping=mapping, set_genes=tested_lib)
@@ -317,8 +320,10 @@ def _run(
     mapper: GeneMapper | None,
     options: dict[str, object],
     keep: KeepRule | None = None,
+    tails: TailMemos | None = None,
 ) -> tuple[ScoredRows, dict[str, Any], Callable[[], pd.DataFrame], GeneSetLibrary]:
-    """Shared pipeline of enrich and enrich_many: the ranked rows, params, mapping and tested library."""
+    """Shared pipeline of enrich and enrich_many: the ranked rows, params, mapping and tested
+    library. ``tails`` keeps the p-values of (k, M, n) groups for later queries of the run."""
     opts = make_options(func=func, **options)
     mapper = check_type(
         mapper,
@@ -363,7 +368,14 @@ def _run(
     if library.namespace == "entrez":
         symbols = tested_lib.derived.symbol_vocabulary(mapper)
     rows, n_tested = _score(
-        tested_lib, universe, queries, opts, keep=keep, symbols=symbols, batch=func != "enrich"
+        tested_lib,
+        universe,
+        queries,
+        opts,
+        keep=keep,
+        symbols=symbols,
+        batch=func != "enrich",
+        tails=tails,
     )
     params = {
         "test": "hypergeometric upper tail P(X >= k) (one-sided Fisher's exact test)"
@@ -462,6 +474,7 @@ def _score(
     keep: KeepRule | None,
     symbols: np.ndarray | None,
     batch: bool,
+    tails: TailMemos | None,
 ) -> tuple[ScoredRows, int]:
     """The compact ranked rows of every query (see :mod:`pfocr_enrich.scoring`) and the sets tested."""
     rules = ScoringRules(
@@ -471,15 +484,8 @@ def _score(
         enrichr_table=opts.odds_ratio == "fold",
         gene_ratios=opts.compat == "clusterprofiler",
     )
-    # Which sets are tested depends only on the universe and the size bounds: prepared once.
-    whole = universe.rule in ("library", "fixed")
-    key = (
-        "tested_sets",
-        opts.min_size,
-        opts.max_size,
-        whole or hashlib.sha1(universe.mask.tobytes()).hexdigest(),
-    )
-    prepared = library.derived.memo(key, lambda: _tested_sets(library, universe, opts))
+    key, prepared = tested_sets(library, universe, opts.min_size, opts.max_size)
+    memo = None if tails is None else tails.get(key, prepared, universe.size, rules.enrichr_table)
     rows = score_queries(
         library,
         prepared,
@@ -489,19 +495,6 @@ def _score(
         keep=keep,
         symbols=symbols,
         batch=batch,
+        tails=memo,
     )
     return rows, len(prepared)
-
-
-def _tested_sets(library: GeneSetLibrary, universe: Universe, opts: Options) -> TestedSets:
-    set_size = _set_sizes_in_universe(library.shared_arrays()[1], universe)
-    tested = set_size >= max(opts.min_size, 1)
-    if opts.max_size is not None:
-        tested &= set_size <= opts.max_size
-    return TestedSets.prepare(library, set_size, tested)
-
-
-def _set_sizes_in_universe(membership: sp.csr_matrix, universe: Universe) -> np.ndarray:
-    if universe.rule in ("library", "fixed"):
-        return np.diff(membership.indptr).astype(np.int64)
-    return np.asarray(membership @ universe.mask.astype(np.int32)).ravel().astype(np.int64)

@@ -63,6 +63,8 @@ class KeepRule:
             best = np.argsort(rank[row_group], kind="stable")[: self.top]
             return np.sort(best)
         passed = (fdr if self.column == "fdr" else np.exp(log_p)) <= self.threshold
+        if not passed.any():  # most lists of a screen pass in few sets, many in none
+            return np.zeros(0, dtype=np.intp)
         return np.flatnonzero(passed[row_group])
 
 

@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from ..results.rows import first_per_query
 from ..stats import adjust_tied_pvalues, effect_sizes, estimate_pi0, hypergeom_logsf
 from .overlap_genes import overlap_strings, text_column
+from .tested import TailMemo, TestedSets
 
 if TYPE_CHECKING:
     from ..library import GeneSetLibrary
@@ -150,7 +150,11 @@ class ScoredRows:
         """A numeric column for the rows ``sel`` (all rows when None): one of
         :data:`CHEAP_COLUMNS` from the group arrays, any other (effect sizes) computed per
         group; KeyError for a column that is not numeric or not in the table."""
-        g = self.group if sel is None else self.group[sel]
+        return self.column_at(name, self.group if sel is None else self.group[sel])
+
+    def column_at(self, name: str, g: np.ndarray) -> np.ndarray:
+        """:meth:`column` for rows given by their groups ``g`` (intp indices gather fastest:
+        a caller reading several columns of millions of rows converts them once)."""
         if name == "query_size":
             return self.query_n[self.g_query[g]]
         cheap = {
@@ -277,27 +281,6 @@ class ScoredRows:
 
 
 # -- scoring -------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class TestedSets:
-    """The sets tested in a run, prepared once for every query, in set-id order."""
-
-    sets_by_id: np.ndarray  # int32 library set indices of the tested sets, sorted by set id
-    size_values: np.ndarray  # int64, the distinct set sizes M, ascending
-    size_code: np.ndarray  # int64, index in size_values of each tested set's M (set-id order)
-
-    @classmethod
-    def prepare(
-        cls, library: GeneSetLibrary, set_size: np.ndarray, tested: np.ndarray
-    ) -> TestedSets:
-        rows = np.flatnonzero(tested)
-        rows = rows[np.argsort(library.derived.set_id_rank()[rows], kind="stable")]
-        values, code = np.unique(set_size[rows], return_inverse=True)
-        return cls(rows.astype(np.int32), values.astype(np.int64), code.astype(np.int64).ravel())
-
-    def __len__(self) -> int:
-        return len(self.sets_by_id)
-
-
 class RowRanking:
     """The (set, group) rows of a run, put in rank order on first use.
 
@@ -342,30 +325,28 @@ class _QueryScores:
     bh: np.ndarray
 
 
-def overlaps(by_gene: sp.csc_matrix, genes: np.ndarray, n_sets: int) -> np.ndarray:
-    """|set ∩ query| for every set: the sets of the query's genes, counted."""
-    if len(genes) == 0:
-        return np.zeros(n_sets, dtype=np.int64)
-    return np.bincount(by_gene[:, genes].indices, minlength=n_sets)
-
-
 def score_query(
-    k_all: np.ndarray,
+    k: np.ndarray,
     n: int,
     N: int,
     tested: TestedSets,
     rules: ScoringRules,
     keep: KeepRule | None,
+    tails: TailMemo | None = None,
 ) -> _QueryScores:
-    """Statistics and group ranks of one query from its overlaps with every library set."""
+    """Statistics and group ranks of one query from its overlaps ``k`` with the tested sets
+    (in set-id order, :meth:`TestedSets.overlaps`); ``tails`` remembers tails across queries."""
     # Everything per set runs in set-id order (tested.sets_by_id), so ties need no second key.
-    k = k_all[tested.sets_by_id]
     width = len(tested.size_values)
     key = k * width + tested.size_code  # one int per (k, M)
     uniq, counts, row_group = _group(key, width * (int(k.max(initial=0)) + 1))
-    gk, gM = uniq // width, tested.size_values[uniq % width]
+    gk, code = np.divmod(uniq, width)
+    gM = tested.size_values[code]
     # Enrichr's table has d = N - b - c + a, i.e. a population of N + 2k (see docs/statistics.md).
-    log_p = hypergeom_logsf(gk, gM, n, N + 2 * gk if rules.enrichr_table else N)
+    if tails is not None:
+        log_p = tails.logsf(gk, code, n)
+    else:
+        log_p = hypergeom_logsf(gk, gM, n, N + 2 * gk if rules.enrichr_table else N)
     fdr, bh = _corrections(log_p, counts, gk, rules)
     # Rows stay in set-id order (ties) with their group's rank by p-value; RowRanking sorts them
     # when first read. Rows are selected once, here.
@@ -420,10 +401,9 @@ def score_queries(
     keep: KeepRule | None,
     symbols: np.ndarray | None,
     batch: bool,
+    tails: TailMemo | None = None,
 ) -> ScoredRows:
     """Score every (name, gene indices, n) query against the tested sets; the compact ranked rows."""
-    by_gene = library.derived.membership_by_gene()
-    n_sets = len(library)
     rows, groups = _RowBuffer(), _RowBuffer()
     query_start = [0]
     stats: dict[str, list[np.ndarray]] = {
@@ -431,7 +411,7 @@ def score_queries(
     }
     group_offset = 0
     for _, genes, n in queries:
-        scores = score_query(overlaps(by_gene, genes, n_sets), n, N, tested, rules, keep)
+        scores = score_query(tested.overlaps(genes), n, N, tested, rules, keep, tails)
         rows.append(scores.rows)
         groups.append(scores.group + np.int32(group_offset))
         query_start.append(query_start[-1] + len(scores.rows))

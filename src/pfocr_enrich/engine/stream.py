@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from ..identifiers import GeneMapper, normalise_query
 from .dataset import METADATA_KEY, WrittenDataset
 from .enrich import _run
 from .queries import is_dask_frame, iter_chunks
+from .tested import TailMemos
 
 if TYPE_CHECKING:
     from ..library import GeneSetLibrary
@@ -58,19 +59,29 @@ COMPACT_COLUMNS = {
 _NUMERIC = ("overlap", "set_size", "query_size", "pvalue", "log10_pvalue", "fdr")
 # Dictionary pages only for the text columns and statistics only for ``query``: the float
 # columns of a screen are millions of rows a second, and encoding them is the bottleneck
-# (x2-3 faster writes for ~1.5x larger files, benchmarks/scale.py).
-WRITE_OPTIONS = {"use_dictionary": ["query", "set_id"], "write_statistics": ["query"]}
+# (x2-3 faster writes for ~1.5x larger files, benchmarks/scale.py). ``rank`` (1, 2, ... in
+# each query) is delta-encoded: 8 bytes a row to almost none, files ~40 % smaller.
+WRITE_OPTIONS = {
+    "use_dictionary": ["query", "set_id"],
+    "write_statistics": ["query"],
+    "column_encoding": {"rank": "DELTA_BINARY_PACKED"},
+}
 
 
 @dataclass(frozen=True, eq=False)
 class Screen:
-    """What every chunk of a screen shares; sent once to each worker of a cluster."""
+    """What every chunk of a screen shares; sent once to each worker of a cluster.
+
+    ``tails`` remembers the p-values of (overlap, set size, query size) groups from chunk
+    to chunk (on each worker its own, filled there: it is sent empty).
+    """
 
     library: GeneSetLibrary
     options: dict[str, object]
     background: object = None
     mapper: GeneMapper | None = None
     keep: KeepRule | None = None
+    tails: TailMemos = field(default_factory=TailMemos, repr=False)
 
 
 @dataclass
@@ -150,6 +161,7 @@ def score_chunk(named: dict[str, list[Any]], screen: Screen) -> ChunkRows:
         mapper=screen.mapper,
         options=screen.options,
         keep=screen.keep,
+        tails=screen.tails,
     )
     params.pop("queries")
     params["library_provenance"] = {
@@ -158,21 +170,35 @@ def score_chunk(named: dict[str, list[Any]], screen: Screen) -> ChunkRows:
         "genes": screen.library.n_genes,
         "info": screen.library.info,
     }
-    codes = rows.query_codes().astype(np.int32)
+    group = rows.group.astype(np.intp)  # converted once for the seven gathers below
+    codes = rows.g_query[group]
     rank = np.arange(len(rows), dtype=np.int64) - rows.query_start[codes] + 1
-    columns = {name: np.ascontiguousarray(rows.column(name)) for name in _NUMERIC}
+    columns = {name: rows.column_at(name, group) for name in _NUMERIC}
+    del group
     set_ids = tested.derived.memo(("set_ids_array",), lambda: tested.set_ids.to_numpy(dtype=object))
-    return ChunkRows(
-        list(rows.names), set_ids, codes, rows.set_index.astype(np.int32), rank, columns, params
-    )
+    return ChunkRows(list(rows.names), set_ids, codes, rows.set_index, rank, columns, params)
 
 
-def score_frame(screen: Screen, frame: pd.DataFrame) -> pd.DataFrame:
-    """Compact rows of a long (query, gene) frame; every query must be whole in it."""
-    if frame.empty:
-        return compact_meta()
-    grouped = frame.groupby("query", sort=False, observed=True)["gene"]
-    return score_chunk({str(name): list(genes) for name, genes in grouped}, screen).frame()
+@dataclass(frozen=True)
+class Chunk:
+    """A chunk of named queries as one task argument (dask does not look inside it)."""
+
+    queries: dict[str, list[Any]]
+
+
+def chunk_queries(part: Chunk | pd.DataFrame) -> dict[str, list[Any]]:
+    """Name -> genes of a task's part: a :class:`Chunk`, or a long (query, gene) frame of a
+    dask DataFrame partition (every query whole in it)."""
+    if isinstance(part, Chunk):
+        return part.queries
+    grouped = part.groupby("query", sort=False, observed=True)["gene"]
+    return {str(name): list(genes) for name, genes in grouped}
+
+
+def score_part(screen: Screen, part: Chunk | pd.DataFrame) -> pd.DataFrame:
+    """Compact rows of one task's part (see :func:`chunk_queries`)."""
+    named = chunk_queries(part)
+    return score_chunk(named, screen).frame() if named else compact_meta()
 
 
 def prepare_out(out: str | os.PathLike[str]) -> Path:
@@ -216,7 +242,8 @@ def screen_many(
     if is_dask_frame(queries):
         expected = "a mapping, a DataFrame or a path when no client is given"
         raise param_error("enrich_many", "queries", expected, queries, error=TypeError)
-    chunks = _with_progress(iter_chunks(queries, chunk_size), enabled=progress)
+    bar = progress_bar(queries, enabled=progress, desc="enrich_many")
+    chunks = _with_progress(iter_chunks(queries, chunk_size), bar)
     if out is None:  # an iterator or a Parquet input, nothing to write: the in-memory result
         from .enrich import enrich_many
 
@@ -276,16 +303,28 @@ def _require_pyarrow() -> None:
         ) from None
 
 
-def _with_progress(
-    chunks: Iterator[dict[str, list[Any]]], *, enabled: bool
-) -> Iterator[dict[str, list[Any]]]:
-    """The chunks, advancing a tqdm bar by the queries of each chunk once it is done."""
+def progress_bar(queries: object, *, enabled: bool, desc: str) -> Any:
+    """A tqdm bar counting queries, or None; its total when the input tells it cheaply."""
     if not enabled:
-        yield from chunks
-        return
+        return None
     from tqdm import tqdm
 
-    with tqdm(unit="query", desc="enrich_many", leave=False) as bar:
+    total = None
+    if isinstance(queries, Mapping):
+        total = len(queries)
+    elif isinstance(queries, pd.DataFrame) and "query" in queries.columns:
+        total = int(queries["query"].nunique())
+    return tqdm(total=total, unit="query", desc=desc, leave=False)
+
+
+def _with_progress(
+    chunks: Iterator[dict[str, list[Any]]], bar: Any
+) -> Iterator[dict[str, list[Any]]]:
+    """The chunks, advancing ``bar`` (if any) by the queries of each chunk once it is done."""
+    if bar is None:
+        yield from chunks
+        return
+    with bar:
         for chunk in chunks:
             yield chunk
             bar.update(len(chunk))

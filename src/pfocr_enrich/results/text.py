@@ -99,6 +99,8 @@ def summary(res: EnrichmentResult) -> str:
             lines.append(f"correction: {p['correction']}; {n_sig} row(s) with fdr <= 0.05")
     if p.get("compat"):
         lines.append(f"compat: {p['compat']}")
+    if p.get("keep"):
+        lines.append(f"keep: {p['keep']} (rows dropped after the FDR over {_family(p)})")
     if p.get("filter"):
         lines.append(f"filter: {p['filter']} ({len(res)} rows)")
     if p.get("cluster"):
@@ -226,9 +228,9 @@ def methods_text(res: EnrichmentResult, *, alpha: float | None, by: str) -> str:
             f"Statistics followed the conventions of {_COMPAT_NAMES.get(p['compat'], p['compat'])} "
             f"(compat={p['compat']!r})."
         )
-    if p.get("alpha") is not None:
-        sentences.append(f"Only rows with FDR \u2264 {p['alpha']} were kept.")
-    elif alpha is not None and f"{by} <= " not in str(p.get("filter", "")):
+    if p.get("keep") or p.get("alpha") is not None:
+        sentences.append(_keep_sentence(p, batch))
+    if p.get("alpha") is None and alpha is not None and f"{by} <= " not in str(p.get("filter", "")):
         sentences.append(
             f"Sets with {'FDR' if by == 'fdr' else by} \u2264 {alpha} were considered significant."
         )
@@ -243,6 +245,23 @@ def methods_text(res: EnrichmentResult, *, alpha: float | None, by: str) -> str:
         )
     sentences.append(f"Reference: {PFOCR_CITATION}")
     return " ".join(sentences)
+
+
+def _keep_sentence(p: Mapping[str, Any], batch: bool) -> str:
+    """The ``keep=`` rule of a batch, and that rows were dropped after the adjustment."""
+    rule = str(p.get("keep") or f"fdr <= {p['alpha']}")
+    if rule.startswith("top "):
+        kept = (
+            f"Only the {rule[4:]} best-ranked sets of each list (lowest p-value, ties by set id) "
+            "were kept."
+        )
+    else:
+        column, threshold = rule.split(" <= ")
+        kept = f"Only rows with {'FDR' if column == 'fdr' else 'p'} \u2264 {threshold} were kept."
+    return (
+        f"{kept} Rows were dropped after the adjustment: each kept row has the FDR over "
+        f"{_family(p)}{' of its list' if batch else ''}, as in the unfiltered run."
+    )
 
 
 def _library_phrase(p: Mapping[str, Any]) -> str:
