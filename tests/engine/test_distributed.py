@@ -169,3 +169,33 @@ def test_workers_with_dask_default_malloc_settings_are_reported(
     assert not allocator_pinned()
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_")
     assert not allocator_pinned()
+
+
+def test_a_screen_survives_losing_every_worker(cluster, client, queries, pfocr2018, tmp_path):
+    """Both workers killed mid-run: the nannies start new ones, and the shipped library (a task
+    result, not scattered data) is rebuilt there, so the screen still completes exactly."""
+    many = {f"{name}_{i}": genes for i in range(4) for name, genes in queries.items()}  # 120
+    expected = reference(many, pfocr2018, keep=5)
+    out = tmp_path / "out"
+    done: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            done["written"] = pe.enrich_many(
+                many, pfocr2018, keep=5, client=client, out=out, chunk_size=4
+            )
+        except BaseException as exc:  # reported by the assertions below
+            done["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not list(out.glob("part-*.parquet")) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    for nanny in list(cluster.workers.values()):
+        nanny.process.process.kill()
+    thread.join(timeout=180)
+    assert not thread.is_alive() and "error" not in done, done.get("error")
+    written = done["written"]
+    assert (written.queries, written.rows) == (120, len(expected))
+    pd.testing.assert_frame_equal(read_dataset(out), expected, check_exact=True)

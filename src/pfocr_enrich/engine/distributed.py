@@ -3,8 +3,10 @@
 Imported only when a client is given (dask, distributed and pyarrow are the optional
 ``pfocr_enrich[dask]`` extra). How it works, all with ordinary dask.distributed:
 
-* the :class:`~.stream.Screen` (library, options, background) is scattered once with
-  ``broadcast=True``: every worker holds one copy and no worker parses the library;
+* the :class:`~.stream.Screen` (library, options, background) is shipped once: the
+  result of one task that unpickles it, replicated to every worker, so no worker parses
+  the library, and a screen that loses every copy gets it back (a scattered object would
+  be lost, and the tasks that need it cancelled);
 * each chunk of ``chunk_size`` queries is one task (a dask DataFrame input is first
   shuffled on ``query`` so that each partition holds whole queries); a query's FDR is
   computed inside its task, so rows never move between tasks;
@@ -27,7 +29,10 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import platform
+import uuid
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +80,7 @@ def run_on_cluster(
         expected = "a dask.distributed.Client or None"
         raise param_error("enrich_many", "client", expected, client, error=TypeError)
     _check_allocator(client)
-    shared = client.scatter(screen, broadcast=True, hash=False)
+    shared = _ship(client, screen)
     if is_dask_frame(queries):
         parts = _frame_partitions(queries)
     else:
@@ -84,6 +89,23 @@ def run_on_cluster(
         return _lazy_frame(shared, parts)
     bar = progress_bar(queries, enabled=progress, desc="enrich_many (cluster)")
     return _write(client, shared, parts, prepare_out(out), bar=bar)
+
+
+def _ship(client: Any, screen: Screen) -> Any:
+    """The screen held by every worker, as the result of a task that unpickles it.
+
+    Scattered data is gone for good when its holders die (the tasks that need it are
+    then cancelled); a task's result is recomputed by the scheduler, which keeps the
+    task and so the pickled screen. ``replicate`` copies it to every worker before the
+    screen starts, so no task waits for it.
+    """
+    payload = pickle.dumps(screen, protocol=pickle.HIGHEST_PROTOCOL)
+    with warnings.catch_warnings():
+        # dask warns of any large argument; this one is shipped once, on purpose
+        warnings.filterwarnings("ignore", message=".*[Ll]arge (object|graph)", category=UserWarning)
+        shared = client.submit(pickle.loads, payload, key=f"Screen-{uuid.uuid4().hex}")
+    client.replicate([shared])
+    return shared
 
 
 def allocator_pinned() -> bool:
