@@ -12,7 +12,9 @@ of 20-500 genes, sizes log-uniform like generate.py's batch model; ``batch``, th
 more sets significant than real lists do (``--check-workload``). Queries are stored as a
 Parquet dataset of (query, gene) rows, which the runs stream: the driver never holds all
 queries. Each measurement runs in its own process (``--measure``) so its peak resident
-memory (``ru_maxrss``) is its own:
+memory is its own (``VmHWM`` of /proc/self/status: ``ru_maxrss`` survives ``exec`` on
+Linux, so a child started by this script reported this script's own peak, which grows
+with the queries it generated: 2,068 MB "after the library" for 100,000 lists):
 
 * ``single``: ``enrich_many(parquet, lib, keep=..., out=...)`` on one process;
 * ``cluster``: the same with ``client=`` a ``LocalCluster(n_workers=2, threads_per_worker=1,
@@ -48,6 +50,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 import generate  # noqa: E402
+from _worker import hwm_mb  # noqa: E402
 
 RESULTS = HERE / "results"
 
@@ -193,7 +196,7 @@ def _record_peaks(marks: list[int]) -> None:
 
     def scored(named: dict, screen: object) -> object:
         rows = score(named, screen)
-        marks.append(round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+        marks.append(round(hwm_mb()))
         return rows
 
     stream.score_chunk = scored
@@ -213,7 +216,7 @@ def measure(spec: dict) -> dict:
     lib = pe.read_gmt(spec["gmt"])
     load_s = time.perf_counter() - t0
     shipped_mb = round(len(pickle.dumps(Screen(lib, {}, None, None, None))) / 1e6, 1)
-    rss_library = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_library = hwm_mb()
     out = Path(tempfile.mkdtemp(prefix="pfocr-scale-")) / "hits.parquet"
     kwargs = dict(keep=spec["keep"], out=out, chunk_size=spec["chunk_size"])
     client = cluster = None
@@ -267,7 +270,7 @@ def measure(spec: dict) -> dict:
         "page_faults_per_query": round((faults1 - faults0 + worker_faults) / written.queries),
         "queries_per_cpu_s": round(written.queries / cpu, 1),
         "dataset_mb": round(sum(f.stat().st_size for f in out.iterdir()) / 1e6, 1),
-        "driver_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "driver_peak_mb": round(hwm_mb()),
         "driver_after_library_mb": round(rss_library),
         "load_before": [round(x, 2) for x in load],
         "load_after": [round(x, 2) for x in load_after],
