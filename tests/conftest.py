@@ -66,6 +66,21 @@ QUERIES = {
 }
 
 
+@pytest.fixture(scope="session")
+def reactome():
+    """fgsea's example pathways (mouse Reactome), as a library."""
+    import pfocr_enrich as pe
+
+    return pe.read_gmt(DATA / "ranked" / "mouse.reactome.gmt")
+
+
+@pytest.fixture(scope="session")
+def rnk() -> pd.Series:
+    """fgsea's example ranking (naive vs Th1 t statistics), gene -> score."""
+    frame = pd.read_csv(DATA / "ranked" / "naive.vs.th1.rnk", sep="\t")
+    return pd.Series(frame["t"].to_numpy(), index=frame["ID"].astype(str).to_numpy())
+
+
 @pytest.fixture(scope="module")
 def lib():
     import pfocr_enrich as pe

@@ -28,11 +28,6 @@ FAST_FLAGS = ["--min-size", "100", "--max-size", "200", "--eps", "1e-3"]
 
 
 @pytest.fixture(scope="module")
-def reactome():
-    return pe.read_gmt(GMT)
-
-
-@pytest.fixture(scope="module")
 def gsea_api(reactome):
     return pe.gsea(RNK, reactome, **FAST)
 

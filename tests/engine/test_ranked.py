@@ -23,17 +23,6 @@ RANKED = DATA / "ranked"
 
 
 @pytest.fixture(scope="module")
-def reactome():
-    return pe.read_gmt(RANKED / "mouse.reactome.gmt")
-
-
-@pytest.fixture(scope="module")
-def rnk():
-    frame = pd.read_csv(RANKED / "naive.vs.th1.rnk", sep="\t")
-    return pd.Series(frame["t"].to_numpy(), index=frame["ID"].astype(str).to_numpy())
-
-
-@pytest.fixture(scope="module")
 def fgsea_run(reactome):
     return pe.gsea(RANKED / "naive.vs.th1.rnk", reactome, eps=1e-8)
 

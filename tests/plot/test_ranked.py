@@ -12,7 +12,6 @@ import io
 import re
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import pfocr_enrich as pe
@@ -30,17 +29,6 @@ RANKED = DATA / "ranked"
 def _close_figures():
     yield
     plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def reactome():
-    return pe.read_gmt(RANKED / "mouse.reactome.gmt")
-
-
-@pytest.fixture(scope="module")
-def rnk():
-    frame = pd.read_csv(RANKED / "naive.vs.th1.rnk", sep="\t")
-    return pd.Series(frame["t"].to_numpy(), index=frame["ID"].astype(str).to_numpy())
 
 
 @pytest.fixture(scope="module")
