@@ -220,3 +220,24 @@ def test_compiled_moves_keep_sets_above_the_cut_and_sample_them_uniformly():
     exact_cdf = np.searchsorted(region, grid, side="right") / len(region)
     sampled_cdf = np.searchsorted(np.sort(sampled), grid, side="right") / len(sampled)
     assert np.abs(exact_cdf - sampled_cdf).max() < 0.04
+
+
+def test_fallback_trailing_zeros_agrees_with_numbas_intrinsic():
+    import numba
+
+    from pfocr_enrich.stats.gsea_kernels import trailing_zeros, trailing_zeros_debruijn
+
+    @numba.njit
+    def both(words):
+        out = np.empty((len(words), 2), np.int64)
+        for i in range(len(words)):
+            out[i, 0] = trailing_zeros(words[i])
+            out[i, 1] = trailing_zeros_debruijn(words[i])
+        return out
+
+    rng = np.random.default_rng(0)
+    words = rng.integers(1, 2**63, 2000, dtype=np.int64).astype(np.uint64)
+    shifts = np.uint64(1) << np.arange(64, dtype=np.uint64)
+    got = both(np.concatenate([words, shifts, words << np.uint64(17)]))
+    assert (got[:, 0] == got[:, 1]).all()
+    assert got[2000:2064, 1].tolist() == list(range(64))
