@@ -41,15 +41,30 @@ def adjust_pvalues(pvalues, method: str = "fdr_bh") -> np.ndarray:
     >>> adjust_pvalues([0.01, 0.04, 0.03]).round(3).tolist()
     [0.03, 0.04, 0.04]
     """
-    from statsmodels.stats.multitest import multipletests
-
     p = np.asarray(pvalues, dtype=np.float64)
     if p.size == 0:
         return p.copy()
+    if method == "fdr_bh":
+        return _benjamini_hochberg(p)
+    from statsmodels.stats.multitest import multipletests  # imports scipy.stats: ~0.7 s
+
     with np.errstate(
         divide="ignore"
     ):  # Sidak variants take log1p(-p): -inf at p = 1 gives 1, correctly
         return multipletests(p, method=method, is_sorted=False, returnsorted=False)[1]
+
+
+def _benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """statsmodels' ``fdr_bh``, same operations in the same order (equal to the bit), without
+    importing statsmodels: its ``multitest`` module imports ``scipy.stats``, which cost a
+    ranked-list run 0.7 s in a new process for five lines of arithmetic."""
+    order = np.argsort(p)
+    ranked = p[order]
+    factor = np.arange(1, len(p) + 1) / float(len(p))
+    adjusted = np.minimum.accumulate((ranked / factor)[::-1])[::-1]
+    out = np.empty_like(adjusted)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
 
 
 def bh_uncapped_tied(p: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -35,8 +35,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .gsea import scores_of_positions
-
 __all__ = [
     "GseaPvalues",
     "gsea_pvalues",
@@ -99,8 +97,10 @@ def null_scores(weights, sizes, *, n_perm: int = 1000, seed: int = 0):
     """Signed enrichment scores of ``n_perm`` random sets of each size.
 
     The random sets of one permutation are nested (the set of size ``k`` is the
-    first ``k`` genes of one random draw), so every size costs one cumulative
-    pass, and the sets of one size are independent uniform samples.
+    first ``k`` genes of one random draw), so every size costs one walk over
+    its members (compiled: :func:`~pfocr_enrich.stats.gsea_kernels.nested_null_scores`;
+    0.41 -> ~0.1 s on fgsea's example against numpy array passes per size),
+    and the sets of one size are independent uniform samples.
 
     Parameters
     ----------
@@ -135,12 +135,19 @@ def null_scores(weights, sizes, *, n_perm: int = 1000, seed: int = 0):
     draws = np.empty((n_perm, kmax), dtype=np.int64)
     for i in range(n_perm):
         draws[i] = rng.choice(n, size=kmax, replace=False, shuffle=True)
-    order = np.argsort(draws, axis=1, kind="stable")
-    sorted_pos = np.take_along_axis(draws, order, axis=1)
-    for row, k in enumerate(sizes):
-        keep = order < k  # arrival index < k: the first k draws, still sorted by position
-        pos = sorted_pos[keep].reshape(n_perm, int(k))
-        out[row] = np.sort(scores_of_positions(pos, w, n)[0])
+    from .gsea_kernels import nested_null_scores  # imports numba: only when needed
+
+    ascending = np.argsort(sizes, kind="stable")
+    parts = np.array_split(np.arange(n_perm), 2 if n_perm >= 200 else 1)
+    scores = [np.empty((len(sizes), len(part))) for part in parts]
+
+    def score(i: int) -> None:
+        nested_null_scores(draws[parts[i]], sizes[ascending], w, n, scores[i])
+
+    # the kernel releases the GIL: the two halves of the permutations run on two cores
+    with ThreadPoolExecutor(len(parts)) as pool:
+        list(pool.map(score, range(len(parts))))
+    out[ascending] = np.sort(np.concatenate(scores, axis=1), axis=1)
     return out
 
 
