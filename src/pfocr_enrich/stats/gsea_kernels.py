@@ -280,3 +280,51 @@ def nested_null_scores(draws, sizes, w, n, out):
                 out[i, r] = lo
             else:
                 out[i, r] = 0.0
+
+
+@njit
+def split_levels(pos, w, n, gammas, eps, n_moves, max_rounds, rng):
+    """Multilevel-splitting tails ``P(ES+ >= gamma)`` from a starting sample of sorted rows.
+
+    ``gammas`` ascending; returns their tails (0 below ``eps``). Each level
+    cuts the sample at its median ES+, answers the thresholds below the cut,
+    duplicates the upper half to a full sample and moves it
+    (:func:`move_samples`); see :func:`~pfocr_enrich.stats.gsea_null.multilevel_tail`.
+    The whole loop is compiled so that chains on threads never wait for the GIL
+    (as a Python loop it held ~0.1 ms per level: 0.19 s of CPU over the 1,685 levels
+    of fgsea's example).
+    """
+    m = pos.shape[0]
+    out = np.zeros(gammas.shape[0])
+    score = top_scores(pos, w, n)
+    first = 0  # gammas[:first] are answered
+    log2_level = 0.0  # the sample is conditioned on an event of probability 2 ** log2_level
+    log2_eps = np.log2(eps)
+    max_levels = int(np.ceil(-log2_eps)) + 1
+    for _ in range(max_levels + 1):
+        cut = np.sort(score)[(m - 1) // 2]
+        keep = np.flatnonzero(score >= cut)
+        # P(ES+ >= cut | this level): 1/2 for a continuous score (the median counted as half);
+        # more when scores tie at the cut (the unweighted statistic lives on a lattice)
+        step = np.log2((len(keep) - 0.5) / m)
+        last = first
+        if log2_level + step < log2_eps:
+            last = gammas.shape[0]
+        while last < gammas.shape[0] and gammas[last] < cut:
+            last += 1
+        for i in range(first, last):
+            out[i] = 2.0**log2_level * np.mean(score >= gammas[i])
+        first = last
+        if first == gammas.shape[0]:
+            break
+        # the upper half, duplicated to a full sample, then moved to forget its parents
+        pick = keep[rng.integers(0, len(keep), m)]
+        pick[: len(keep)] = keep
+        pos = pos[pick]
+        move_samples(pos, w, n, cut, n_moves, max_rounds, rng)
+        score = top_scores(pos, w, n)
+        log2_level += step
+    for i in range(out.shape[0]):
+        if out[i] < eps:
+            out[i] = 0.0
+    return out

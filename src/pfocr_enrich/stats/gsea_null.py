@@ -198,42 +198,16 @@ def multilevel_tail(
     w = np.asarray(weights, dtype=np.float64)
     n = len(w)
     g = np.asarray(gammas, dtype=np.float64)
-    out = np.zeros(g.shape)
-    flat_g = g.ravel()
-    flat_out = out.reshape(-1)
     rng = np.random.default_rng(seed)
     moves = max(10, 3 * k // 2) if n_moves is None else n_moves
-    from .gsea_kernels import move_samples, top_scores  # imports numba: only when needed
+    from .gsea_kernels import split_levels  # imports numba: only when needed
 
     pos = _random_sets(rng, n, k, sample_size)
-    score = top_scores(pos, w, n)
-    pending = np.argsort(flat_g)  # thresholds still to answer, ascending
-    log2_level = 0.0  # the sample is conditioned on an event of probability 2 ** log2_level
-    max_levels = int(math.ceil(-math.log2(eps))) + 1
-    for _ in range(max_levels + 1):
-        cut = float(np.sort(score)[(sample_size - 1) // 2])
-        answer = flat_g[pending] < cut
-        keep = np.flatnonzero(score >= cut)
-        # P(ES+ >= cut | this level): 1/2 for a continuous score (the median counted as half);
-        # more when scores tie at the cut (the unweighted statistic lives on a lattice)
-        step = math.log2((len(keep) - 0.5) / sample_size)
-        if log2_level + step < math.log2(eps):
-            answer[:] = True
-        for i in pending[answer]:
-            flat_out[i] = 2.0**log2_level * float(np.mean(score >= flat_g[i]))
-        pending = pending[~answer]
-        if not len(pending):
-            break
-        # the upper half, duplicated to a full sample, then moved to forget its parents
-        pick = keep[rng.integers(0, len(keep), sample_size)]
-        pick[: len(keep)] = keep
-        pos, score = pos[pick], score[pick]
-        pos = np.ascontiguousarray(pos)
-        move_samples(pos, w, n, cut, moves, _MAX_ROUNDS, rng)
-        score = top_scores(pos, w, n)
-        log2_level += step
-    flat_out[flat_out < eps] = 0.0
-    return out
+    order = np.argsort(g.ravel(), kind="stable")
+    tails = split_levels(pos, w, n, g.ravel()[order], eps, moves, _MAX_ROUNDS, rng)
+    out = np.empty(g.size)
+    out[order] = tails
+    return out.reshape(g.shape)
 
 
 class GseaPvalues:
