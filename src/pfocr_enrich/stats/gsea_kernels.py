@@ -55,45 +55,56 @@ def _bit(p):
 
 
 @njit
-def walk_crossing(bits, w, n, k, cut, total, wsum, cnt):
+def walk_crossing(bits, w, n, k, cut, total, wsum, cnt, sbsum, sbcnt):
     """(position, member index, member weight through it) of the walk's first point >= cut.
 
-    The members are the set bits of ``bits`` (64 genes a word); position -1
-    when no point reaches ``cut``. A word is skipped whole when even its
-    total weight at its first member (``wsum``, ``cnt``: weight and count per
-    word) stays below ``cut``, and the walk stops once all remaining weight at
-    once could not reach it: after the few top words, a walk that fails
-    costs a check per word rather than per member (on fgsea's example deep
-    levels went 8.6 -> 3.6 ms). Candidates are confirmed with the same
-    arithmetic as :func:`top_scores`.
+    The members are the set bits of ``bits`` (64 genes a word, 8 words a
+    block); position -1 when no point reaches ``cut``. A block or word is
+    skipped whole when even all its weight (``sbsum``/``wsum``; member counts
+    ``sbcnt``/``cnt``) at its start stays below ``cut``, and the walk stops
+    once all remaining weight at once could not reach it: after the few top
+    words, a walk that fails costs a check per block rather than per member.
+    Candidates are confirmed with the same arithmetic as :func:`top_scores`.
+    Measured on fgsea's example's deepest levels (k = 369): 8.6 ms a level
+    walking every member, 3.6 with words, 3.1 with blocks; the 120k-set
+    synthetic library's chains 6.0 -> 4.9 s of CPU from blocks.
     """
     d = n - k
     inv, invd = 1.0 / total, 1.0 / d
     near = cut - _NEAR
     c = 0.0
     j = 0
-    for wi in range(bits.shape[0]):
-        word = bits[wi]
-        if word == 0:
+    n_words = bits.shape[0]
+    for sb in range(sbsum.shape[0]):
+        if sbcnt[sb] == 0:
             continue
-        if 1.0 - (wi * 64 - j) * invd < near:
+        q0 = sb * 512 - j
+        if 1.0 - q0 * invd < near:
             break
-        if (c + wsum[wi]) * inv - (wi * 64 + trailing_zeros(word) - j) * invd < near:
-            c += wsum[wi]
-            j += cnt[wi]
+        if (c + sbsum[sb]) * inv - q0 * invd < near:
+            c += sbsum[sb]
+            j += sbcnt[sb]
             continue
-        while word:
-            p = wi * 64 + trailing_zeros(word)
-            c += w[p]
-            if c * inv - (p - j) * invd >= near and c / total - (p - j) / d >= cut:
-                return p, j, c
-            j += 1
-            word &= word - _ONE
+        for wi in range(sb * 8, min(sb * 8 + 8, n_words)):
+            word = bits[wi]
+            if word == 0:
+                continue
+            if (c + wsum[wi]) * inv - (wi * 64 + trailing_zeros(word) - j) * invd < near:
+                c += wsum[wi]
+                j += cnt[wi]
+                continue
+            while word:
+                p = wi * 64 + trailing_zeros(word)
+                c += w[p]
+                if c * inv - (p - j) * invd >= near and c / total - (p - j) / d >= cut:
+                    return p, j, c
+                j += 1
+                word &= word - _ONE
     return -1, j, c
 
 
 @njit
-def _swap_member(bits, wsum, cnt, w, a, b):
+def _swap_member(bits, wsum, cnt, sbsum, sbcnt, w, a, b):
     """Gene ``a`` leaves the set, gene ``b`` joins it."""
     bits[a >> 6] &= ~_bit(a)
     bits[b >> 6] |= _bit(b)
@@ -101,6 +112,10 @@ def _swap_member(bits, wsum, cnt, w, a, b):
     wsum[b >> 6] += w[b]
     cnt[a >> 6] -= 1
     cnt[b >> 6] += 1
+    sbsum[a >> 9] -= w[a]
+    sbsum[b >> 9] += w[b]
+    sbcnt[a >> 9] -= 1
+    sbcnt[b >> 9] += 1
 
 
 @njit
@@ -112,8 +127,19 @@ def top_scores(pos, w, n):
     >>> float(top_scores(np.array([[0, 1]]), np.ones(4), 4)[0])
     1.0
     """
+    return top_scores_and_peaks(pos, w, n)[0]
+
+
+@njit
+def top_scores_and_peaks(pos, w, n):
+    """ES+ of every row of sorted positions, and where it is: (score, peak gene, its index,
+    member weight through it, total member weight), each of shape (rows,)."""
     m, k = pos.shape
-    out = np.empty(m)
+    score = np.empty(m)
+    peak_p = np.empty(m, np.int64)
+    peak_j = np.empty(m, np.int64)
+    peak_c = np.empty(m)
+    totals = np.empty(m)
     for s in range(m):
         total = 0.0
         for j in range(k):
@@ -125,12 +151,21 @@ def top_scores(pos, w, n):
             v = c / total - (pos[s, j] - j) / (n - k)
             if v > best:
                 best = v
-        out[s] = best
-    return out
+                peak_p[s], peak_j[s], peak_c[s] = pos[s, j], j, c
+        score[s] = best
+        totals[s] = total
+    return score, peak_p, peak_j, peak_c, totals
 
 
 @njit
 def move_samples(pos, w, n, cut, n_moves, max_rounds, rng):
+    """:func:`move_from_peaks` from the rows' own peaks (rows sorted, every ES+ >= ``cut``)."""
+    _, peak_p, peak_j, peak_c, totals = top_scores_and_peaks(pos, w, n)
+    return move_from_peaks(pos, w, n, cut, n_moves, max_rounds, rng, peak_p, peak_j, peak_c, totals)
+
+
+@njit
+def move_from_peaks(pos, w, n, cut, n_moves, max_rounds, rng, wit_p, wit_j, wit_c, wit_t):
     """Metropolis moves of each row of ``pos`` (in place) among sets whose ES+ stays >= ``cut``.
 
     A proposal moves one member chosen uniformly: alternately to a uniformly
@@ -147,8 +182,11 @@ def move_samples(pos, w, n, cut, n_moves, max_rounds, rng):
     While moving, a set is a bitmap over the ranking (a move flips two bits)
     and its members in ``pos[s]`` are unordered. Each set keeps a witness: a
     walk point >= cut, as (gene, members before it, member weight through
-    it); a move is checked there in O(1), and the walk is rescanned
-    (:func:`walk_crossing`) only when that check fails. On fgsea's example
+    it, total member weight), starting from the row's peak (``wit_*``, from
+    :func:`top_scores_and_peaks`; updated in place); a move is checked there
+    in O(1), and the walk is rescanned (:func:`walk_crossing`) only when that
+    check fails. (Starting from the peaks, not from a walk per row, saved
+    ~0.1 ms a level: ~0.5 s over the 5,227 levels of the 120k-set library.) On fgsea's example
     this took the moves from 4.4 to 1.9 s of CPU against a sorted member
     array (whose every move shifted ~k/3 entries and whose rescans walked
     every member).
@@ -161,26 +199,25 @@ def move_samples(pos, w, n, cut, n_moves, max_rounds, rng):
     bits = np.zeros((m, n_words), np.uint64)
     wsum = np.zeros((m, n_words))
     cnt = np.zeros((m, n_words), np.int64)
-    wit_p = np.empty(m, np.int64)
-    wit_j = np.empty(m, np.int64)
-    wit_c = np.empty(m)
-    wit_t = np.empty(m)
+    n_sb = (n + 511) // 512
+    sbsum = np.zeros((m, n_sb))
+    sbcnt = np.zeros((m, n_sb), np.int64)
     for s in range(m):
-        total = 0.0
         for j in range(k):
             p = pos[s, j]
             bits[s, p >> 6] |= _bit(p)
             wsum[s, p >> 6] += w[p]
             cnt[s, p >> 6] += 1
-            total += w[p]  # in ranking order, as top_scores sums
-        wit_p[s], wit_j[s], wit_c[s] = walk_crossing(bits[s], w, n, k, cut, total, wsum[s], cnt[s])
-        wit_t[s] = total
+            sbsum[s, p >> 9] += w[p]
+            sbcnt[s, p >> 9] += 1
+        if not wit_c[s] / wit_t[s] - (wit_p[s] - wit_j[s]) / d >= cut:
+            wit_p[s] = -1  # a row below the cut does not move
     accepted = 0
     for _ in range(max_rounds):
         if accepted >= n_moves * m:
             break
         for s in range(m):
-            row, bs, ws, cs = pos[s], bits[s], wsum[s], cnt[s]
+            row, bs, ws, cs, ss, sc = pos[s], bits[s], wsum[s], cnt[s], sbsum[s], sbcnt[s]
             wp, wj, wc, total = wit_p[s], wit_j[s], wit_c[s], wit_t[s]
             if wp < 0:
                 continue
@@ -206,19 +243,19 @@ def move_samples(pos, w, n, cut, n_moves, max_rounds, rng):
                     j2 = wj - (a < wp) + (b < wp)
                     c2 = wc - (w[a] if a < wp else 0.0) + (w[b] if b < wp else 0.0)
                     if c2 / t2 - (wp - j2) / d >= cut:
-                        _swap_member(bs, ws, cs, w, a, b)
+                        _swap_member(bs, ws, cs, ss, sc, w, a, b)
                         row[i] = b
                         wj, wc, total = j2, c2, t2
                         accepted += 1
                         continue
-                _swap_member(bs, ws, cs, w, a, b)
-                cp, cj, cc = walk_crossing(bs, w, n, k, cut, t2, ws, cs)
+                _swap_member(bs, ws, cs, ss, sc, w, a, b)
+                cp, cj, cc = walk_crossing(bs, w, n, k, cut, t2, ws, cs, ss, sc)
                 if cp >= 0:
                     row[i] = b
                     wp, wj, wc, total = cp, cj, cc, t2
                     accepted += 1
                 else:
-                    _swap_member(bs, ws, cs, w, b, a)
+                    _swap_member(bs, ws, cs, ss, sc, w, b, a)
             wit_p[s], wit_j[s], wit_c[s], wit_t[s] = wp, wj, wc, total
     for s in range(m):  # rows back in ranking order, read off the bitmaps
         j = 0
@@ -296,7 +333,7 @@ def split_levels(pos, w, n, gammas, eps, n_moves, max_rounds, rng):
     """
     m = pos.shape[0]
     out = np.zeros(gammas.shape[0])
-    score = top_scores(pos, w, n)
+    score, peak_p, peak_j, peak_c, totals = top_scores_and_peaks(pos, w, n)
     first = 0  # gammas[:first] are answered
     log2_level = 0.0  # the sample is conditioned on an event of probability 2 ** log2_level
     log2_eps = np.log2(eps)
@@ -321,8 +358,9 @@ def split_levels(pos, w, n, gammas, eps, n_moves, max_rounds, rng):
         pick = keep[rng.integers(0, len(keep), m)]
         pick[: len(keep)] = keep
         pos = pos[pick]
-        move_samples(pos, w, n, cut, n_moves, max_rounds, rng)
-        score = top_scores(pos, w, n)
+        peak_p, peak_j, peak_c, totals = peak_p[pick], peak_j[pick], peak_c[pick], totals[pick]
+        move_from_peaks(pos, w, n, cut, n_moves, max_rounds, rng, peak_p, peak_j, peak_c, totals)
+        score, peak_p, peak_j, peak_c, totals = top_scores_and_peaks(pos, w, n)
         log2_level += step
     for i in range(out.shape[0]):
         if out[i] < eps:
