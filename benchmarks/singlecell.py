@@ -20,7 +20,7 @@ on the shared machine the wall time grows with the load average, recorded
 before and after each measurement).
 
 Each measurement runs in its own process (``multiprocessing`` spawn), so its
-peak resident memory (``ru_maxrss``, which includes the input matrix) is its
+peak resident memory (``VmHWM``, which includes the input matrix) is its
 own; ``rss_before_mb`` is that peak before the measured call (data generation,
 libraries). The libraries come from ``generate.py`` (cached in ``benchmarks/data``).
 The data: 2,000 measured genes, half drawn among the 1,000-set library's genes
@@ -42,7 +42,6 @@ import math
 import multiprocessing as mp
 import os
 import platform
-import resource
 import sys
 import time
 from pathlib import Path
@@ -98,7 +97,11 @@ def _adata(n_cells: int, n_genes: int, lib_small, lib_all, seed: int):
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+    # VmHWM, not ru_maxrss: ru_maxrss survives exec, so a spawned child would start from
+    # its parent's peak (benchmarks/_worker.py)
+    from _worker import hwm_mb
+
+    return hwm_mb()
 
 
 def _score_worker(args: dict, queue) -> None:
