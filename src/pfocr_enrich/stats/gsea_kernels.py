@@ -191,8 +191,8 @@ def move_from_peaks(pos, w, n, cut, n_moves, max_rounds, rng, wit_p, wit_j, wit_
     it, total member weight), starting from the row's peak (``wit_*``, from
     :func:`top_scores_and_peaks`; updated in place); a move is checked there
     in O(1), and the walk is rescanned (:func:`walk_crossing`) only when that
-    check fails. (Starting from the peaks, not from a walk per row, saved
-    ~0.1 ms a level: ~0.5 s over the 5,227 levels of the 120k-set library.) On fgsea's example
+    check fails. (Starting from the peaks rather than from a walk per row
+    saved ~2 %: 4.92 -> 4.82 s of CPU over the 120k-set library's chains.) On fgsea's example
     this took the moves from 4.4 to 1.9 s of CPU against a sorted member
     array (whose every move shifted ~k/3 entries and whose rescans walked
     every member).
