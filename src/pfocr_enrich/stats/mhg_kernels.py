@@ -276,18 +276,177 @@ def crossing_scaled(lf, d, u, K, N, floor):
 
 
 @njit
-def log_pvalue(lf, log_s, K, N, X, L, tol, linear_above):
+def crossing_convolved(lf, d, u, K, N, floor):
+    """The recursion as a convolution with one kernel per checkpoint (fastest); NaN: use another.
+
+    A placement's count of members among the first ``d_i`` genes moves from
+    ``x`` to ``y`` with probability ``C(D, y - x) C(N - d_i, K - y) / C(N - d_{i-1}, K - x)``
+    (``D = d_i - d_{i-1}``), so ``w(x) = P(x) / C(N - d_{i-1}, K - x)`` evolves by
+    ``w'(y) = sum_x w(x) C(D, y - x)``: one kernel ``C(D, t)`` for every ``x``,
+    built by ratios (no logs or exps per term), and the products are multiply-adds
+    that numba vectorises. The vectors are tilted by ``z^x`` (``z`` = the odds of a
+    member among the genes left, at the likeliest count) so that ``w``, the kernel
+    and the factors ``C(N - d_i, K - y) z^-y`` keep near the double range; crossing
+    mass (``y > u_i``) is multiplied by those factors and added in logs.
+
+    Pieces below ``e^floor`` are dropped as in :func:`crossing_scaled`. The function
+    returns NaN when that cannot be guaranteed (a piece that matters could leave the
+    double range: the tilt fits badly, or ``e^floor`` is below ~e^-700 of the scale);
+    :func:`log_pvalue` then runs :func:`crossing_scaled`. Measured on the 5,546
+    distinct (K, statistic) pairs of the benchmark's 120k-set mHG run: 0.3 s for the
+    recursion where :func:`crossing_scaled` takes 1.5 s (checkpoints 0.45 s apart),
+    no NaN; the two differ by at most 1.7e-10 relative (K = 589; median 8e-12); on
+    25 of them (K = 42-119) both are within 4.4e-11 of exact integer counts, the
+    limit set by the ``log(i!)`` table at N = 18,000.
+    """
+    w = np.zeros(K + 1)
+    w[0] = 1.0
+    gw = -log_choose(lf, N, K)
+    alpha = 0.0
+    v = np.zeros(K + 1)
+    conv = np.zeros(K + 1)
+    u_prev = 0
+    d_prev = 0
+    log_p = -np.inf
+    for i in range(len(d)):
+        draws = d[i] - d_prev
+        left = N - d_prev
+        R = left - draws
+        bound = u[i]
+        # live range of the state (w: tilted, largest 1; true w(x) = w[x] e^(gw - alpha x))
+        x_lo = 0
+        while w[x_lo] == 0.0:
+            x_lo += 1
+        x_hi = u_prev
+        while w[x_hi] == 0.0:
+            x_hi -= 1
+        xs = x_lo
+        for x in range(x_lo, x_hi + 1):
+            if w[x] > w[xs]:
+                xs = x
+        ms = K - xs  # members left at the likeliest count: tilt z = ms / (left - ms)
+        if left - ms <= 0:
+            return np.nan
+        a_new = math.log(ms) - math.log(left - ms)
+        if abs(a_new - alpha) * (x_hi - x_lo) > 20.0:  # retilt (in logs) when it moved by e^20
+            mx = -np.inf
+            for x in range(x_lo, x_hi + 1):
+                if w[x] > 0.0:
+                    w[x] = math.log(w[x]) + (a_new - alpha) * x
+                    if w[x] > mx:
+                        mx = w[x]
+                else:
+                    w[x] = -np.inf
+            for x in range(x_lo, x_hi + 1):
+                w[x] = math.exp(w[x] - mx)
+            gw += mx
+            alpha = a_new
+        z = math.exp(alpha)
+        # guard: a count whose w underflowed (retilt, rescaling) has P < e^(gw + ma - 700)
+        # with ma = max_x log C(left, K - x) - alpha x (concave in x: at the ratio's crossing)
+        xa = min(u_prev, max(0, int((K - z * (left - K + 1)) / (1.0 + z)) + 1))
+        ma = -np.inf
+        for x in range(max(0, xa - 1), min(u_prev, xa + 1) + 1):
+            ma = max(ma, log_choose(lf, left, K - x) - alpha * x)
+        # transition weights C(draws, t) z^t, peak t_pk
+        T = min(draws, K)
+        t_pk = min(T, max(0, int((draws * z - 1.0) / (1.0 + z)) + 1))
+        mc = log_choose(lf, draws, t_pk) + alpha * t_pk
+        # next factor log C(R, K - y) - alpha y, max over its support: a product w v below
+        # e^cut is a piece of probability below e^floor
+        y_min = max(0, K - R)
+        yb = min(K, max(y_min, int((K - z * (R - K + 1)) / (1.0 + z)) + 1))
+        mb = -np.inf
+        for y in range(max(y_min, yb - 1), min(K, yb + 1) + 1):
+            mb = max(mb, log_choose(lf, R, K - y) - alpha * y)
+        e = gw + mc + mb
+        cut = floor - e
+        # underflow starts near e^-708: cut >= -690 keeps every piece that matters (and a
+        # rescaled state, <= K + 1, within range); else the caller runs crossing_scaled
+        if cut < -690.0 or gw + ma - 700.0 > floor:
+            return np.nan
+        small = math.exp(cut)
+        # v by ratios from the peak, both ways, until below e^cut
+        v[t_pk] = 1.0
+        t_lo = t_pk
+        term = 1.0
+        while t_lo > 0:
+            term *= t_lo / ((draws - t_lo + 1.0) * z)
+            if term < small:
+                break
+            t_lo -= 1
+            v[t_lo] = term
+        t_hi = t_pk
+        term = 1.0
+        while t_hi < T:
+            term *= (draws - t_hi) * z / (t_hi + 1.0)
+            if term < small:
+                break
+            t_hi += 1
+            v[t_hi] = term
+        y_max = min(K, x_hi + t_hi)
+        conv[:] = 0.0
+        for x in range(x_lo, x_hi + 1):
+            wx = w[x]
+            if wx < small:
+                continue
+            top = min(t_hi, K - x)
+            cs = conv[x + t_lo : x + top + 1]
+            vs = v[t_lo : top + 1]
+            for k in range(len(cs)):
+                cs[k] += wx * vs[k]
+        # crossing mass: y > bound, times C(R, K - y) e^(-alpha y)
+        if y_max > bound:
+            lo_y = max(bound + 1, y_min)
+            if lo_y <= y_max:
+                ya = min(y_max, max(lo_y, yb))
+                anchor = log_choose(lf, R, K - ya) - alpha * ya
+                s = conv[ya]
+                term = 1.0
+                for y in range(ya - 1, lo_y - 1, -1):  # ratio B'(y)/B'(y+1)
+                    term *= (R - K + y + 1.0) * z / (K - y)
+                    s += conv[y] * term
+                term = 1.0
+                for y in range(ya + 1, y_max + 1):
+                    term *= (K - y + 1.0) / ((R - K + y) * z)
+                    s += conv[y] * term
+                if s > 0.0:
+                    log_p = log_add(log_p, math.log(s) + gw + mc + anchor)
+        # the new state: y <= bound with C(R, K - y) > 0
+        w[:] = 0.0
+        hi_y = min(bound, y_max)
+        m = 0.0
+        for y in range(max(y_min, x_lo + t_lo), hi_y + 1):
+            if conv[y] > m:
+                m = conv[y]
+        if m == 0.0:
+            break
+        for y in range(max(y_min, x_lo + t_lo), hi_y + 1):
+            w[y] = conv[y] / m
+        gw += mc + math.log(m)
+        u_prev = bound
+        d_prev = d[i]
+    return min(0.0, log_p)
+
+
+@njit
+def log_pvalue(lf, log_s, K, N, X, L, tol, linear_above, convolve=True):
     """log P(mHG <= s) for a random K-subset of N genes (see the module docstring)."""
     d, u, log_lower = checkpoints(lf, log_s, K, N, X, L, tol)
     if len(d) == 0:
         return -np.inf
     if log_s < linear_above:
         return crossing_in_logs(lf, d, u, K, N)
-    return crossing_scaled(lf, d, u, K, N, log_lower - 40.0 - 3.0 * math.log(K + 1.0))
+    floor = log_lower - 40.0 - 3.0 * math.log(K + 1.0)
+    if convolve:
+        out = crossing_convolved(lf, d, u, K, N, floor)
+        if not math.isnan(out):
+            return out
+    return crossing_scaled(lf, d, u, K, N, floor)
 
 
 @njit
-def log_pvalues(lf, log_s, K, N, X, L, tol, linear_above):
+def log_pvalues(lf, log_s, K, N, X, L, tol, linear_above, convolve=True):
     """log P(mHG <= s) for each log statistic of ``log_s``, sets of ``K`` members among ``N`` genes.
 
     ``lf`` is :func:`log_factorials` of ``N``; statistics below ``linear_above``
@@ -302,5 +461,5 @@ def log_pvalues(lf, log_s, K, N, X, L, tol, linear_above):
     """
     out = np.empty(len(log_s))
     for i in range(len(log_s)):
-        out[i] = log_pvalue(lf, log_s[i], K, N, X, L, tol, linear_above)
+        out[i] = log_pvalue(lf, log_s[i], K, N, X, L, tol, linear_above, convolve)
     return out
