@@ -233,3 +233,31 @@ def test_convolved_recursion_equals_integer_counts():
             assert math.isnan(got) or abs(got - exact) < 2e-11, (N, K, X, L, log_s, got, exact)
         checked += 1
     assert checked > 40 and fell_back < checked / 4
+
+
+def test_checkpoint_search_equals_galloping_one():
+    """Newton-guided checkpoints equal the galloping search's, on 400 random (N, K, s, X, L)."""
+    from pfocr_enrich.stats.mhg_kernels import (
+        TIE_TOL,
+        checkpoints,
+        checkpoints_by_gallop,
+        log_factorials,
+    )
+
+    rng = np.random.default_rng(11)
+    nonempty = 0
+    for _ in range(400):
+        N = int(rng.integers(2, 20000))
+        K = (
+            int(rng.integers(1, N // 2 + 2))
+            if rng.random() < 0.3
+            else int(rng.integers(1, min(N, 300) + 1))
+        )
+        log_s = -rng.exponential(15.0)
+        X, L = int(rng.integers(1, 4)), int(rng.integers(1, N + 1))
+        lf = log_factorials(N)
+        d, u, low = checkpoints(lf, log_s, K, N, X, L, TIE_TOL)
+        d0, u0, low0 = checkpoints_by_gallop(lf, log_s, K, N, X, L, TIE_TOL)
+        assert d.tolist() == d0.tolist() and u.tolist() == u0.tolist() and low == low0
+        nonempty += len(d) > 0
+    assert nonempty > 200
