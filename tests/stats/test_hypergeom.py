@@ -191,3 +191,18 @@ def test_bh_matches_statsmodels_and_keeps_input_order():
     expected = multipletests(p, method="fdr_bh")[1]
     np.testing.assert_allclose(adjust_pvalues(p), expected, rtol=1e-15)
     assert adjust_pvalues(np.array([])).shape == (0,)
+
+
+def test_bh_without_statsmodels_is_bitwise_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(9)
+    for n in (1, 2, 7, 1000, 50_000):
+        p = rng.random(n) ** 3
+        p[rng.random(n) < 0.2] = 1.0
+        p[rng.random(n) < 0.05] = 0.0
+        p[: n // 3] = np.round(p[: n // 3], 2)  # many ties
+        ref = multipletests(p, method="fdr_bh")[1]
+        assert np.array_equal(adjust_pvalues(p, "fdr_bh"), ref)
+    p = np.array([0.01, np.nan, 0.2])  # NaN: statsmodels' own handling
+    np.testing.assert_array_equal(adjust_pvalues(p), multipletests(p, method="fdr_bh")[1])

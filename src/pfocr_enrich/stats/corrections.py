@@ -41,11 +41,22 @@ def adjust_pvalues(pvalues, method: str = "fdr_bh") -> np.ndarray:
     >>> adjust_pvalues([0.01, 0.04, 0.03]).round(3).tolist()
     [0.03, 0.04, 0.04]
     """
-    from statsmodels.stats.multitest import multipletests
-
     p = np.asarray(pvalues, dtype=np.float64)
     if p.size == 0:
         return p.copy()
+    if method == "fdr_bh" and not np.isnan(p).any():
+        # statsmodels' fdrcorrection, operation for operation (bitwise equal, tests/stats/
+        # test_hypergeom.py), without importing statsmodels: it imports scipy.stats, 0.35 s
+        # quiet and 1.1 s under load of a cold pe.mhg call (the ranked benchmarks)
+        order = np.argsort(p, kind="stable")  # ties get one value whatever their order
+        raw = p[order] / (np.arange(1, p.size + 1) / float(p.size))
+        adjusted = np.minimum.accumulate(raw[::-1])[::-1]
+        adjusted[adjusted > 1] = 1
+        out = np.empty_like(adjusted)
+        out[order] = adjusted
+        return out
+    from statsmodels.stats.multitest import multipletests
+
     with np.errstate(
         divide="ignore"
     ):  # Sidak variants take log1p(-p): -inf at p = 1 gives 1, correctly
