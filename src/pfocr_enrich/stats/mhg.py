@@ -83,7 +83,13 @@ def mhg_statistics(indptr, positions, n_genes: int, *, X: int = 1, L: int | None
     b = np.flatnonzero(cand) - indptr[row] + 1  # 1-based member index = hits at its cutoff
     cut = pos[cand] + 1
     K = sizes[row]
-    log_tail = hypergeom_logsf(b, K, cut, N)
+    if float(N + 1) ** 3 < 2.0**62:
+        # sets share (K, cutoff, hits): on the benchmark the 119,737 tails are 30,588 distinct
+        key = (K * (N + 1) + cut) * (N + 1) + b
+        distinct, first, which = np.unique(key, return_index=True, return_inverse=True)
+        log_tail = hypergeom_logsf(b[first], K[first], cut[first], N)[which]
+    else:
+        log_tail = hypergeom_logsf(b, K, cut, N)
     log_mhg = np.zeros(m)
     np.minimum.at(log_mhg, row, log_tail)
     # the smallest cutoff within tolerance of the minimum (candidates are in cutoff order)
