@@ -278,20 +278,23 @@ def bench_mhg(ranking, sets, args, lines, results):
     ranked = list(ranking.sort_values(ascending=False, kind="stable").index)
     emit(lines, f"\n## mHG: {len(ranked):,} ranked genes, {len(sets):,} sets\n")
     emit(lines, f"load average before: {load()}\n")
-    times = []
+    times, cpu = [], []
     for _ in range(args.repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         res = pe.mhg(ranked, lib, exact_below=args.mhg_exact_below)
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     table = res.table
     n_exact = int(table["pvalue_exact"].sum())
     emit(
         lines,
         f"pfocr_enrich: {np.median(times):.2f} s (median of {args.repeats}) for all {len(table):,} "
         f"sets: statistic for all, exact p-value for the {n_exact:,} sets whose union bound "
-        f"(K - X + 1) mHG < {args.mhg_exact_below:g} (the others get the bound)",
+        f"(K - X + 1) mHG < {args.mhg_exact_below:g} (the others get the bound). Each call, wall "
+        f"(CPU): {', '.join(f'{w:.2f} s ({c:.2f} s)' for w, c in zip(times, cpu))}; the first "
+        f"includes loading the compiled kernels",
     )
-    results["mhg"] = {"ours": float(np.median(times))}
+    results["mhg"] = {"ours": float(np.median(times)), "first": times[0], "cpu": cpu}
     if args.xlmhg_python:
         rng = np.random.default_rng(1)
         sample = table.iloc[np.r_[0:20, rng.choice(len(table), 30, replace=False)]]

@@ -205,3 +205,18 @@ def test_benjamini_hochberg_equals_statsmodels_to_the_bit():
         p[: size // 50] = 10.0 ** -rng.uniform(10, 320, size // 50)
         expected = multipletests(p, method="fdr_bh")[1]
         assert adjust_pvalues(p).tolist() == expected.tolist()
+
+
+def test_bh_without_statsmodels_is_bitwise_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(9)
+    for n in (1, 2, 7, 1000, 50_000):
+        p = rng.random(n) ** 3
+        p[rng.random(n) < 0.2] = 1.0
+        p[rng.random(n) < 0.05] = 0.0
+        p[: n // 3] = np.round(p[: n // 3], 2)  # many ties
+        ref = multipletests(p, method="fdr_bh")[1]
+        assert np.array_equal(adjust_pvalues(p, "fdr_bh"), ref)
+    p = np.array([0.01, np.nan, 0.2])  # NaN: statsmodels' own handling
+    np.testing.assert_array_equal(adjust_pvalues(p), multipletests(p, method="fdr_bh")[1])

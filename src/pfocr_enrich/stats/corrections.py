@@ -44,27 +44,23 @@ def adjust_pvalues(pvalues, method: str = "fdr_bh") -> np.ndarray:
     p = np.asarray(pvalues, dtype=np.float64)
     if p.size == 0:
         return p.copy()
-    if method == "fdr_bh":
-        return _benjamini_hochberg(p)
-    from statsmodels.stats.multitest import multipletests  # imports scipy.stats: ~0.7 s
+    if method == "fdr_bh" and not np.isnan(p).any():
+        # statsmodels' fdrcorrection, operation for operation (bitwise equal, tests/stats/
+        # test_hypergeom.py), without importing statsmodels: it imports scipy.stats, 0.35 s
+        # quiet and 1.1 s under load of a cold pe.mhg call (the ranked benchmarks)
+        order = np.argsort(p, kind="stable")  # ties get one value whatever their order
+        raw = p[order] / (np.arange(1, p.size + 1) / float(p.size))
+        adjusted = np.minimum.accumulate(raw[::-1])[::-1]
+        adjusted[adjusted > 1] = 1
+        out = np.empty_like(adjusted)
+        out[order] = adjusted
+        return out
+    from statsmodels.stats.multitest import multipletests
 
     with np.errstate(
         divide="ignore"
     ):  # Sidak variants take log1p(-p): -inf at p = 1 gives 1, correctly
         return multipletests(p, method=method, is_sorted=False, returnsorted=False)[1]
-
-
-def _benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """statsmodels' ``fdr_bh``, same operations in the same order (equal to the bit), without
-    importing statsmodels: its ``multitest`` module imports ``scipy.stats``, which cost a
-    ranked-list run 0.7 s in a new process for five lines of arithmetic."""
-    order = np.argsort(p)
-    ranked = p[order]
-    factor = np.arange(1, len(p) + 1) / float(len(p))
-    adjusted = np.minimum.accumulate((ranked / factor)[::-1])[::-1]
-    out = np.empty_like(adjusted)
-    out[order] = np.minimum(adjusted, 1.0)
-    return out
 
 
 def bh_uncapped_tied(p: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -13,11 +13,14 @@ among the first ``d_i`` genes is a Markov chain over the checkpoints: given
 ``d_i - d_{i-1}`` genes are hypergeometric (``K - x`` members left among the
 ``N - d_{i-1}`` genes left). A dynamic programme over at most ``K``
 checkpoints and ``K`` counts carries the probability of each count among the
-placements that have not crossed yet, and adds up the mass that crosses (a
-hypergeometric tail, summed term by term: nothing is subtracted, so tiny
-p-values keep their digits). It costs ``O(K^3)`` at worst and does not depend
-on ``N``, where the position-by-position recursion it replaced cost
-``O(K N)`` (docs/ranked.md, "Speed").
+placements that have not crossed yet, and adds up the mass that crosses (summed
+term by term: nothing is subtracted, so tiny p-values keep their digits). It
+costs ``O(K^3)`` at worst and does not depend on ``N``, where the
+position-by-position recursion it replaced cost ``O(K N)`` (docs/ranked.md,
+"Speed"). :func:`crossing_convolved` runs it as a convolution with one kernel
+per checkpoint (the default); :func:`crossing_scaled` per count with
+hypergeometric terms (its fallback); :func:`crossing_in_logs` all in logs
+(statistics below ``e^-600``).
 
 Logs carry every probability that may underflow: a p-value is returned as its
 natural log. Hypergeometric terms come from a table of ``log(i!)``
@@ -112,7 +115,83 @@ def checkpoints(lf, log_s, K, N, X, L, tol):
     """c*(b) for b = 1..K as (cutoff d, bound u = b - 1) pairs with distinct, increasing d.
 
     Also returns the log of the largest tail ``<= s`` met, a lower bound of the p-value.
+    ``c*(b)`` is the last cutoff whose tail at ``b`` hits is ``<= s`` (the tail grows with
+    the cutoff): a guess one gap past ``c*(b - 1)``, Newton steps on the log tail (smooth in
+    the cutoff) that keep a bracket, then galloping and bisection on what is left. Same
+    result as :func:`checkpoints_by_gallop` (on the benchmark's 5,546 distinct (K, s) and
+    300 random cases), in 0.18 s instead of 0.47 s there (~3 tails per b instead of ~18).
     """
+    log_lower = -np.inf
+    d = np.empty(K, np.int64)
+    u = np.empty(K, np.int64)
+    r = 0
+    thr = log_s + tol
+    prev = 0
+    gap = 1
+    for b in range(max(X, 1), K + 1):
+        lo = max(b, prev)
+        if lo > L:
+            continue
+        if log_tail_from(lf, b, K, N - K, lo) > thr:
+            continue  # c*(b) = 0: no cutoff with b hits reaches s
+        # bracket [good, bad): f(good) <= thr < f(bad); Newton on the log tail from a guess
+        good = lo
+        bad = L + 1
+        c = min(L, lo + gap)
+        for _ in range(4):
+            if c <= good or c >= bad:
+                break
+            f_c = log_tail_from(lf, b, K, N - K, c)
+            if f_c <= thr:
+                good = c
+                if c + 1 >= bad:
+                    break
+                f_n = log_tail_from(lf, b, K, N - K, c + 1)
+                if f_n > thr:
+                    bad = c + 1
+                    break
+                good = c + 1
+                slope = f_n - f_c
+                jump = (thr - f_n) / slope if slope > 0 else 2.0 * (good - lo + 1)
+                c = good + max(1, min(int(jump), L))
+            else:
+                bad = c
+                f_p = log_tail_from(lf, b, K, N - K, c - 1)
+                if f_p <= thr:
+                    good = c - 1
+                    break
+                bad = c - 1
+                slope = f_c - f_p
+                jump = (f_p - thr) / slope if slope > 0 else 0.5 * (bad - good)
+                c = bad - max(1, min(int(jump) + 1, L))
+        # gallop from good, then bisect (as before) on what is left
+        step = 1
+        while bad - good > 1 and good + step < bad:
+            if log_tail_from(lf, b, K, N - K, good + step) <= thr:
+                good += step
+                step *= 2
+            else:
+                bad = good + step
+                break
+        while bad - good > 1:
+            mid = (good + bad) // 2
+            if log_tail_from(lf, b, K, N - K, mid) <= thr:
+                good = mid
+            else:
+                bad = mid
+        log_lower = max(log_lower, log_tail_from(lf, b, K, N - K, good))
+        if good > prev:
+            gap = max(1, good - prev)
+            d[r] = good
+            u[r] = b - 1
+            r += 1
+            prev = good
+    return d[:r], u[:r], log_lower
+
+
+@njit
+def checkpoints_by_gallop(lf, log_s, K, N, X, L, tol):
+    """:func:`checkpoints` by galloping from ``c*(b - 1)`` then bisecting (the reference in tests)."""
     log_lower = -np.inf
     d = np.empty(K, np.int64)
     u = np.empty(K, np.int64)
@@ -147,6 +226,50 @@ def checkpoints(lf, log_s, K, N, X, L, tol):
             r += 1
             prev = good
     return d[:r], u[:r], log_lower
+
+
+@njit
+def screen_members(lf, indptr, pos, N, X, L, margin):
+    """Members whose tail may be within ``margin`` (in logs) of their set's statistic.
+
+    For each set: the tail at each member (cutoff ``pos + 1``, ``b`` hits) is at least
+    its probability mass and at most mass / (1 - first ratio) above the mode; tails
+    whose mass exceeds the set's best upper bound cannot be the minimum; the others get
+    :func:`log_tail_from` (``log(i!)`` table: ~1e-11 absolute), and only those within
+    ``margin`` of the smallest are kept for the exact core. On the benchmark's 120k sets
+    (2.36M members) the statistic took 0.8 s CPU with these bounds in numpy and every
+    surviving tail (308,725) in the exact core; 0.17 s with this screen (119,737 tails
+    reach the core), same results.
+    """
+    keep = np.zeros(len(pos), np.bool_)
+    approx = np.empty(len(pos))
+    for j in range(len(indptr) - 1):
+        start = indptr[j]
+        K = indptr[j + 1] - start
+        best_upper = np.inf
+        for k in range(start, start + K):
+            b = k - start + 1
+            c = pos[k] + 1
+            approx[k] = np.inf
+            if b < X or c > L:
+                continue
+            lp = log_choose(lf, K, b) + log_choose(lf, N - K, c - b) - log_choose(lf, N, c)
+            approx[k] = lp
+            r = ratio(b, K, N - K, c)
+            upper = min(0.0, lp - math.log1p(-r)) if r < 1.0 else 0.0
+            best_upper = min(best_upper, upper)
+        best = np.inf
+        for k in range(start, start + K):
+            # (no qualifying cutoff: every mass inf, and best_upper inf)
+            if approx[k] < np.inf and approx[k] <= best_upper + 1e-6:  # mass <= tail
+                b = k - start + 1
+                approx[k] = log_tail_from(lf, b, K, N - K, pos[k] + 1)
+                best = min(best, approx[k])
+            else:
+                approx[k] = np.inf
+        for k in range(start, start + K):
+            keep[k] = approx[k] < np.inf and approx[k] <= best + margin
+    return keep
 
 
 @njit
@@ -276,18 +399,181 @@ def crossing_scaled(lf, d, u, K, N, floor):
 
 
 @njit
-def log_pvalue(lf, log_s, K, N, X, L, tol, linear_above):
+def crossing_convolved(lf, d, u, K, N, floor):
+    """The recursion as a convolution with one kernel per checkpoint (fastest); NaN: use another.
+
+    A placement's count of members among the first ``d_i`` genes moves from
+    ``x`` to ``y`` with probability ``C(D, y - x) C(N - d_i, K - y) / C(N - d_{i-1}, K - x)``
+    (``D = d_i - d_{i-1}``), so ``w(x) = P(x) / C(N - d_{i-1}, K - x)`` evolves by
+    ``w'(y) = sum_x w(x) C(D, y - x)``: one kernel ``C(D, t)`` for every ``x``,
+    built by ratios (no logs or exps per term), and the products are multiply-adds
+    that numba vectorises. The vectors are tilted by ``z^x`` (``z`` = the odds of a
+    member among the genes left, at the likeliest count) so that ``w``, the kernel
+    and the factors ``C(N - d_i, K - y) z^-y`` keep near the double range; crossing
+    mass (``y > u_i``) is multiplied by those factors and added in logs.
+
+    Pieces below ``e^floor`` are dropped as in :func:`crossing_scaled`. The function
+    returns NaN when that cannot be guaranteed (a piece that matters could leave the
+    double range: the tilt fits badly, or ``e^floor`` is below ~e^-700 of the scale);
+    :func:`log_pvalue` then runs :func:`crossing_scaled` (in our trials: sets holding a
+    large share of the genes, and K >= 800 with s < e^-180). Measured on the 5,546
+    distinct (K, statistic) pairs of the benchmark's 120k-set mHG run: 0.3 s for the
+    recursion where :func:`crossing_scaled` takes 1.5 s (one thread), no NaN; the two
+    differ by at most 1.7e-10 relative (K = 589; median 8e-12). Against exact integer
+    counts: 25 of those pairs (K = 42-119) both within 4.4e-11 (the ``log(i!)`` table's
+    limit at N = 18,000); spread sets of K = 400, 1,000, 1,500: this function within
+    2.5e-11, 6.1e-12, 7.4e-12, :func:`crossing_scaled` 7e-11, 4.6e-10, 1.3e-9 (its
+    log scale gathers the table's rounding at every checkpoint; here the state's scale
+    moves by ``log C(D, t)`` of small ``D``).
+    """
+    w = np.zeros(K + 1)
+    w[0] = 1.0
+    gw = -log_choose(lf, N, K)
+    alpha = 0.0
+    v = np.zeros(K + 1)
+    conv = np.zeros(K + 1)
+    u_prev = 0
+    d_prev = 0
+    log_p = -np.inf
+    for i in range(len(d)):
+        draws = d[i] - d_prev
+        left = N - d_prev
+        R = left - draws
+        bound = u[i]
+        # live range of the state (w: tilted, largest 1; true w(x) = w[x] e^(gw - alpha x))
+        x_lo = 0
+        while w[x_lo] == 0.0:
+            x_lo += 1
+        x_hi = u_prev
+        while w[x_hi] == 0.0:
+            x_hi -= 1
+        xs = x_lo
+        for x in range(x_lo, x_hi + 1):
+            if w[x] > w[xs]:
+                xs = x
+        ms = K - xs  # members left at the likeliest count: tilt z = ms / (left - ms)
+        if left - ms <= 0:
+            return np.nan
+        a_new = math.log(ms) - math.log(left - ms)
+        if abs(a_new - alpha) * (x_hi - x_lo) > 20.0:  # retilt (in logs) when it moved by e^20
+            mx = -np.inf
+            for x in range(x_lo, x_hi + 1):
+                if w[x] > 0.0:
+                    w[x] = math.log(w[x]) + (a_new - alpha) * x
+                    if w[x] > mx:
+                        mx = w[x]
+                else:
+                    w[x] = -np.inf
+            for x in range(x_lo, x_hi + 1):
+                w[x] = math.exp(w[x] - mx)
+            gw += mx
+            alpha = a_new
+        z = math.exp(alpha)
+        # guard: a count whose w underflowed (retilt, rescaling) has P < e^(gw + ma - 700)
+        # with ma = max_x log C(left, K - x) - alpha x (concave in x: at the ratio's crossing)
+        xa = min(u_prev, max(0, int((K - z * (left - K + 1)) / (1.0 + z)) + 1))
+        ma = -np.inf
+        for x in range(max(0, xa - 1), min(u_prev, xa + 1) + 1):
+            ma = max(ma, log_choose(lf, left, K - x) - alpha * x)
+        # transition weights C(draws, t) z^t, peak t_pk
+        T = min(draws, K)
+        t_pk = min(T, max(0, int((draws * z - 1.0) / (1.0 + z)) + 1))
+        mc = log_choose(lf, draws, t_pk) + alpha * t_pk
+        # next factor log C(R, K - y) - alpha y, max over its support: a product w v below
+        # e^cut is a piece of probability below e^floor
+        y_min = max(0, K - R)
+        yb = min(K, max(y_min, int((K - z * (R - K + 1)) / (1.0 + z)) + 1))
+        mb = -np.inf
+        for y in range(max(y_min, yb - 1), min(K, yb + 1) + 1):
+            mb = max(mb, log_choose(lf, R, K - y) - alpha * y)
+        e = gw + mc + mb
+        cut = floor - e
+        # underflow starts near e^-708: cut >= -690 keeps every piece that matters (and a
+        # rescaled state, <= K + 1, within range); else the caller runs crossing_scaled
+        if cut < -690.0 or gw + ma - 700.0 > floor:
+            return np.nan
+        small = math.exp(cut)
+        # v by ratios from the peak, both ways, until below e^cut
+        v[t_pk] = 1.0
+        t_lo = t_pk
+        term = 1.0
+        while t_lo > 0:
+            term *= t_lo / ((draws - t_lo + 1.0) * z)
+            if term < small:
+                break
+            t_lo -= 1
+            v[t_lo] = term
+        t_hi = t_pk
+        term = 1.0
+        while t_hi < T:
+            term *= (draws - t_hi) * z / (t_hi + 1.0)
+            if term < small:
+                break
+            t_hi += 1
+            v[t_hi] = term
+        y_max = min(K, x_hi + t_hi)
+        conv[:] = 0.0
+        for x in range(x_lo, x_hi + 1):
+            wx = w[x]
+            if wx < small:
+                continue
+            top = min(t_hi, K - x)
+            cs = conv[x + t_lo : x + top + 1]
+            vs = v[t_lo : top + 1]
+            for k in range(len(cs)):
+                cs[k] += wx * vs[k]
+        # crossing mass: y > bound, times C(R, K - y) e^(-alpha y)
+        if y_max > bound:
+            lo_y = max(bound + 1, y_min)
+            if lo_y <= y_max:
+                ya = min(y_max, max(lo_y, yb))
+                anchor = log_choose(lf, R, K - ya) - alpha * ya
+                s = conv[ya]
+                term = 1.0
+                for y in range(ya - 1, lo_y - 1, -1):  # ratio B'(y)/B'(y+1)
+                    term *= (R - K + y + 1.0) * z / (K - y)
+                    s += conv[y] * term
+                term = 1.0
+                for y in range(ya + 1, y_max + 1):
+                    term *= (K - y + 1.0) / ((R - K + y) * z)
+                    s += conv[y] * term
+                if s > 0.0:
+                    log_p = log_add(log_p, math.log(s) + gw + mc + anchor)
+        # the new state: y <= bound with C(R, K - y) > 0
+        w[:] = 0.0
+        hi_y = min(bound, y_max)
+        m = 0.0
+        for y in range(max(y_min, x_lo + t_lo), hi_y + 1):
+            if conv[y] > m:
+                m = conv[y]
+        if m == 0.0:
+            break
+        for y in range(max(y_min, x_lo + t_lo), hi_y + 1):
+            w[y] = conv[y] / m
+        gw += mc + math.log(m)
+        u_prev = bound
+        d_prev = d[i]
+    return min(0.0, log_p)
+
+
+@njit
+def log_pvalue(lf, log_s, K, N, X, L, tol, linear_above, convolve=True):
     """log P(mHG <= s) for a random K-subset of N genes (see the module docstring)."""
     d, u, log_lower = checkpoints(lf, log_s, K, N, X, L, tol)
     if len(d) == 0:
         return -np.inf
     if log_s < linear_above:
         return crossing_in_logs(lf, d, u, K, N)
-    return crossing_scaled(lf, d, u, K, N, log_lower - 40.0 - 3.0 * math.log(K + 1.0))
+    floor = log_lower - 40.0 - 3.0 * math.log(K + 1.0)
+    if convolve:
+        out = crossing_convolved(lf, d, u, K, N, floor)
+        if not math.isnan(out):
+            return out
+    return crossing_scaled(lf, d, u, K, N, floor)
 
 
 @njit
-def log_pvalues(lf, log_s, K, N, X, L, tol, linear_above):
+def log_pvalues(lf, log_s, K, N, X, L, tol, linear_above, convolve=True):
     """log P(mHG <= s) for each log statistic of ``log_s``, sets of ``K`` members among ``N`` genes.
 
     ``lf`` is :func:`log_factorials` of ``N``; statistics below ``linear_above``
@@ -302,5 +588,5 @@ def log_pvalues(lf, log_s, K, N, X, L, tol, linear_above):
     """
     out = np.empty(len(log_s))
     for i in range(len(log_s)):
-        out[i] = log_pvalue(lf, log_s[i], K, N, X, L, tol, linear_above)
+        out[i] = log_pvalue(lf, log_s[i], K, N, X, L, tol, linear_above, convolve)
     return out
