@@ -228,7 +228,7 @@ def _write(client: Any, shared: Any, parts: Any, folder: Path, *, bar: Any) -> W
         queries, rows, part_params = future.result()
         future.release()
         if future.key in staged:
-            staged.pop(future.key).unlink()
+            staged.pop(future.key).unlink(missing_ok=True)
         if bar is not None:
             bar.update(queries)
         n_queries, n_rows, params = n_queries + queries, n_rows + rows, params or part_params
