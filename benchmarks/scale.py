@@ -20,9 +20,13 @@ with the queries it generated: 2,068 MB "after the library" for 100,000 lists):
 * ``cluster``: the same with ``client=`` a ``LocalCluster(n_workers=2, threads_per_worker=1,
   processes=True)`` whose workers get ``WORKER_ENV`` (glibc's mmap threshold left free);
 * ``cluster-dask-env``: the same cluster with dask's default worker environment;
+* ``cluster-subprocess``: the same workers, and the scheduler in a process of its own
+  (distributed's ``SubprocessCluster``), whose peak is reported apart: the driver alone;
 * ``--baseline REV``: also the single process with ``src/`` of git REV (before/after in one run).
 
-The scheduler runs in the driver, so its memory and CPU count as the driver's.
+In the ``cluster`` modes the scheduler runs in the driver, so its memory and CPU count as
+the driver's; with a cluster the driver's resident memory is also sampled every 0.25 s
+(its largest value up to each quarter of the screen's duration).
 Reported: queries/s and rows/s (after the library is loaded; the cluster's start is not
 timed, sending the library to the workers is), CPU seconds of the driver and of the
 workers during the screen, page faults, the driver's peak memory at two query counts
@@ -50,7 +54,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 import generate  # noqa: E402
-from _worker import hwm_mb  # noqa: E402
+from _worker import hwm_mb, rss_mb  # noqa: E402
 
 RESULTS = HERE / "results"
 
@@ -202,6 +206,59 @@ def _record_peaks(marks: list[int]) -> None:
     stream.score_chunk = scored
 
 
+class RssSampler:
+    """This process's resident MB every ``every`` seconds, on a thread, while in ``with``."""
+
+    def __init__(self, every: float = 0.25) -> None:
+        import threading
+
+        self.every, self.samples, self.stop = every, [], threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self.samples.append((time.perf_counter(), rss_mb()))
+            self.stop.wait(self.every)
+
+    def __enter__(self) -> RssSampler:
+        self.start = time.perf_counter()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.end = time.perf_counter()
+
+    def by_quarter(self) -> list[int]:
+        """The largest sample up to the end of each quarter of the sampled time."""
+        span = self.end - self.start
+        return [
+            round(max(m for t, m in self.samples if t <= self.start + span * q / 4))
+            for q in range(1, 5)
+        ]
+
+
+def _subprocess_cluster(workers: int, env: dict) -> tuple[object, int]:
+    """A SubprocessCluster (scheduler in its own process) and its scheduler's pid."""
+    from distributed.deploy.subprocess import SubprocessCluster
+
+    # The workers' nannies run in `dask spec` processes: the environment reaches them
+    # through dask's environment-variable configuration (a dict, merged into the default).
+    os.environ["DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON"] = repr(env)
+    cluster = SubprocessCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
+    return cluster, cluster.scheduler.process.pid
+
+
+def _pid_hwm_mb(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            kb = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return None
+    return round(kb / 1024)
+
+
 def measure(spec: dict) -> dict:
     """One run in this process: the library loaded, then the screen timed.
 
@@ -219,8 +276,16 @@ def measure(spec: dict) -> dict:
     rss_library = hwm_mb()
     out = Path(tempfile.mkdtemp(prefix="pfocr-scale-")) / "hits.parquet"
     kwargs = dict(keep=spec["keep"], out=out, chunk_size=spec["chunk_size"])
-    client = cluster = None
-    if spec["mode"].startswith("cluster"):
+    client = cluster = scheduler_pid = None
+    if spec["mode"] == "cluster-subprocess":
+        from distributed import Client
+
+        cluster, scheduler_pid = _subprocess_cluster(spec["workers"], WORKER_ENV)
+        client = Client(cluster)
+        client.wait_for_workers(spec["workers"])
+        kwargs["client"] = client
+        workers0 = client.run(_usage)
+    elif spec["mode"].startswith("cluster"):
         import dask
         from distributed import Client, LocalCluster
 
@@ -242,11 +307,13 @@ def measure(spec: dict) -> dict:
     load = os.getloadavg()
     cpu0, faults0 = _usage()
     t0 = time.perf_counter()
-    written = pe.enrich_many(Path(spec["queries"]), lib, **kwargs)
+    with RssSampler() as sampler:
+        written = pe.enrich_many(Path(spec["queries"]), lib, **kwargs)
     seconds = time.perf_counter() - t0
     cpu1, faults1 = _usage()
     load_after = os.getloadavg()
     worker_cpu, worker_faults = 0.0, 0
+    scheduler_peak = None if scheduler_pid is None else _pid_hwm_mb(scheduler_pid)
     if client is not None:
         workers1 = client.run(_usage)
         worker_cpu = sum(workers1[w][0] - workers0[w][0] for w in workers0)
@@ -278,17 +345,20 @@ def measure(spec: dict) -> dict:
     }
     if client is None:  # the peak after each quarter of the chunks
         result["peak_mb_by_quarter"] = [marks[-(-len(marks) * q // 4) - 1] for q in range(1, 5)]
+    result["rss_mb_by_quarter"] = sampler.by_quarter()
+    if scheduler_peak is not None:
+        result["scheduler_peak_mb"] = scheduler_peak
     for f in out.iterdir():
         f.unlink()
     return result
 
 
 def task_bytes(queries: Path, chunk_size: int) -> int:
-    """Pickled size of one task's input: a chunk of queries (name -> genes)."""
+    """Size of one task's input file: a chunk of queries (name -> genes), pickled."""
     from pfocr_enrich.engine.queries import iter_chunks
-    from pfocr_enrich.engine.stream import Chunk
 
-    return len(pickle.dumps(Chunk(next(iter_chunks(queries, chunk_size)))))
+    chunk = next(iter_chunks(queries, chunk_size))
+    return len(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def run(spec: dict) -> dict:
@@ -320,6 +390,7 @@ MODE_NAMES = {
     "single": "single process",
     "cluster": "LocalCluster, {workers} workers",
     "cluster-dask-env": "LocalCluster, {workers} workers, dask's worker environment",
+    "cluster-subprocess": "SubprocessCluster, {workers} workers (scheduler in its own process)",
 }
 
 
@@ -356,6 +427,24 @@ def markdown(res: dict) -> str:
             f"{r['driver_peak_mb']:,} ({r['driver_after_library_mb']:,}) | "
             f"{r['load_before'][0]} → {r['load_after'][0]} |"
         )
+    lines += [
+        "",
+        "Driver memory during the screen: resident MB sampled every 0.25 s, the largest up to "
+        "each quarter of the screen's duration (single process: also the peak after each "
+        "quarter of the chunks).",
+        "",
+    ]
+    for r in runs:
+        if "rss_mb_by_quarter" not in r:
+            continue
+        mode = MODE_NAMES[r["mode"]].format(workers=r["workers"])
+        line = f"- {mode}, {r['queries_run']:,} queries: " + " → ".join(
+            f"{m:,}" for m in r["rss_mb_by_quarter"]
+        )
+        line += f" MB (peak {r['driver_peak_mb']:,})"
+        if "scheduler_peak_mb" in r:
+            line += f"; the scheduler's own process: peak {r['scheduler_peak_mb']:,} MB"
+        lines.append(line)
     lines += ["", "## Targets (issue 16)", ""]
     for t in res["targets"]:
         lines.append(
@@ -364,9 +453,10 @@ def markdown(res: dict) -> str:
     lines += [
         "",
         f"Shipped once per worker: the pickled library and options, {res['screen_pickle_mb']} MB. "
-        f"Shipped per task: {res['task_input_kb']:.0f} kB of queries ({res['chunk_size']} queries "
-        "as a name -> genes mapping); returned per task: two counts and the run parameters "
-        "(~2 kB); the rows are written by the worker.",
+        f"Per task: {res['task_input_kb']:.0f} kB of queries ({res['chunk_size']} queries as a "
+        "name -> genes mapping) written by the driver to a file in `out` that the worker "
+        "reads (the task carries its path); returned per task: two counts and the run "
+        "parameters (~2 kB); the rows are written by the worker.",
         "",
     ]
     return "\n".join(lines)
@@ -413,6 +503,17 @@ def targets(res: dict) -> list[dict]:
                 f"{big // 2:,}, {3 * big // 4:,} and {big:,} queries of one run)",
                 "target": "flat (< 10 % growth)",
                 "measured": " → ".join(f"{m:,}" for m in quarters) + f" MB{other}",
+                "met": quarters[-1] <= 1.1 * quarters[0],
+            }
+        )
+    if cluster and "rss_mb_by_quarter" in cluster:
+        quarters = cluster["rss_mb_by_quarter"]
+        out.append(
+            {
+                "what": "driver memory flat in queries (LocalCluster, scheduler in the driver: "
+                "resident MB, largest up to each quarter of the screen)",
+                "target": "flat (< 10 % growth)",
+                "measured": " → ".join(f"{m:,}" for m in quarters) + " MB",
                 "met": quarters[-1] <= 1.1 * quarters[0],
             }
         )

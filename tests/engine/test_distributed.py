@@ -5,6 +5,7 @@ duplicates nothing."""
 from __future__ import annotations
 
 import logging
+import pickle
 import platform
 import threading
 import time
@@ -64,9 +65,33 @@ def test_out_is_written_by_the_workers(kind, keep, client, queries, pfocr2018, t
     out = tmp_path / "out"
     written = pe.enrich_many(source, pfocr2018, keep=keep, client=client, out=out, chunk_size=4)
     expected = reference(queries, pfocr2018, keep=keep)
-    assert len(list(out.glob("part-*.parquet"))) == 8
+    assert sorted(p.name for p in out.iterdir()) == [f"part-{i:06d}.parquet" for i in range(8)]
     assert (written.queries, written.rows) == (30, len(expected))
     pd.testing.assert_frame_equal(read_dataset(out), expected, check_exact=True)
+
+
+def test_the_queries_reach_the_workers_in_files_not_in_the_tasks(
+    client, queries, pfocr2018, tmp_path
+):
+    """The scheduler's debugging logs keep the last 1,000 message batches of each stream:
+    with the queries inside the tasks, a driver running its scheduler grew with them."""
+    from distributed.batched import BatchedSend
+
+    def logged_bytes(dask_scheduler) -> int:  # the compute-task messages sent to workers
+        sizes = 0
+        for stream in dask_scheduler.stream_comms.values():
+            assert isinstance(stream, BatchedSend)
+            for batch in stream.recent_message_log:
+                for msg in batch if isinstance(batch, list) else []:
+                    if msg.get("op") == "compute-task" and "_write_task" in str(msg["key"]):
+                        sizes += len(pickle.dumps(msg))
+        return sizes
+
+    many = {f"{name}_{i}": genes * 20 for i in range(4) for name, genes in queries.items()}
+    before = client.run_on_scheduler(logged_bytes)
+    pe.enrich_many(many, pfocr2018, keep=5, client=client, out=tmp_path / "out", chunk_size=10)
+    logged = client.run_on_scheduler(logged_bytes) - before
+    assert 0 < logged < 12 * 2_000  # 12 tasks, each a path (the queries: ~10 kB a task)
 
 
 def test_a_dask_dataframe_of_query_gene_rows_is_an_input(client, queries, pfocr2018, tmp_path):

@@ -13,7 +13,13 @@ Imported only when a client is given (dask, distributed and pyarrow are the opti
 * without ``out`` the tasks become a lazy dask DataFrame (``dd.from_delayed``, fixed
   ``meta``); with ``out`` each task writes its own part file from the worker
   (``part-<chunk>.parquet``, written in one step), and the driver keeps only a bounded
-  number of tasks in flight, so its memory does not grow with the number of queries.
+  number of tasks in flight, so its memory does not grow with the number of queries;
+* with ``out``, a chunk's queries reach its task as a file in ``out`` (the folder the
+  workers write to, so one they can read), not inside the task: the scheduler keeps the
+  last 1,000 message batches of every stream for debugging
+  (``distributed.admin.low-level-log-length``), each holding the tasks it carried, and
+  with the queries inside them a driver running its own scheduler (``LocalCluster``)
+  grew by ~1 MB per task of 100 queries (see :data:`_INBOX`).
 
 A worker lost mid-run is handled by the scheduler: its tasks run again elsewhere, and a
 part written twice is replaced, never duplicated.
@@ -31,8 +37,10 @@ import logging
 import os
 import pickle
 import platform
+import shutil
 import uuid
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +66,13 @@ logger = logging.getLogger(__name__)
 __all__ = ["allocator_pinned", "run_on_cluster"]
 
 _IN_FLIGHT_PER_THREAD = 3  # tasks submitted ahead per worker thread when writing ``out``
+# The chunks of queries waiting for their task, one pickle file each, in this hidden folder
+# of ``out`` (pyarrow and dask skip names starting with "."); each file is deleted once its
+# task's result is back, the folder at the end. Passing the queries inside the tasks, dask's
+# debugging logs (the last 1,000 message batches per stream) kept them: a 2-worker
+# LocalCluster's driver (scheduler in-process), 40,000 GO lists in tasks of 100, went
+# 526 -> 655 -> 724 -> 813 MB over the quarters of the run (with the logs off, 559 MB flat).
+_INBOX = ".queries"
 
 
 def run_on_cluster(
@@ -84,7 +99,7 @@ def run_on_cluster(
     if is_dask_frame(queries):
         parts = _frame_partitions(queries)
     else:
-        parts = (Chunk(chunk) for chunk in iter_chunks(queries, chunk_size))
+        parts = iter_chunks(queries, chunk_size)
     if out is None:
         return _lazy_frame(shared, parts)
     bar = progress_bar(queries, enabled=progress, desc="enrich_many (cluster)")
@@ -153,15 +168,41 @@ def _lazy_frame(shared: Any, parts: Any) -> Any:
     import dask
     import dask.dataframe as dd
 
-    tasks = [dask.delayed(score_part, pure=True)(shared, part) for part in parts]
+    tasks = [
+        dask.delayed(score_part, pure=True)(shared, Chunk(part) if isinstance(part, dict) else part)
+        for part in parts
+    ]
     return dd.from_delayed(tasks, meta=compact_meta(), verify_meta=False)
 
 
+@dataclass(frozen=True)
+class ChunkFile:
+    """A chunk of queries waiting in a file for its task (see :data:`_INBOX`)."""
+
+    path: str
+
+    @classmethod
+    def stage(cls, chunk: dict[str, list[Any]], path: Path) -> ChunkFile:
+        with open(path, "wb") as fh:
+            pickle.dump(chunk, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        return cls(str(path))
+
+    def load(self) -> dict[str, list[Any]]:
+        try:
+            with open(self.path, "rb") as fh:
+                return pickle.load(fh)
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"enrich_many: a worker cannot read {self.path}: with client= and out=, the "
+                "out folder must be one the workers can read and write (a shared file system)"
+            ) from None
+
+
 def _write_task(
-    screen: Screen, part: Chunk | pd.DataFrame, path: str
+    screen: Screen, part: ChunkFile | pd.DataFrame, path: str
 ) -> tuple[int, int, dict[str, Any]]:
     """Score one part and write it (on the worker); its counts and params."""
-    named = chunk_queries(part)
+    named = part.load() if isinstance(part, ChunkFile) else chunk_queries(part)
     if not named:
         return 0, 0, {}
     rows = score_chunk(named, screen)
@@ -179,28 +220,38 @@ def _write(client: Any, shared: Any, parts: Any, folder: Path, *, bar: Any) -> W
     n_queries = n_rows = 0
     params: dict[str, Any] = {}
     pending = as_completed()
+    inbox = folder / _INBOX
+    staged: dict[str, Path] = {}  # key of a task in flight -> its chunk's file
+
+    def collect(future: Any) -> None:
+        nonlocal n_queries, n_rows, params
+        queries, rows, part_params = future.result()
+        future.release()
+        if future.key in staged:
+            staged.pop(future.key).unlink(missing_ok=True)
+        if bar is not None:
+            bar.update(queries)
+        n_queries, n_rows, params = n_queries + queries, n_rows + rows, params or part_params
+
     try:
         for i, part in enumerate(parts):
             path = str(folder / f"part-{i:06d}.parquet")
-            if isinstance(part, Chunk):
-                pending.add(client.submit(_write_task, shared, part, path, pure=False))
+            if isinstance(part, dict):  # a chunk of queries
+                inbox.mkdir(exist_ok=True)
+                staged_chunk = ChunkFile.stage(part, inbox / f"chunk-{i:06d}.pickle")
+                del part
+                future = client.submit(_write_task, shared, staged_chunk, path, pure=False)
+                staged[future.key] = Path(staged_chunk.path)
             else:  # a delayed partition of a dask DataFrame
-                pending.add(client.compute(dask.delayed(_write_task)(shared, part, path)))
+                future = client.compute(dask.delayed(_write_task)(shared, part, path))
+            pending.add(future)
             while pending.count() >= limit:
-                n_queries, n_rows, params = _collect(next(pending), n_queries, n_rows, params, bar)
+                collect(next(pending))
         for future in pending:
-            n_queries, n_rows, params = _collect(future, n_queries, n_rows, params, bar)
+            collect(future)
     finally:
         if bar is not None:
             bar.close()
+        if inbox.exists():
+            shutil.rmtree(inbox, ignore_errors=True)
     return WrittenDataset(folder, n_queries, n_rows, params)
-
-
-def _collect(
-    future: Any, n_queries: int, n_rows: int, params: dict[str, Any], bar: Any
-) -> tuple[int, int, dict[str, Any]]:
-    queries, rows, part_params = future.result()
-    future.release()
-    if bar is not None:
-        bar.update(queries)
-    return n_queries + queries, n_rows + rows, params or part_params
