@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._util.collector import collector_paused
+from .._util.files import gc_paused
 from .._util.validation import check_bool, check_type, describe, param_error
 from ..identifiers.vocabulary import update_gene_lists
 
@@ -65,7 +65,7 @@ def from_dict(
     func = "GeneSetLibrary.from_dict"
     _check_options(func, sets=sets, name=name, load_report=load_report, info=info)
     normalise_symbols = check_bool(normalise_symbols, func=func, param="normalise_symbols")
-    with collector_paused():  # 120,000 sets: 1.0 -> 0.6 s (pfocr_enrich/_util/collector.py)
+    with gc_paused():  # 120,000 sets: 1.0 -> 0.7 s (lists_from_dict alone 0.46 -> 0.13 s)
         set_ids, gene_lists = lists_from_dict(gene_sets)
         if normalise_symbols:
             gene_lists, load_report = update_gene_lists(set_ids, gene_lists, report=load_report)

@@ -111,6 +111,28 @@ def log_tail_from(lf, t0, m, rest, draws):
 
 
 @njit
+def last_within(lf, b, K, N, thr, good, bad):
+    """The last cutoff in ``[good, bad)`` whose tail with ``b`` hits is <= ``thr``, given
+    that ``good``'s is: galloping up from ``good``, then bisecting (the tail grows with the
+    cutoff; ``bad`` is a cutoff known to be above ``thr``, or one past the last)."""
+    step = 1
+    while good + step < bad:
+        if log_tail_from(lf, b, K, N - K, good + step) <= thr:
+            good += step
+            step *= 2
+        else:
+            bad = good + step
+            break
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        if log_tail_from(lf, b, K, N - K, mid) <= thr:
+            good = mid
+        else:
+            bad = mid
+    return good
+
+
+@njit
 def checkpoints(lf, log_s, K, N, X, L, tol):
     """c*(b) for b = 1..K as (cutoff d, bound u = b - 1) pairs with distinct, increasing d.
 
@@ -165,20 +187,7 @@ def checkpoints(lf, log_s, K, N, X, L, tol):
                 jump = (f_p - thr) / slope if slope > 0 else 0.5 * (bad - good)
                 c = bad - max(1, min(int(jump) + 1, L))
         # gallop from good, then bisect (as before) on what is left
-        step = 1
-        while bad - good > 1 and good + step < bad:
-            if log_tail_from(lf, b, K, N - K, good + step) <= thr:
-                good += step
-                step *= 2
-            else:
-                bad = good + step
-                break
-        while bad - good > 1:
-            mid = (good + bad) // 2
-            if log_tail_from(lf, b, K, N - K, mid) <= thr:
-                good = mid
-            else:
-                bad = mid
+        good = last_within(lf, b, K, N, thr, good, bad)
         log_lower = max(log_lower, log_tail_from(lf, b, K, N - K, good))
         if good > prev:
             gap = max(1, good - prev)
@@ -203,22 +212,7 @@ def checkpoints_by_gallop(lf, log_s, K, N, X, L, tol):
         if lo > L or log_tail_from(lf, b, K, N - K, lo) > thr:
             continue  # c*(b) = 0: no cutoff with b hits reaches s
         # gallop then bisect for the last c in [lo, L] with tail <= s (the tail grows with c)
-        good = lo
-        step = 1
-        bad = L + 1
-        while good + step <= L:
-            if log_tail_from(lf, b, K, N - K, good + step) <= thr:
-                good += step
-                step *= 2
-            else:
-                bad = good + step
-                break
-        while bad - good > 1:
-            mid = (good + bad) // 2
-            if log_tail_from(lf, b, K, N - K, mid) <= thr:
-                good = mid
-            else:
-                bad = mid
+        good = last_within(lf, b, K, N, thr, lo, L + 1)
         log_lower = max(log_lower, log_tail_from(lf, b, K, N - K, good))
         if good > prev:
             d[r] = good

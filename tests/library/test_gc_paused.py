@@ -5,17 +5,17 @@ import gc
 import pytest
 
 import pfocr_enrich as pe
-from pfocr_enrich._util.collector import collector_paused
+from pfocr_enrich._util.files import gc_paused
 
 
 def test_restored_after_an_error_and_left_off_when_it_was_off():
-    with pytest.raises(ValueError), collector_paused():
+    with pytest.raises(ValueError), gc_paused():
         assert not gc.isenabled()
         raise ValueError("boom")
     assert gc.isenabled()
     gc.disable()
     try:
-        with collector_paused():
+        with gc_paused():
             pass
         assert not gc.isenabled()  # the caller's choice is kept
     finally:
