@@ -235,14 +235,34 @@ def test_convolved_recursion_equals_integer_counts():
     assert checked > 40 and fell_back < checked / 4
 
 
-def test_checkpoint_search_equals_galloping_one():
-    """Newton-guided checkpoints equal the galloping search's, on 400 random (N, K, s, X, L)."""
-    from pfocr_enrich.stats.mhg_kernels import (
-        TIE_TOL,
-        checkpoints,
-        checkpoints_by_gallop,
-        log_factorials,
-    )
+def checkpoints_by_bisection(lf, log_s, K, N, X, L, tol):
+    """The checkpoints c*(b) by plain bisection of each b's cutoffs (the reference)."""
+    from pfocr_enrich.stats.mhg_kernels import log_tail_from
+
+    log_lower, d, u, prev = -np.inf, [], [], 0
+    thr = log_s + tol
+    for b in range(max(X, 1), K + 1):
+        lo = max(b, prev)
+        if lo > L or log_tail_from(lf, b, K, N - K, lo) > thr:
+            continue  # c*(b) = 0: no cutoff with b hits reaches s
+        good, bad = lo, L + 1  # the tail grows with the cutoff
+        while bad - good > 1:
+            mid = (good + bad) // 2
+            if log_tail_from(lf, b, K, N - K, mid) <= thr:
+                good = mid
+            else:
+                bad = mid
+        log_lower = max(log_lower, log_tail_from(lf, b, K, N - K, good))
+        if good > prev:
+            d.append(good)
+            u.append(b - 1)
+            prev = good
+    return np.array(d, dtype=np.int64), np.array(u, dtype=np.int64), log_lower
+
+
+def test_checkpoint_search_equals_plain_bisection():
+    """Newton-guided checkpoints equal plain bisection's, on 400 random (N, K, s, X, L)."""
+    from pfocr_enrich.stats.mhg_kernels import TIE_TOL, checkpoints, log_factorials
 
     rng = np.random.default_rng(11)
     nonempty = 0
@@ -257,7 +277,7 @@ def test_checkpoint_search_equals_galloping_one():
         X, L = int(rng.integers(1, 4)), int(rng.integers(1, N + 1))
         lf = log_factorials(N)
         d, u, low = checkpoints(lf, log_s, K, N, X, L, TIE_TOL)
-        d0, u0, low0 = checkpoints_by_gallop(lf, log_s, K, N, X, L, TIE_TOL)
+        d0, u0, low0 = checkpoints_by_bisection(lf, log_s, K, N, X, L, TIE_TOL)
         assert d.tolist() == d0.tolist() and u.tolist() == u0.tolist() and low == low0
         nonempty += len(d) > 0
     assert nonempty > 200
