@@ -305,3 +305,46 @@ def test_walk_crossing_skipping_blocks_and_words_finds_the_first_crossing():
             else:
                 assert got[0] == expected[0] and got[1] == expected[1], (trial, cut, got, expected)
                 assert got[2] == pytest.approx(expected[2], rel=1e-12)
+
+
+def test_random_sets_on_zero_scores_have_no_score_and_count_on_neither_side():
+    """A ranking that is mostly exact zeros: random sets inside them weigh 0 (no ES), which
+    neither crashes the compiled kernels nor counts as more extreme."""
+    rng = np.random.default_rng(2)
+    n, k = 400, 3
+    w = np.abs(rng.standard_normal(n))
+    w[rng.random(n) < 0.8] = 0.0  # ~half of the 3-sets have weight 0
+    null = null_scores(w, [k], n_perm=2000, seed=1)[0]
+    undefined = np.isnan(null).sum()
+    assert 500 < undefined < 1500
+    res = gsea_pvalues(w, [k, k], [0.5, -0.5], n_perm=2000, seed=1)
+    finite = null[~np.isnan(null)]
+    assert res.n_same[0] == (finite >= 0).sum() and res.n_more[0] == (finite >= 0.5).sum()
+    assert res.n_same[1] == (finite <= 0).sum() and res.n_more[1] == (finite <= -0.5).sum()
+    assert np.isfinite(res.pvalue).all() and ((res.pvalue > 0) & (res.pvalue <= 1)).all()
+    tail = multilevel_tail(w, k, [0.9], seed=3)  # splitting among such sets: no error
+    assert 0 <= tail[0] <= 1
+
+
+def test_gsea_on_a_ranking_of_mostly_zero_scores():
+    import pandas as pd
+
+    import pfocr_enrich as pe
+
+    rng = np.random.default_rng(5)
+    genes = [f"g{i}" for i in range(1500)]
+    scores = rng.standard_normal(1500)
+    scores[rng.random(1500) < 0.7] = 0.0
+    scores[:20] = 8.0
+    sets = {f"s{i}": list(rng.choice(genes, 15, replace=False)) for i in range(40)}
+    sets["top"] = genes[:20]
+    sets["zeros"] = [g for g, s in zip(genes, scores) if s == 0][:30]
+    res = pe.gsea(pd.Series(scores, index=genes), pe.GeneSetLibrary.from_dict(sets))
+    table = res.table.set_index("set_id")
+    score = dict(zip(genes, scores))
+    all_zero = {s for s, members in sets.items() if not any(score[g] for g in members)}
+    assert "zeros" in all_zero and len(all_zero) < len(sets) // 2
+    assert set(table.index[table.pvalue.isna()]) == set(table.index[table.es.isna()]) == all_zero
+    assert table.loc["top", "pvalue"] < 1e-10
+    others = table.drop(index=list(all_zero))
+    assert ((others.pvalue > 0) & (others.pvalue <= 1)).all()

@@ -42,8 +42,10 @@ except ImportError:  # pragma: no cover - depends on the numba version
 
 __all__ = ["move_samples", "nested_null_scores", "top_scores"]
 
-# compiled on first call and cached on disk; nogil: chains of different sizes run on threads
-njit = numba.njit(cache=True, nogil=True)
+# compiled on first call and cached on disk; nogil: chains of different sizes run on threads;
+# numpy's error model: a set whose members all weigh 0 divides by a zero total and gets NaN
+# (no score), as in numpy, where numba's default would raise ZeroDivisionError
+njit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
 _ONE = np.uint64(1)
 _NEAR = 1e-9  # margin of the fast bounds in walk_crossing: rounding and drifted sums are ~1e-13

@@ -270,7 +270,10 @@ def gsea_pvalues(
     distinct, which = np.unique(sizes, return_inverse=True)
     null = null_scores(w, distinct, n_perm=n_perm, seed=seed)
     pos = es >= 0
-    n_ge0 = n_perm - np.array([np.searchsorted(r, 0.0, side="left") for r in null])
+    # a random set whose members all weigh 0 (scores of exactly 0) has no score (NaN, sorted
+    # last): it counts on neither side, so p is conditional on a defined score
+    n_valid = np.array([np.count_nonzero(~np.isnan(r)) for r in null])
+    n_ge0 = n_valid - np.array([np.searchsorted(r, 0.0, side="left") for r in null])
     n_le0 = np.array([np.searchsorted(r, 0.0, side="right") for r in null])
     n_more = np.empty(m, dtype=np.int64)
     for row in range(len(distinct)):
@@ -279,7 +282,7 @@ def gsea_pvalues(
         e = es[sel]
         n_more[sel] = np.where(
             e >= 0,
-            n_perm - np.searchsorted(r, e, side="left"),
+            n_valid[row] - np.searchsorted(r, e, side="left"),
             np.searchsorted(r, e, side="right"),
         )
     n_same = np.where(pos, n_ge0[which], n_le0[which])
