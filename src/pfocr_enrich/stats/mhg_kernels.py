@@ -327,11 +327,7 @@ def crossing_scaled(lf, d, u, K, N, floor):
                         - log_choose(lf, left, draws)
                     )
                 crossing = log_tail_from(lf, bound - x + 1, m, left - m, draws)
-                term = math.log(g[x]) + big_g + crossing
-                if term > log_p:
-                    log_p = term + math.log1p(math.exp(log_p - term))
-                elif term > -np.inf:
-                    log_p = log_p + math.log1p(math.exp(term - log_p))
+                log_p = log_add(log_p, math.log(g[x]) + big_g + crossing)
         scale = anchors.max()
         new[:] = 0.0
         if scale > -np.inf:
