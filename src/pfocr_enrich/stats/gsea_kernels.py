@@ -112,18 +112,23 @@ def walk_crossing(bits, w, n, k, cut, total, wsum, cnt, sbsum, sbcnt):
 
 
 @njit
+def _add_member(bits, wsum, cnt, sbsum, sbcnt, w, p):
+    bits[p >> 6] |= _bit(p)
+    wsum[p >> 6] += w[p]
+    cnt[p >> 6] += 1
+    sbsum[p >> 9] += w[p]
+    sbcnt[p >> 9] += 1
+
+
+@njit
 def _swap_member(bits, wsum, cnt, sbsum, sbcnt, w, a, b):
     """Gene ``a`` leaves the set, gene ``b`` joins it."""
     bits[a >> 6] &= ~_bit(a)
-    bits[b >> 6] |= _bit(b)
     wsum[a >> 6] -= w[a]
-    wsum[b >> 6] += w[b]
     cnt[a >> 6] -= 1
-    cnt[b >> 6] += 1
     sbsum[a >> 9] -= w[a]
-    sbsum[b >> 9] += w[b]
     sbcnt[a >> 9] -= 1
-    sbcnt[b >> 9] += 1
+    _add_member(bits, wsum, cnt, sbsum, sbcnt, w, b)
 
 
 @njit
@@ -212,12 +217,7 @@ def move_from_peaks(pos, w, n, cut, n_moves, max_rounds, rng, wit_p, wit_j, wit_
     sbcnt = np.zeros((m, n_sb), np.int64)
     for s in range(m):
         for j in range(k):
-            p = pos[s, j]
-            bits[s, p >> 6] |= _bit(p)
-            wsum[s, p >> 6] += w[p]
-            cnt[s, p >> 6] += 1
-            sbsum[s, p >> 9] += w[p]
-            sbcnt[s, p >> 9] += 1
+            _add_member(bits[s], wsum[s], cnt[s], sbsum[s], sbcnt[s], w, pos[s, j])
         if not wit_c[s] / wit_t[s] - (wit_p[s] - wit_j[s]) / d >= cut - _TIE:
             wit_p[s] = -1  # a row below the cut does not move
     accepted = 0
